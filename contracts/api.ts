@@ -1,0 +1,119 @@
+import { z } from 'zod';
+
+// Request and response bodies of the HTTP API. The edge validates with these, the OpenAPI
+// document is generated from them, and the browser client types flow from them.
+
+export const email = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(254, 'email must be at most 254 characters')
+  .pipe(z.email({ message: 'email must be a valid address' }));
+
+export const credentials = z.object({
+  email,
+  password: z
+    .string()
+    .min(8, 'password must be at least 8 characters')
+    .max(256, 'password must be at most 256 characters'),
+});
+export type Credentials = z.infer<typeof credentials>;
+
+export const userView = z.object({ id: z.uuid(), email: z.string(), created_at: z.string() });
+export const authResponse = z.object({ token: z.string(), token_type: z.literal('Bearer'), expires_in: z.number(), user: userView });
+
+const name = (what: string) =>
+  z.string().trim().min(1, `${what} must not be empty`).max(120, `${what} must be at most 120 characters`);
+
+export const createProjectBody = z.object({ name: name('name') });
+export const memberRole = z.enum(['owner', 'member', 'viewer']);
+export type MemberRole = z.infer<typeof memberRole>;
+export const projectView = z.object({ id: z.uuid(), name: z.string(), role: memberRole.nullable(), created_at: z.string() });
+
+export const addMemberBody = z.object({ email, role: z.enum(['member', 'viewer']) });
+
+export const tokenScope = z.enum(['ingest', 'agent', 'read']);
+export type TokenScope = z.infer<typeof tokenScope>;
+export const createTokenBody = z.object({ name: name('name'), scope: tokenScope });
+export const tokenView = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  scope: tokenScope,
+  prefix: z.string(),
+  created_at: z.string(),
+  last_used_at: z.string().nullable(),
+  revoked_at: z.string().nullable(),
+});
+/** The only time the secret is returned. */
+export const createdToken = tokenView.extend({ token: z.string() });
+
+export const createSessionBody = z.object({
+  name: name('name'),
+  ttl_seconds: z.number().int().min(60, 'ttl_seconds must be at least 60').max(30 * 86400, 'ttl_seconds must be at most 30 days').optional(),
+});
+export const sessionState = z.enum(['active', 'sleeping', 'stopped', 'expired']);
+export const sessionView = z.object({
+  id: z.uuid(),
+  project_id: z.uuid(),
+  name: z.string(),
+  state: sessionState,
+  created_at: z.string(),
+  last_active_at: z.string().nullable(),
+  expires_at: z.string().nullable(),
+});
+
+/** The envelope is checked loosely; each event is then validated on its own so one bad event
+ *  does not sink the batch. */
+export const ingestBody = z.object({
+  events: z.array(z.unknown()).min(1, 'events must not be empty').max(500, 'at most 500 events per request'),
+});
+export const ingestResponse = z.object({
+  accepted: z.number().int(),
+  rejected: z.array(z.object({ index: z.number().int(), error: z.object({ code: z.string(), message: z.string(), path: z.string().optional() }) })),
+});
+
+/** Unix seconds (float) or an ISO 8601 date-time, as a query-string value. */
+const instant = z.string().transform((s, ctx) => {
+  const n = /^\d+(\.\d+)?$/.test(s) ? Number(s) : /^\d{4}-\d{2}-\d{2}T/.test(s) ? Date.parse(s) / 1000 : NaN;
+  if (!Number.isFinite(n)) {
+    ctx.addIssue({ code: 'custom', message: 'must be unix seconds or an ISO 8601 date-time' });
+    return z.NEVER;
+  }
+  return n;
+});
+export const eventsQuery = z.object({
+  session_id: z.string().min(1).max(256).optional(),
+  type: z.string().min(1).max(128).optional(),
+  since: instant.optional(),
+  until: instant.optional(),
+  limit: z.coerce.number().int().min(1, 'limit must be at least 1').max(500, 'limit must be at most 500').default(100),
+  cursor: z.string().max(200).optional(),
+});
+export type EventsQuery = z.infer<typeof eventsQuery>;
+
+export const storedEvent = z.object({
+  v: z.literal(1),
+  id: z.uuid(),
+  type: z.string(),
+  source: z.string(),
+  kind: z.string(),
+  ts: z.number(),
+  session_id: z.string(),
+  payload: z.record(z.string(), z.unknown()),
+  trace_id: z.string().optional(),
+  project_id: z.uuid(),
+  received_at: z.string(),
+});
+export const eventsPage = z.object({ items: z.array(storedEvent), next_cursor: z.string().nullable() });
+
+export const deadLetterView = z.object({
+  id: z.uuid(),
+  queue: z.string(),
+  error: z.string().nullable(),
+  attempts: z.number().int(),
+  created_at: z.string(),
+  replayed_at: z.string().nullable(),
+  replay_count: z.number().int(),
+});
+export const replayBody = z.object({ ids: z.array(z.uuid()).max(1000).optional() });
+export const replayResponse = z.object({ replayed: z.number().int() });

@@ -1,0 +1,20 @@
+// UTF-8 byte counting, shared by every byte limit. TextEncoder exists in Workers, browsers and
+// Node, so contracts stay runtime-neutral.
+
+const encoder = new TextEncoder();
+
+/** Number of bytes `s` takes in UTF-8 (lone surrogates count as U+FFFD, 3 bytes, like TextEncoder). */
+export function utf8ByteLength(s: string): number {
+  return encoder.encode(s).length;
+}
+
+/**
+ * Whether `s` fits in `maxBytes` of UTF-8. Every UTF-16 code unit costs at least one byte, so a
+ * string longer than the limit in code units is rejected without encoding it (cheap on huge input).
+ */
+export function fitsUtf8Bytes(s: string, maxBytes: number): boolean {
+  if (s.length > maxBytes) return false;
+  // At most 3 bytes per code unit: short enough strings cannot exceed the limit.
+  if (s.length * 3 <= maxBytes) return true;
+  return utf8ByteLength(s) <= maxBytes;
+}

@@ -1,0 +1,114 @@
+// SparkEventV1: the one event shape every producer (browser, agent, webhooks, workers) emits.
+// It is the public Spark event format (v, source, kind, ts, session_id, payload, trace_id) plus
+// Spark's `id` (producer-made UUID, the idempotency key) and `type`. The project an event belongs
+// to is not a field: the edge derives it from the credentials and carries it on the queue message.
+import { z } from 'zod';
+import { fitsUtf8Bytes } from './bytes';
+import {
+  MAX_CALL_ID_LEN,
+  MAX_EVENT_PAYLOAD_BYTES,
+  MAX_EVENT_TS_SECONDS,
+  MAX_EVENT_TYPE_LEN,
+  MAX_FUNCTION_NAME_LEN,
+  MAX_SESSION_ID_LEN,
+  MAX_SOURCE_LEN,
+  MAX_TRACE_ID_LEN,
+} from './limits';
+
+export const EVENT_KINDS = ['message', 'tool', 'command', 'system'] as const;
+export const eventKind = z.enum(EVENT_KINDS);
+export type EventKind = z.infer<typeof eventKind>;
+
+/** Dotted lowercase name with at least two segments: `unity.script_generated`, `build.progress`. */
+export const EVENT_TYPE_PATTERN = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$/;
+export const eventType = z
+  .string()
+  .min(1, 'type must not be empty')
+  .max(MAX_EVENT_TYPE_LEN, `type must be at most ${MAX_EVENT_TYPE_LEN} characters`)
+  .regex(EVENT_TYPE_PATTERN, "type must be a dotted lowercase name like 'unity.script_generated'");
+
+/** Unix time in seconds (fractions allowed). The upper bound catches milliseconds sent by mistake. */
+export const unixSeconds = z
+  .number()
+  .min(0, 'timestamp must be unix seconds >= 0')
+  .max(MAX_EVENT_TS_SECONDS, 'timestamp must be unix seconds (this looks like milliseconds)');
+
+/**
+ * A JSON object whose JSON.stringify is at most MAX_EVENT_PAYLOAD_BYTES of UTF-8. The size is
+ * checked first (it also catches cycles and BigInt, which stringify rejects), and only then is the
+ * structure walked, so an oversized or cyclic payload is never traversed deeply.
+ */
+export const eventPayload = z
+  .record(z.string(), z.unknown())
+  .superRefine((value, ctx) => {
+    let json: string;
+    try {
+      json = JSON.stringify(value);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'payload must be JSON-serialisable' });
+      return;
+    }
+    if (!fitsUtf8Bytes(json, MAX_EVENT_PAYLOAD_BYTES)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `payload must be at most ${MAX_EVENT_PAYLOAD_BYTES} bytes as JSON (UTF-8)`,
+      });
+    }
+  })
+  .pipe(z.record(z.string(), z.json()));
+export type EventPayload = z.infer<typeof eventPayload>;
+
+// Strict: an unknown top-level field is rejected rather than silently dropped, so a producer's
+// typo ("sessionId", "trace") surfaces as a 400 naming the field instead of as lost data.
+export const sparkEventV1 = z.strictObject({
+  v: z.literal(1, 'v must be 1'),
+  id: z.uuid('id must be a UUID'),
+  type: eventType,
+  source: z
+    .string()
+    .min(1, 'source must not be empty')
+    .max(MAX_SOURCE_LEN, `source must be at most ${MAX_SOURCE_LEN} characters`),
+  kind: eventKind,
+  ts: unixSeconds,
+  session_id: z
+    .string()
+    .min(1, 'session_id must not be empty')
+    .max(MAX_SESSION_ID_LEN, `session_id must be at most ${MAX_SESSION_ID_LEN} characters`),
+  payload: eventPayload,
+  trace_id: z
+    .string()
+    .min(1, 'trace_id must not be empty')
+    .max(MAX_TRACE_ID_LEN, `trace_id must be at most ${MAX_TRACE_ID_LEN} characters`)
+    .optional(),
+});
+export type SparkEventV1 = z.infer<typeof sparkEventV1>;
+
+/** What the edge puts on the "spark-events" queue: the event plus who it belongs to and when it arrived. */
+export const eventQueueMessage = z.strictObject({
+  projectId: z.uuid('projectId must be a UUID'),
+  event: sparkEventV1,
+  /** Unix milliseconds at the edge. */
+  receivedAt: z.int().nonnegative(),
+});
+export type EventQueueMessage = z.infer<typeof eventQueueMessage>;
+
+export const FUNCTION_CALL_STATUSES = ['started', 'succeeded', 'failed', 'timeout'] as const;
+export const functionCallStatus = z.enum(FUNCTION_CALL_STATUSES);
+export type FunctionCallStatus = z.infer<typeof functionCallStatus>;
+
+/**
+ * Payload of a `kind: 'tool'` event describing one function call (one event per status change,
+ * joined by call_id). Not strict: producers may add fields; they are dropped on parse.
+ */
+export const functionCallPayload = z.object({
+  call_id: z.string().min(1).max(MAX_CALL_ID_LEN),
+  name: z.string().min(1).max(MAX_FUNCTION_NAME_LEN),
+  status: functionCallStatus,
+  args: z.record(z.string(), z.unknown()).optional(),
+  result: z.unknown().optional(),
+  error: z.string().optional(),
+  latency_ms: z.int().nonnegative().optional(),
+  started_at: unixSeconds.optional(),
+  completed_at: unixSeconds.optional(),
+});
+export type FunctionCallPayload = z.infer<typeof functionCallPayload>;

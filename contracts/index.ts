@@ -1,0 +1,9 @@
+// The public surface of contracts/: import from here, not from the individual files.
+export * from './limits';
+export * from './bytes';
+export * from './paths';
+export * from './event';
+export * from './unity-ops';
+export * from './cv-asr';
+export * from './nats-subjects';
+export * from './errors';
