@@ -1,0 +1,92 @@
+// One schema, several drivers. Query code takes a `Db` and never cares which driver is behind it.
+import { neon } from '@neondatabase/serverless';
+import { drizzle as drizzleNeonHttp } from 'drizzle-orm/neon-http';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePostgresJs } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import * as schema from './schema';
+
+export { schema };
+export type Schema = typeof schema;
+
+/**
+ * Common supertype of every driver's drizzle instance. Caveats for query code:
+ * - `db.execute()` result shapes differ by driver (an array for postgres.js, `{ rows }` for
+ *   neon-http/PGlite): read them through `rowsOf()`.
+ * - neon-http has no interactive `db.transaction()`; prefer single statements (CTEs, upserts).
+ */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+
+export type DbDriver = 'postgres-js' | 'neon-http';
+
+export interface DbConfig {
+  driver?: DbDriver;
+  url: string;
+  /** Pool size for postgres.js (default 5; Workers allow only a few sockets per request). */
+  max?: number;
+  /** postgres.js named prepared statements (default true). Set false behind poolers that cannot keep them. */
+  prepare?: boolean;
+}
+
+export interface DbHandle {
+  db: Db;
+  /** The raw postgres.js client (bulk inserts with unnest, LISTEN…); absent for neon-http. */
+  sql?: postgres.Sql;
+  /** Ends the connections; in a Worker call it via ctx.waitUntil(handle.close()). */
+  close(): Promise<void>;
+}
+
+export function createDb(config: DbConfig): DbHandle {
+  const driver = config.driver ?? 'postgres-js';
+  if (driver === 'neon-http') {
+    // Neon's HTTP endpoint only: this cannot talk to plain Postgres (it needs Neon's proxy).
+    const db = drizzleNeonHttp({ client: neon(config.url), schema });
+    return { db, close: async () => {} };
+  }
+  if (driver !== 'postgres-js') throw new Error(`Unknown DB driver "${String(driver)}"`);
+  // fetch_types stays on: without it array parameters (unnest bulk inserts) break.
+  const sql = postgres(config.url, {
+    max: config.max ?? 5,
+    // Fail fast when the database is away: a Worker request or queue batch should not hang.
+    connect_timeout: 10,
+    prepare: config.prepare ?? true,
+    fetch_types: true,
+    onnotice: () => {},
+  });
+  const db = drizzlePostgresJs({ client: sql, schema });
+  return { db, sql, close: () => sql.end({ timeout: 5 }) };
+}
+
+export interface DbEnv {
+  HYPERDRIVE?: { connectionString: string };
+  DATABASE_URL?: string;
+  DB_DRIVER?: string;
+}
+
+/** Hyperdrive binding first, then DATABASE_URL; DB_DRIVER picks the driver (default postgres-js). */
+export function dbConfigFromEnv(env: DbEnv): DbConfig {
+  const driver = parseDriver(env.DB_DRIVER);
+  if (env.HYPERDRIVE?.connectionString) {
+    // Hyperdrive speaks the Postgres wire protocol: always postgres.js behind it.
+    return { driver: 'postgres-js', url: env.HYPERDRIVE.connectionString, max: 5 };
+  }
+  if (env.DATABASE_URL) return { driver, url: env.DATABASE_URL };
+  throw new Error(
+    'No database configured: bind HYPERDRIVE (wrangler.toml [[hyperdrive]]) or set DATABASE_URL ' +
+      '(e.g. postgres://postgres@127.0.0.1:5432/spark).',
+  );
+}
+
+function parseDriver(value: string | undefined): DbDriver {
+  if (value === undefined || value === '') return 'postgres-js';
+  if (value === 'postgres-js' || value === 'neon-http') return value;
+  throw new Error(`DB_DRIVER must be "postgres-js" or "neon-http", got "${value}"`);
+}
+
+/** Rows of a `db.execute()` result, whatever the driver (array vs `{ rows }`). */
+export function rowsOf<T extends Record<string, unknown> = Record<string, unknown>>(result: unknown): T[] {
+  if (Array.isArray(result)) return result as T[];
+  const rows = (result as { rows?: unknown } | null)?.rows;
+  if (Array.isArray(rows)) return rows as T[];
+  throw new Error('Unrecognised db.execute() result shape');
+}

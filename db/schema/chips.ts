@@ -1,0 +1,74 @@
+// Chips (rules evaluated by replaying events), their evaluation runs, and periodic digests.
+import { date, index, jsonb, pgEnum, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import { projects, users } from './identity';
+
+export const digestPeriod = pgEnum('digest_period', ['daily', 'weekly']);
+
+export type ChipEvaluationStatus = 'queued' | 'running' | 'completed' | 'failed';
+
+export const chips = pgTable(
+  'chips',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    definition: jsonb('definition').notNull(),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    unique('chips_project_name_key').on(t.projectId, t.name),
+    index('chips_created_by_idx').on(t.createdBy),
+  ],
+);
+
+export const chipEvaluations = pgTable(
+  'chip_evaluations',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    chipId: uuid('chip_id')
+      .notNull()
+      .references(() => chips.id, { onDelete: 'cascade' }),
+    // Denormalised so project-scoped reads need no join.
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    status: text('status').$type<ChipEvaluationStatus>().notNull().default('queued'),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    result: jsonb('result'),
+    error: text('error'),
+  },
+  (t) => [
+    index('chip_evaluations_chip_started_idx').on(t.chipId, t.startedAt.desc().nullsFirst()),
+    index('chip_evaluations_project_started_idx').on(t.projectId, t.startedAt.desc().nullsFirst()),
+  ],
+);
+
+export const digests = pgTable(
+  'digests',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    period: digestPeriod('period').notNull(),
+    // First day (UTC) of the period, 'YYYY-MM-DD'.
+    periodStart: date('period_start', { mode: 'string' }).notNull(),
+    content: jsonb('content').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  // Also the cron's upsert target: one digest per project, period and start.
+  (t) => [unique('digests_project_period_start_key').on(t.projectId, t.period, t.periodStart)],
+);
+
+export type Chip = typeof chips.$inferSelect;
+export type NewChip = typeof chips.$inferInsert;
+export type ChipEvaluation = typeof chipEvaluations.$inferSelect;
+export type NewChipEvaluation = typeof chipEvaluations.$inferInsert;
+export type Digest = typeof digests.$inferSelect;
+export type NewDigest = typeof digests.$inferInsert;
+export type DigestPeriod = (typeof digestPeriod.enumValues)[number];

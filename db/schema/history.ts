@@ -1,0 +1,62 @@
+// Undo history: every file change the agent makes, and named snapshots to return to.
+import { sql } from 'drizzle-orm';
+import { check, index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { projects } from './identity';
+import { sessions } from './sessions';
+
+export type PatchOp = 'create' | 'modify' | 'delete';
+
+export const patches = pgTable(
+  'patches',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    sessionId: uuid('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
+    callId: text('call_id'),
+    path: text('path').notNull(),
+    // Null before = the file did not exist (create); null after = it was deleted.
+    beforeContent: text('before_content'),
+    afterContent: text('after_content'),
+    beforeSha256: text('before_sha256'),
+    afterSha256: text('after_sha256'),
+    op: text('op').$type<PatchOp>().notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    revertedAt: timestamp('reverted_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('patches_session_created_idx').on(t.sessionId, t.createdAt.desc().nullsFirst()),
+    index('patches_project_created_idx').on(t.projectId, t.createdAt.desc().nullsFirst()),
+  ],
+);
+
+export const snapshots = pgTable(
+  'snapshots',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    sessionId: uuid('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
+    label: text('label').notNull(),
+    // Large snapshots live in R2; small ones inline.
+    r2Key: text('r2_key'),
+    data: jsonb('data'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    check('snapshots_has_content', sql`${t.r2Key} is not null or ${t.data} is not null`),
+    index('snapshots_session_created_idx').on(t.sessionId, t.createdAt.desc().nullsFirst()),
+    index('snapshots_project_created_idx').on(t.projectId, t.createdAt.desc().nullsFirst()),
+  ],
+);
+
+export type Patch = typeof patches.$inferSelect;
+export type NewPatch = typeof patches.$inferInsert;
+export type Snapshot = typeof snapshots.$inferSelect;
+export type NewSnapshot = typeof snapshots.$inferInsert;

@@ -1,0 +1,13 @@
+// The whole schema, for createDb and query code. drizzle.config.ts must NOT read this file:
+// it re-exports spark_events, whose partitioned DDL lives in a custom migration.
+export * from './identity';
+export * from './sessions';
+export * from './runtime';
+export * from './history';
+export * from './rollups';
+export * from './agents';
+export * from './integrations';
+export * from './chips';
+export * from './ops';
+export * from './relations';
+export * from '../schema-partitioned/events';

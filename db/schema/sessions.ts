@@ -1,0 +1,36 @@
+// Spark sessions: one browser/agent working session on a project.
+import { sql } from 'drizzle-orm';
+import { index, jsonb, pgEnum, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { projects, users } from './identity';
+
+export const sessionState = pgEnum('session_state', ['active', 'sleeping', 'stopped', 'expired']);
+
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    state: sessionState('state').notNull().default('active'),
+    // Null when a token (agent) opened the session, or the user was deleted.
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    lastActiveAt: timestamp('last_active_at', { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    meta: jsonb('meta').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
+  },
+  (t) => [
+    // Every `.desc()` index column here and elsewhere is `.nullsFirst()`: drizzle-kit otherwise
+    // emits DESC NULLS LAST, which cannot serve a plain `ORDER BY x DESC` (= NULLS FIRST).
+    index('sessions_project_created_idx').on(t.projectId, t.createdAt.desc().nullsFirst()),
+    // The lifecycle cron scans by state and idleness.
+    index('sessions_state_last_active_idx').on(t.state, t.lastActiveAt),
+    index('sessions_created_by_idx').on(t.createdBy),
+  ],
+);
+
+export type Session = typeof sessions.$inferSelect;
+export type NewSession = typeof sessions.$inferInsert;
+export type SessionState = (typeof sessionState.enumValues)[number];

@@ -1,0 +1,20 @@
+// Small fixtures shared by the db tests.
+import type { DbHandle } from '../../db/client';
+import { projects, users } from '../../db/schema';
+
+export async function seedProject(db: DbHandle['db'], label = 'p') {
+  const [user] = await db
+    .insert(users)
+    .values({ email: `${label}-${crypto.randomUUID()}@example.com`, passwordHash: 'x' })
+    .returning();
+  const [project] = await db.insert(projects).values({ name: `Project ${label}`, ownerId: user!.id }).returning();
+  return { user: user!, project: project! };
+}
+
+/** 'YYYY-MM' of the UTC month `offset` months from `base`. */
+export function utcMonth(base: Date, offset: number): { y: number; m: number; start: Date; tag: string } {
+  const start = new Date(Date.UTC(base.getUTCFullYear(), base.getUTCMonth() + offset, 1));
+  const y = start.getUTCFullYear();
+  const m = start.getUTCMonth() + 1;
+  return { y, m, start, tag: `spark_events_y${y}m${String(m).padStart(2, '0')}` };
+}

@@ -1,0 +1,104 @@
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runMigrations } from '../../db/migrate';
+import { createTestDatabase, type TestDatabase } from '../support/test-db';
+import { utcMonth } from './helpers';
+
+const expectedTables = [
+  'users', 'projects', 'memberships', 'api_tokens', 'sessions', 'spark_events', 'function_calls',
+  'telemetry', 'usage', 'previews', 'generated_scripts', 'build_jobs', 'usage_daily', 'errors_daily',
+  'events_daily', 'agents', 'pairing_codes', 'patches', 'snapshots', 'webhook_sources',
+  'webhook_deliveries', 'chips', 'chip_evaluations', 'digests', 'audit_log', 'dead_letters',
+];
+
+describe('migrations', () => {
+  let tdb: TestDatabase;
+  let sql: postgres.Sql;
+
+  beforeAll(async () => {
+    tdb = await createTestDatabase('spark_migrations', { migrate: false });
+    sql = postgres(tdb.url, { max: 1, onnotice: () => {} });
+  });
+  afterAll(async () => {
+    await sql?.end();
+    await tdb?.drop();
+  });
+
+  it('apply on an empty database', async () => {
+    const before = await sql`select count(*)::int as n from pg_tables where schemaname = 'public'`;
+    expect(before[0]!.n).toBe(0);
+    await runMigrations(tdb.url);
+    const rows = await sql`
+      select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = 'public' and c.relkind in ('r', 'p') and not c.relispartition`;
+    expect(rows.map((r) => r.relname).sort()).toEqual([...expectedTables].sort());
+  });
+
+  it('apply again idempotently, and concurrently', async () => {
+    const count = async () => (await sql`select count(*)::int as n from drizzle.__drizzle_migrations`)[0]!.n;
+    const n = await count();
+    expect(n).toBe(2);
+    await runMigrations(tdb.url);
+    await Promise.all([runMigrations(tdb.url), runMigrations(tdb.url)]);
+    expect(await count()).toBe(n);
+  });
+
+  it('spark_events is range-partitioned with current and next month, and no default', async () => {
+    const [parent] = await sql`
+      select pt.partstrat from pg_partitioned_table pt where pt.partrelid = 'spark_events'::regclass`;
+    expect(parent?.partstrat).toBe('r');
+    const parts = await sql`
+      select c.relname, pg_get_expr(c.relpartbound, c.oid) as bound
+      from pg_inherits i join pg_class c on c.oid = i.inhrelid
+      where i.inhparent = 'spark_events'::regclass order by 1`;
+    const now = new Date();
+    const names = parts.map((p) => p.relname);
+    expect(names).toContain(utcMonth(now, 0).tag);
+    expect(names).toContain(utcMonth(now, 1).tag);
+    expect(parts.some((p) => String(p.bound).includes('DEFAULT'))).toBe(false);
+  });
+
+  it('spark_events indexes exist on the parent', async () => {
+    const idx = await sql`select indexname from pg_indexes where tablename = 'spark_events' order by 1`;
+    expect(idx.map((r) => r.indexname)).toEqual([
+      'spark_events_pkey',
+      'spark_events_project_occurred_idx',
+      'spark_events_project_session_occurred_idx',
+      'spark_events_project_type_occurred_idx',
+    ]);
+  });
+
+  it('every foreign key column is the leading column of some index', async () => {
+    const missing = await sql`
+      select con.conrelid::regclass::text as tbl, a.attname as col
+      from pg_constraint con
+      join pg_attribute a on a.attrelid = con.conrelid and a.attnum = con.conkey[1]
+      join pg_class rel on rel.oid = con.conrelid
+      where con.contype = 'f' and not rel.relispartition
+        and not exists (
+          select 1 from pg_index i where i.indrelid = con.conrelid and i.indkey[0] = con.conkey[1]
+        )`;
+    expect(missing).toEqual([]);
+  });
+
+  it('newest-first listings are served by an index, without a sort', async () => {
+    const plan = async (query: string) =>
+      sql.begin(async (tx) => {
+        await tx`set local enable_seqscan = off`;
+        await tx`set local enable_bitmapscan = off`;
+        const rows = await tx.unsafe(`explain ${query}`);
+        return rows.map((r) => Object.values(r)[0] as string).join('\n');
+      });
+    const pid = '00000000-0000-0000-0000-000000000000';
+    const sessionsPlan = await plan(`select * from sessions where project_id = '${pid}' order by created_at desc limit 20`);
+    expect(sessionsPlan).toContain('sessions_project_created_idx');
+    expect(sessionsPlan).not.toMatch(/\bSort\b/);
+    const eventsPlan = await plan(
+      `select * from spark_events where project_id = '${pid}' and (occurred_at, id) < (now(), '${pid}'::uuid)
+       order by occurred_at desc, id desc limit 50`,
+    );
+    // Partitions name their copies of the parent index themselves; an ordered Append, no Sort.
+    expect(eventsPlan).toMatch(/project_id_occurred_at_id_idx/);
+    expect(eventsPlan).not.toMatch(/\bSort\b/);
+  });
+});
