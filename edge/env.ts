@@ -1,0 +1,18 @@
+import type { EventQueueMessage } from '../contracts/event';
+
+/** The Worker's bindings, as declared in wrangler.toml. */
+export interface Env {
+  HYPERDRIVE?: Hyperdrive;
+  DATABASE_URL?: string;
+  DB_DRIVER?: string;
+  JWT_SECRET: string;
+  ACCESS_TOKEN_TTL_SECONDS?: string;
+  QUEUE_RETRY_BASE_SECONDS?: string;
+  EVENTS: Queue<EventQueueMessage>;
+  EVENTS_DLQ: Queue<unknown>;
+  SESSION_ROOM: DurableObjectNamespace;
+  ARTIFACTS: R2Bucket;
+  API_RATE_LIMIT?: RateLimit;
+  AUTH_RATE_LIMIT?: RateLimit;
+  ASSETS?: Fetcher;
+}

@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import * as api from '../contracts/api';
+import { apiError } from '../contracts/errors';
+import { sparkEventV1 } from '../contracts/event';
+import { MAX_INGEST_EVENTS } from '../contracts/limits';
+
+// The OpenAPI document, generated from the same zod schemas the routes validate with.
+type Method = 'get' | 'post' | 'delete';
+interface RouteDoc {
+  method: Method;
+  path: string;
+  summary: string;
+  auth?: boolean;
+  body?: z.ZodType;
+  query?: z.ZodObject;
+  status: number;
+  response?: z.ZodType;
+}
+
+const P = '/api/projects/{projectId}';
+const list = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });
+
+const routes: RouteDoc[] = [
+  { method: 'get', path: '/health', summary: 'Liveness', auth: false, status: 200, response: z.object({ status: z.literal('ok') }) },
+  { method: 'get', path: '/ready', summary: 'Readiness: the database answers', auth: false, status: 200, response: z.object({ status: z.literal('ready') }) },
+  { method: 'post', path: '/api/auth/signup', summary: 'Create an account', auth: false, body: api.credentials, status: 201, response: api.authResponse },
+  { method: 'post', path: '/api/auth/login', summary: 'Log in', auth: false, body: api.credentials, status: 200, response: api.authResponse },
+  { method: 'get', path: '/api/auth/me', summary: 'The signed-in user', status: 200, response: api.userView },
+  { method: 'post', path: '/api/projects', summary: 'Create a project (you become its owner)', body: api.createProjectBody, status: 201, response: api.projectView },
+  { method: 'get', path: '/api/projects', summary: 'Projects you belong to', status: 200, response: list(api.projectView) },
+  { method: 'get', path: P, summary: 'One project', status: 200, response: api.projectView },
+  { method: 'post', path: `${P}/members`, summary: 'Add or change a member (owner)', body: api.addMemberBody, status: 201 },
+  { method: 'post', path: `${P}/tokens`, summary: 'Create an API token; the secret is shown once (owner)', body: api.createTokenBody, status: 201, response: api.createdToken },
+  { method: 'get', path: `${P}/tokens`, summary: 'API tokens (owner)', status: 200, response: list(api.tokenView) },
+  { method: 'delete', path: `${P}/tokens/{tokenId}`, summary: 'Revoke an API token (owner)', status: 204 },
+  { method: 'post', path: `${P}/sessions`, summary: 'Start a session', body: api.createSessionBody, status: 201, response: api.sessionView },
+  { method: 'get', path: `${P}/sessions`, summary: 'Sessions, newest first', status: 200, response: list(api.sessionView) },
+  { method: 'get', path: `${P}/sessions/{sessionId}`, summary: 'One session', status: 200, response: api.sessionView },
+  {
+    method: 'post',
+    path: `${P}/events`,
+    summary: `Ingest up to ${MAX_INGEST_EVENTS} SparkEventV1 events (≤ 1 MiB); invalid ones are rejected by index`,
+    body: z.object({ events: z.array(sparkEventV1).min(1).max(MAX_INGEST_EVENTS) }),
+    status: 202,
+    response: api.ingestResponse,
+  },
+  { method: 'get', path: `${P}/events`, summary: 'Events, newest first, keyset-paginated', query: api.eventsQuery, status: 200, response: api.eventsPage },
+  { method: 'get', path: `${P}/dead-letters`, summary: 'Events that could not be stored (owner)', status: 200, response: list(api.deadLetterView) },
+  { method: 'post', path: `${P}/dead-letters/replay`, summary: 'Re-enqueue dead letters (owner)', body: api.replayBody, status: 202, response: api.replayResponse },
+];
+
+const schema = (s: z.ZodType, io: 'input' | 'output') => z.toJSONSchema(s, { io, unrepresentable: 'any', target: 'openapi-3.0' });
+
+export function buildOpenApiDocument() {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const r of routes) {
+    const params = [...r.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    const queryParams = r.query
+      ? Object.entries(r.query.shape).map(([name, s]) => ({ name, in: 'query', required: !(s as z.ZodType).safeParse(undefined).success, schema: schema(s as z.ZodType, 'input') }))
+      : [];
+    const errorResponse = { description: 'Error', content: { 'application/json': { schema: schema(apiError, 'output') } } };
+    (paths[r.path] ??= {})[r.method] = {
+      summary: r.summary,
+      security: r.auth === false ? [] : [{ bearer: [] }],
+      parameters: [...params, ...queryParams],
+      ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: schema(r.body, 'input') } } } } : {}),
+      responses: {
+        [r.status]: r.response ? { description: 'OK', content: { 'application/json': { schema: schema(r.response, 'output') } } } : { description: 'OK' },
+        ...(r.auth === false ? {} : { 401: errorResponse, 404: errorResponse, 429: errorResponse }),
+        400: errorResponse,
+      },
+    };
+  }
+  return {
+    openapi: '3.0.3',
+    info: { title: 'Spark API', version: '1', description: 'Drive a Unity project from anywhere. Errors are { error: { code, message, path? } }.' },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A user access token (JWT) or a project API token (spk_…)' } } },
+    paths,
+  };
+}

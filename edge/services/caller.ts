@@ -1,0 +1,39 @@
+import type { TokenScope } from '../../contracts/api';
+import type { Db } from '../../db/client';
+import { findActiveApiToken, touchApiToken } from '../../db/queries/identity';
+import { readAccessToken } from '../auth/access-token';
+import { hashApiToken, looksLikeApiToken } from '../auth/api-token';
+import { unauthorized } from '../http/errors';
+
+/** Who is calling: a person with an access token, or a machine with a project API token. */
+export type Caller =
+  | { kind: 'user'; userId: string; email: string }
+  | { kind: 'token'; tokenId: string; projectId: string; scope: TokenScope };
+
+export function bearerToken(header: string | undefined | null): string | null {
+  const m = /^Bearer\s+(\S+)$/i.exec(header ?? '');
+  return m?.[1] ?? null;
+}
+
+/** Resolves the caller or throws 401. `onTouch` lets the host defer the last-used write. */
+export async function resolveCaller(
+  db: Db,
+  token: string | null,
+  jwtSecret: string,
+  onTouch: (p: Promise<unknown>) => void,
+): Promise<Caller> {
+  if (!token) throw unauthorized('missing bearer token');
+  if (looksLikeApiToken(token)) {
+    const row = await findActiveApiToken(db, await hashApiToken(token));
+    if (!row) throw unauthorized('API token is invalid or revoked');
+    onTouch(touchApiToken(db, row.id));
+    return { kind: 'token', tokenId: row.id, projectId: row.projectId, scope: row.scope };
+  }
+  const claims = await readAccessToken(token, jwtSecret);
+  if (!claims) throw unauthorized('access token is invalid or expired');
+  return { kind: 'user', userId: claims.sub, email: claims.email };
+}
+
+export function callerKey(caller: Caller): string {
+  return caller.kind === 'user' ? `user:${caller.userId}` : `token:${caller.tokenId}`;
+}

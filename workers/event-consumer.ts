@@ -1,0 +1,97 @@
+import type { EventQueueMessage } from '../contracts/event';
+import type { Db } from '../db/client';
+import { insertDeadLetters } from '../db/queries/dead-letters';
+import { isDatabaseUnavailable } from './db-errors';
+import { retryDelaySeconds } from './backoff';
+import { parseMessages, persistEvents } from './persist-events';
+
+export const EVENTS_QUEUE = 'spark-events';
+
+export interface ConsumerOptions {
+  retryBaseSeconds: number;
+}
+
+export interface BatchReport {
+  acked: number;
+  retried: number;
+  invalid: number;
+  inserted: number;
+}
+
+/**
+ * Consumes a batch of `spark-events`. Every message is acked or retried on its own:
+ * - the whole batch goes in one insert; duplicates are ignored, so a redelivery is harmless;
+ * - when Postgres is unreachable, everything is retried with backoff (then the DLQ);
+ * - when Postgres refuses the batch, each message is tried alone so one poison message does not
+ *   hold back the others; only the failing ones are retried;
+ * - bodies that break the contract go straight to `dead_letters` with the reason.
+ */
+export async function consumeEventBatch(batch: MessageBatch<unknown>, db: Db, opts: ConsumerOptions): Promise<BatchReport> {
+  const report: BatchReport = { acked: 0, retried: 0, invalid: 0, inserted: 0 };
+  const retry = (m: Message<unknown>) => {
+    m.retry({ delaySeconds: retryDelaySeconds(m.attempts, opts.retryBaseSeconds) });
+    report.retried++;
+  };
+  const ack = (m: Message<unknown>) => {
+    m.ack();
+    report.acked++;
+  };
+
+  const parsed = parseMessages(batch.messages);
+  const valid = parsed.filter((p): p is { message: Message<unknown>; body: EventQueueMessage } => 'body' in p);
+  const invalid = parsed.filter((p): p is { message: Message<unknown>; error: string } => 'error' in p);
+
+  if (invalid.length > 0) {
+    try {
+      await insertDeadLetters(
+        db,
+        invalid.map(({ message, error }) => ({
+          queue: batch.queue,
+          messageId: message.id,
+          projectId: projectIdOf(message.body),
+          body: message.body,
+          error,
+          attempts: message.attempts,
+        })),
+      );
+      invalid.forEach(({ message }) => ack(message));
+      report.invalid = invalid.length;
+    } catch (err) {
+      console.error('could not store invalid messages', err);
+      invalid.forEach(({ message }) => retry(message));
+    }
+  }
+  if (valid.length === 0) return report;
+
+  try {
+    report.inserted += (await persistEvents(db, valid.map((v) => v.body))).inserted;
+    valid.forEach(({ message }) => ack(message));
+    return report;
+  } catch (err) {
+    if (isDatabaseUnavailable(err)) {
+      console.warn(`postgres unavailable, retrying ${valid.length} messages`, errorText(err));
+      valid.forEach(({ message }) => retry(message));
+      return report;
+    }
+    console.warn('batch insert refused, isolating messages', errorText(err));
+  }
+  for (const { message, body } of valid) {
+    try {
+      report.inserted += (await persistEvents(db, [body])).inserted;
+      ack(message);
+    } catch (err) {
+      console.warn(`message ${message.id} failed (attempt ${message.attempts})`, errorText(err));
+      retry(message);
+    }
+  }
+  return report;
+}
+
+export function projectIdOf(body: unknown): string | null {
+  const id = (body as { projectId?: unknown } | null)?.projectId;
+  return typeof id === 'string' && /^[0-9a-f-]{36}$/i.test(id) ? id : null;
+}
+
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

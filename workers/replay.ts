@@ -1,0 +1,16 @@
+import type { EventQueueMessage } from '../contracts/event';
+import type { Db } from '../db/client';
+import { markReplayed, pendingDeadLetters } from '../db/queries/dead-letters';
+import { sendInBatches } from './send-batches';
+
+/**
+ * Puts a project's dead letters back on the events queue and marks them replayed. A letter that
+ * fails again comes back as a new dead letter, so nothing is lost either way.
+ */
+export async function replayDeadLetters(db: Db, queue: Queue<EventQueueMessage>, projectId: string, ids?: string[]): Promise<number> {
+  const letters = await pendingDeadLetters(db, projectId, ids);
+  if (letters.length === 0) return 0;
+  await sendInBatches(queue, letters.map((l) => l.body as EventQueueMessage));
+  await markReplayed(db, letters.map((l) => l.id));
+  return letters.length;
+}
