@@ -8,6 +8,7 @@ export interface Env {
   JWT_SECRET: string;
   ACCESS_TOKEN_TTL_SECONDS?: string;
   QUEUE_RETRY_BASE_SECONDS?: string;
+  EVENTS_INSERT_MODE?: string;
   EVENTS: Queue<EventQueueMessage>;
   EVENTS_DLQ: Queue<unknown>;
   SESSION_ROOM: DurableObjectNamespace;

@@ -17,7 +17,10 @@ export default {
     const { db, close } = createDb(dbConfigFromEnv(env));
     try {
       if (batch.queue === EVENTS_QUEUE) {
-        const report = await consumeEventBatch(batch, db, { retryBaseSeconds: Number(env.QUEUE_RETRY_BASE_SECONDS ?? 2) });
+        const report = await consumeEventBatch(batch, db, {
+          retryBaseSeconds: Number(env.QUEUE_RETRY_BASE_SECONDS ?? 2),
+          insertMode: env.EVENTS_INSERT_MODE === 'per-event' ? 'per-event' : 'batch',
+        });
         if (report.retried > 0 || report.invalid > 0) console.log(`${EVENTS_QUEUE}:`, JSON.stringify(report));
       } else if (batch.queue === EVENTS_DLQ) {
         await consumeDeadLetterBatch(batch, db);
