@@ -5,10 +5,14 @@ import type { EventQueueMessage, FunctionCallPayload } from '../../contracts/eve
 import { rowsOf } from './identity';
 
 /**
- * Inserts a batch of events with ONE statement. Rows travel as a single JSON parameter expanded
- * by jsonb_to_recordset: driver-independent and nearly as fast as unnest() arrays.
- * Duplicates of (id, occurred_at) — resends, in the same batch or later — are ignored.
- * Returns how many rows were new.
+ * Inserts a batch of events with ONE statement, and projects the events that were new into the
+ * tables the UI reads (generated scripts, the change history, previews, build jobs).
+ * Rows travel as a single JSON parameter expanded by jsonb_to_recordset: driver-independent and
+ * nearly as fast as unnest() arrays. Duplicates of (id, occurred_at) — resends, in the same batch
+ * or later — are ignored, and since only rows this statement inserted are projected, a redelivered
+ * batch projects nothing twice. One statement is also one transaction: events and projections
+ * land together or not at all.
+ * Returns how many events were new.
  */
 export async function insertEventBatch(db: Db, messages: EventQueueMessage[]): Promise<number> {
   if (messages.length === 0) return 0;
@@ -24,16 +28,77 @@ export async function insertEventBatch(db: Db, messages: EventQueueMessage[]): P
     trace_id: e.trace_id ?? null,
     received_s: receivedAt / 1000,
   }));
-  const result = await db.execute(sql`
-    insert into ${sparkEvents} (id, occurred_at, project_id, session_id, source, kind, type, payload, trace_id, received_at)
-    select r.id, to_timestamp(r.ts), r.project_id, r.session_id, r.source, r.kind, r.type, r.payload, r.trace_id, to_timestamp(r.received_s)
-    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(
-      id uuid, ts float8, project_id uuid, session_id text, source text, kind text, type text,
-      payload jsonb, trace_id text, received_s float8)
-    on conflict (id, occurred_at) do nothing
-    returning 1`);
-  return rowsOf(result).length;
+  const result = await db.execute<{ inserted: number }>(sql`
+    with ins as (
+      insert into ${sparkEvents} (id, occurred_at, project_id, session_id, source, kind, type, payload, trace_id, received_at)
+      select r.id, to_timestamp(r.ts), r.project_id, r.session_id, r.source, r.kind, r.type, r.payload, r.trace_id, to_timestamp(r.received_s)
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(
+        id uuid, ts float8, project_id uuid, session_id text, source text, kind text, type text,
+        payload jsonb, trace_id text, received_s float8)
+      on conflict (id, occurred_at) do nothing
+      returning id, occurred_at, project_id, session_id, type, payload
+    ),
+    -- New events of a Spark session of the same project (other producers' session ids are free text).
+    s as (
+      select ins.*, se.id as sid, ins.payload->>'call_id' as call_id
+      from ins join sessions se on se.project_id = ins.project_id
+        and se.id = case when ins.session_id ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then ins.session_id::uuid end
+    ),
+    scripts as (
+      insert into generated_scripts (project_id, session_id, call_id, path, sha256, bytes, created_at)
+      select project_id, sid, call_id, payload->>'path', payload->>'sha256', coalesce(${num('bytes')}::int, 0), occurred_at
+      from s where type = 'unity.script_generated' and payload ? 'path' and payload ? 'sha256'
+    ),
+    changes as (
+      insert into patches (project_id, session_id, call_id, path, before_content, after_content, before_sha256, after_sha256, op, created_at)
+      select project_id, sid, call_id, payload->>'path', payload->>'before', payload->>'after',
+             payload->>'before_sha256', coalesce(payload->>'after_sha256', payload->>'sha256'),
+             case when type = 'unity.patch_applied' then 'modify'
+                  when payload->>'before_sha256' is null and payload->>'before' is null then 'create'
+                  else 'modify' end,
+             occurred_at
+      from s where type in ('unity.script_generated', 'unity.patch_applied') and payload ? 'path'
+    ),
+    frames as (
+      insert into previews (project_id, session_id, call_id, width, height, r2_key, content_type, bytes, sha256, status, created_at, completed_at)
+      select project_id, sid, call_id, (payload->>'width')::int, (payload->>'height')::int, payload->>'r2_key',
+             payload->>'content_type', ${num('bytes')}::int, payload->>'sha256', 'completed', occurred_at, occurred_at
+      from s where type = 'preview.frame' and payload ? 'r2_key' and payload ? 'width' and payload ? 'height'
+    ),
+    -- Build events: the newest per call in this batch, upserted on (session, call).
+    builds as (
+      select distinct on (sid, call_id) project_id, sid, call_id, occurred_at, payload,
+             split_part(type, '.', 2) as status,
+             min(occurred_at) over (partition by sid, call_id) as first_at,
+             max(payload->>'target') over (partition by sid, call_id) as target
+      from s where type in ('build.started', 'build.progress', 'build.completed', 'build.failed', 'build.timeout') and call_id is not null
+      order by sid, call_id, occurred_at desc
+    ),
+    jobs as (
+      insert into build_jobs as b (project_id, session_id, call_id, target, status, progress, artifact_r2_key, artifact_bytes, error, started_at, updated_at, completed_at)
+      select project_id, sid, call_id, coalesce(target, 'unknown'), status::build_status,
+             least(1, greatest(0, coalesce(${num('progress')}::real, case when status = 'completed' then 1 else 0 end))),
+             payload->>'artifact', ${num('artifact_bytes')}::bigint, payload->>'error', first_at, occurred_at,
+             case when status in ('completed', 'failed', 'timeout') then occurred_at end
+      from builds
+      on conflict (session_id, call_id) do update set
+        status = case when b.updated_at <= excluded.updated_at then excluded.status else b.status end,
+        progress = case when b.updated_at <= excluded.updated_at then excluded.progress else b.progress end,
+        target = case when excluded.target <> 'unknown' then excluded.target else b.target end,
+        artifact_r2_key = coalesce(excluded.artifact_r2_key, b.artifact_r2_key),
+        artifact_bytes = coalesce(excluded.artifact_bytes, b.artifact_bytes),
+        error = coalesce(excluded.error, b.error),
+        started_at = least(b.started_at, excluded.started_at),
+        completed_at = coalesce(b.completed_at, excluded.completed_at),
+        updated_at = greatest(b.updated_at, excluded.updated_at)
+    )
+    select count(*)::int as inserted from ins`);
+  return rowsOf<{ inserted: number }>(result)[0]?.inserted ?? 0;
 }
+
+/** A numeric payload field, or null when it is missing or not a number (never a cast error). */
+const num = (field: string) =>
+  sql.raw(`(case when payload->>'${field}' ~ '^-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?$' then (payload->>'${field}')::float8 end)`);
 
 /** One call's newest known state, merged from the call's events in timestamp order. */
 export interface FunctionCallUpdate {

@@ -13,6 +13,7 @@ import {
   text,
   timestamp,
   unique,
+  uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
 import type { FunctionCallStatus } from '../../contracts/event';
@@ -182,6 +183,8 @@ export const buildJobs = pgTable(
   },
   (t) => [
     check('build_jobs_progress_range', sql`${t.progress} >= 0 and ${t.progress} <= 1`),
+    // One job per run_build call: the consumer upserts build events on it.
+    uniqueIndex('build_jobs_session_call_key').on(t.sessionId, t.callId),
     index('build_jobs_session_created_idx').on(t.sessionId, t.createdAt.desc().nullsFirst()),
     index('build_jobs_project_created_idx').on(t.projectId, t.createdAt.desc().nullsFirst()),
     // The timeout cron looks only at unfinished jobs.

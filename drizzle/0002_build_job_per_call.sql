@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX "build_jobs_session_call_key" ON "build_jobs" USING btree ("session_id","call_id");
