@@ -117,3 +117,18 @@ export const deadLetterView = z.object({
 });
 export const replayBody = z.object({ ids: z.array(z.uuid()).max(1000).optional() });
 export const replayResponse = z.object({ replayed: z.number().int() });
+
+export const pairBody = z.object({
+  code: z.string().trim().min(8, 'code must be the 8-character pairing code').max(20, 'code is too long'),
+  name: name('name').default('Unity machine'),
+});
+export const pairResponse = z.object({ token: z.string(), project_id: z.uuid(), agent_id: z.uuid() });
+export const pairingCodeView = z.object({ code: z.string(), expires_at: z.string(), command: z.string() });
+export const agentView = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  status: z.string(),
+  last_seen_at: z.string().nullable(),
+  unity_profile: z.string().nullable(),
+  created_at: z.string(),
+});

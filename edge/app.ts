@@ -1,10 +1,12 @@
 import { Hono } from 'hono';
 import { errorBody, handleError } from './http/errors';
 import { authenticate, defaultOpenDb, withDb, type OpenDb } from './http/middleware';
+import { agentRoutes, pairRoutes } from './routes/agents';
 import { authRoutes } from './routes/auth';
 import { deadLetterRoutes } from './routes/dead-letters';
 import { eventRoutes } from './routes/events';
 import { healthRoutes, readyRoutes } from './routes/health';
+import { liveRoutes } from './routes/live';
 import { projectRoutes } from './routes/projects';
 import { sessionRoutes } from './routes/sessions';
 import type { AppEnv } from './types';
@@ -22,7 +24,9 @@ export function createApp(deps: AppDeps = {}) {
     .route('/', projectRoutes)
     .route('/', sessionRoutes)
     .route('/', eventRoutes)
-    .route('/', deadLetterRoutes);
+    .route('/', deadLetterRoutes)
+    .route('/', agentRoutes)
+    .route('/', liveRoutes);
 
   const app = new Hono<AppEnv>()
     .route('/', healthRoutes)
@@ -30,6 +34,8 @@ export function createApp(deps: AppDeps = {}) {
     .route('/', readyRoutes)
     .use('/api/auth/*', withDb(openDb))
     .route('/api/auth', authRoutes)
+    .use('/api/agent/*', withDb(openDb))
+    .route('/api/agent', pairRoutes)
     .use('/api/projects/*', withDb(openDb))
     .use('/api/projects', withDb(openDb))
     .route('/api/projects', projects);

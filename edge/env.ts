@@ -1,4 +1,5 @@
 import type { EventQueueMessage } from '../contracts/event';
+import type { SessionRoom } from './session-room';
 
 /** The Worker's bindings, as declared in wrangler.toml. */
 export interface Env {
@@ -11,7 +12,8 @@ export interface Env {
   EVENTS_INSERT_MODE?: string;
   EVENTS: Queue<EventQueueMessage>;
   EVENTS_DLQ: Queue<unknown>;
-  SESSION_ROOM: DurableObjectNamespace;
+  SESSION_ROOM: DurableObjectNamespace<SessionRoom>;
+  OP_TTL_SECONDS?: string;
   ARTIFACTS: R2Bucket;
   API_RATE_LIMIT?: RateLimit;
   AUTH_RATE_LIMIT?: RateLimit;

@@ -3,6 +3,8 @@ import * as api from '../contracts/api';
 import { apiError } from '../contracts/errors';
 import { sparkEventV1 } from '../contracts/event';
 import { MAX_INGEST_EVENTS } from '../contracts/limits';
+import { unityOperation } from '../contracts/unity-ops';
+import { opView } from '../contracts/ws';
 
 // The OpenAPI document, generated from the same zod schemas the routes validate with.
 type Method = 'get' | 'post' | 'delete';
@@ -45,6 +47,14 @@ const routes: RouteDoc[] = [
     response: api.ingestResponse,
   },
   { method: 'get', path: `${P}/events`, summary: 'Events, newest first, keyset-paginated', query: api.eventsQuery, status: 200, response: api.eventsPage },
+  { method: 'post', path: `${P}/pairing-codes`, summary: 'A one-time code (10 minutes) to pair an agent', status: 201, response: api.pairingCodeView },
+  { method: 'post', path: '/api/agent/pair', summary: 'Trade a pairing code for an agent token (shown once)', auth: false, body: api.pairBody, status: 201, response: api.pairResponse },
+  { method: 'get', path: `${P}/agents`, summary: "The project's agents", status: 200, response: list(api.agentView) },
+  { method: 'post', path: `${P}/sessions/{sessionId}/ops`, summary: 'Queue a Unity operation for the agent', body: unityOperation, status: 202, response: z.object({ callId: z.uuid(), state: z.string() }) },
+  { method: 'get', path: `${P}/sessions/{sessionId}/ops`, summary: 'Recent operations, newest first, and the agent state', status: 200 },
+  { method: 'get', path: `${P}/sessions/{sessionId}/ops/{callId}`, summary: 'One operation', status: 200, response: opView },
+  { method: 'get', path: `${P}/sessions/{sessionId}/frames/{callId}`, summary: 'A preview frame (immutable; ?token= allowed for <img>)', status: 200 },
+  { method: 'get', path: `${P}/sessions/{sessionId}/connect`, summary: 'WebSocket to the session room (?role=browser|agent&token=)', status: 101 },
   { method: 'get', path: `${P}/dead-letters`, summary: 'Events that could not be stored (owner)', status: 200, response: list(api.deadLetterView) },
   { method: 'post', path: `${P}/dead-letters/replay`, summary: 'Re-enqueue dead letters (owner)', body: api.replayBody, status: 202, response: api.replayResponse },
 ];

@@ -1,47 +1,230 @@
 import { DurableObject } from 'cloudflare:workers';
+import type { EventKind, EventPayload } from '../contracts/event';
+import type { UnityOperation } from '../contracts/unity-ops';
+import { agentMessage, type AgentInfo, type BrowserMessage, type OpDispatch, type OpView } from '../contracts/ws';
 import type { Env } from './env';
+import { OpStore } from './room/op-store';
+
+export type SocketRole = 'agent' | 'browser';
+interface RoomMeta {
+  projectId: string;
+  sessionId: string;
+}
 
 /**
- * One room per session: keeps the session's WebSockets (hibernation API, so idle rooms cost
- * nothing) and fans messages out to them. The Worker authenticates before it forwards an
- * upgrade here; the tag says what the socket is (`browser` or `agent`).
+ * One room per session. Browsers and the session's agent hold WebSockets here (hibernation API:
+ * an idle room costs nothing). Operations wait in storage, in order, until the agent takes them;
+ * progress, results and frames fan out to every browser and are enqueued as events.
+ * The Worker authenticates every caller before it reaches the room.
  */
-export class SessionRoom extends DurableObject<Env> {
+export interface SessionRoomApi {
+  queueOp(input: RoomMeta & { callId: string; op: UnityOperation; ttlMs: number }): Promise<OpView>;
+  getOp(callId: string): Promise<OpView | null>;
+  listOps(): Promise<OpView[]>;
+  agentState(): Promise<{ online: boolean; agent: AgentInfo | null }>;
+  fetch(request: Request): Promise<Response>;
+}
+
+/** The room's stub with its RPC methods (workerd's generated RPC types cannot express `unknown` results). */
+export function roomStub(ns: DurableObjectNamespace<SessionRoom>, sessionId: string): SessionRoomApi {
+  return ns.get(ns.idFromName(sessionId)) as unknown as SessionRoomApi;
+}
+
+export class SessionRoom extends DurableObject<Env> implements SessionRoomApi {
+  private readonly ops = new OpStore(this.ctx.storage);
+
+  /** WebSocket upgrades only: `x-spark-role`, `x-spark-project`, `x-spark-session` set by the Worker. */
   override async fetch(request: Request): Promise<Response> {
-    const url = new URL(request.url);
-    if (url.pathname === '/connect') {
-      if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') return new Response('expected a WebSocket upgrade', { status: 426 });
-      const role = url.searchParams.get('role') === 'agent' ? 'agent' : 'browser';
-      const pair = new WebSocketPair();
-      this.ctx.acceptWebSocket(pair[1], [role]);
-      return new Response(null, { status: 101, webSocket: pair[0] });
-    }
-    if (url.pathname === '/publish' && request.method === 'POST') {
-      const delivered = this.broadcast(await request.text(), 'browser');
-      return Response.json({ delivered });
-    }
-    return new Response('not found', { status: 404 });
+    if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') return new Response('expected a WebSocket upgrade', { status: 426 });
+    const role: SocketRole = request.headers.get('x-spark-role') === 'agent' ? 'agent' : 'browser';
+    await this.remember({ projectId: request.headers.get('x-spark-project')!, sessionId: request.headers.get('x-spark-session')! });
+    const pair = new WebSocketPair();
+    const [client, server] = [pair[0], pair[1]];
+    this.ctx.acceptWebSocket(server, [role]);
+    if (role === 'browser') server.send(json(await this.snapshot()));
+    return new Response(null, { status: 101, webSocket: client });
   }
 
-  /** Sends a message to every socket with the tag; returns how many got it. */
-  broadcast(message: string, tag: 'browser' | 'agent'): number {
-    let n = 0;
-    for (const ws of this.ctx.getWebSockets(tag)) {
-      try {
-        ws.send(message);
-        n++;
-      } catch {
-        // a socket that is closing; the close handler cleans up
+  // ── RPC from the Worker ───────────────────────────────────────────────────────────────────
+  async queueOp(input: RoomMeta & { callId: string; op: UnityOperation; ttlMs: number }): Promise<OpView> {
+    await this.remember(input);
+    const now = Date.now();
+    const dispatch: OpDispatch = { t: 'op', callId: input.callId, sessionId: input.sessionId, op: input.op, issuedAt: now, expiresAt: now + input.ttlMs };
+    const view: OpView = { callId: input.callId, op: input.op.op, state: 'queued', queuedAt: now, updatedAt: now };
+    await this.ops.enqueue(dispatch, view);
+    this.broadcast({ t: 'op.update', op: view });
+    await this.scheduleExpiry(dispatch.expiresAt);
+    const agent = this.agentSocket();
+    if (agent) await this.deliver(agent, dispatch);
+    return (await this.ops.view(input.callId)) ?? view;
+  }
+
+  async getOp(callId: string): Promise<OpView | null> {
+    return (await this.ops.view(callId)) ?? null;
+  }
+
+  async listOps(): Promise<OpView[]> {
+    return this.ops.recent();
+  }
+
+  async agentState(): Promise<{ online: boolean; agent: AgentInfo | null }> {
+    return { online: this.agentSocket() !== undefined, agent: (await this.ctx.storage.get<AgentInfo>('agent')) ?? null };
+  }
+
+  // ── WebSockets ────────────────────────────────────────────────────────────────────────────
+  override async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer) {
+    if (raw === 'ping') return ws.send('pong');
+    if (this.roleOf(ws) !== 'agent' || typeof raw !== 'string') return;
+    let data: unknown;
+    try {
+      data = JSON.parse(raw);
+    } catch {
+      return ws.send(json({ t: 'error', message: 'messages must be JSON' }));
+    }
+    const parsed = agentMessage.safeParse(data);
+    if (!parsed.success) return ws.send(json({ t: 'error', message: `invalid message: ${parsed.error.issues[0]?.message ?? 'unknown'}` }));
+    const m = parsed.data;
+    switch (m.t) {
+      case 'hello':
+      case 'status':
+        await this.ctx.storage.put('agent', m.agent);
+        this.broadcast({ t: 'agent', online: true, agent: m.agent });
+        if (m.t === 'hello') for (const { dispatch } of await this.ops.pending()) await this.deliver(ws, dispatch);
+        return;
+      case 'op.accepted':
+        await this.ops.removePending(m.callId);
+        return this.publish(await this.ops.update(m.callId, { state: 'running' }));
+      case 'op.progress':
+        return this.publish(await this.ops.update(m.callId, { state: 'running', stage: m.stage, progress: m.progress, message: m.message }));
+      case 'op.result': {
+        await this.ops.removePending(m.callId);
+        const view = await this.ops.update(m.callId, {
+          state: m.ok ? 'succeeded' : 'failed',
+          result: m.result,
+          error: m.error,
+          latencyMs: m.latencyMs,
+          mcpMs: m.mcpMs,
+          progress: m.ok ? 1 : undefined,
+        });
+        this.publish(view);
+        if (view) await this.emitCall(view, m.ok ? 'succeeded' : 'failed');
+        return;
       }
+      case 'frame':
+        return this.storeFrame(m.callId, m.contentType, m.width, m.height, m.data);
     }
-    return n;
-  }
-
-  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer) {
-    if (message === 'ping') ws.send('pong');
   }
 
   override async webSocketClose(ws: WebSocket, code: number) {
-    ws.close(code === 1005 ? 1000 : code, 'closing');
+    try {
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, 'bye');
+    } catch {
+      // already closed
+    }
+    if (this.roleOf(ws) === 'agent' && !this.agentSocket(ws)) {
+      this.broadcast({ t: 'agent', online: false, agent: (await this.ctx.storage.get<AgentInfo>('agent')) ?? null });
+    }
+  }
+
+  /** Fails, visibly, the operations whose time ran out before an agent took them. */
+  override async alarm() {
+    const now = Date.now();
+    let next = Infinity;
+    for (const { key, dispatch } of await this.ops.pending()) {
+      if (dispatch.expiresAt <= now) {
+        await this.ctx.storage.delete(key);
+        const view = await this.ops.update(dispatch.callId, { state: 'expired', error: { code: 'expired', message: 'no agent took this operation in time' } });
+        this.publish(view);
+        if (view) await this.emitCall(view, 'timeout');
+      } else next = Math.min(next, dispatch.expiresAt);
+    }
+    if (next < Infinity) await this.ctx.storage.setAlarm(next);
+  }
+
+  // ── helpers ───────────────────────────────────────────────────────────────────────────────
+  private async deliver(ws: WebSocket, dispatch: OpDispatch) {
+    if (dispatch.expiresAt <= Date.now()) return this.alarm();
+    ws.send(json(dispatch));
+    const view = await this.ops.view(dispatch.callId);
+    if (view?.state === 'queued') this.publish(await this.ops.update(dispatch.callId, { state: 'delivered' }));
+  }
+
+  private async storeFrame(callId: string, contentType: 'image/png' | 'image/jpeg', width: number, height: number, data: string) {
+    const meta = await this.meta();
+    const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+    const key = frameKey(meta.projectId, meta.sessionId, callId);
+    await this.env.ARTIFACTS.put(key, bytes, { httpMetadata: { contentType }, customMetadata: { width: String(width), height: String(height) } });
+    const sha256 = hex(await crypto.subtle.digest('SHA-256', bytes));
+    await this.emit('preview.frame', 'system', { call_id: callId, width, height, r2_key: key, content_type: contentType, bytes: bytes.length, sha256 });
+    this.broadcast({ t: 'frame', callId, url: `/api/projects/${meta.projectId}/sessions/${meta.sessionId}/frames/${callId}`, width, height, contentType });
+  }
+
+  /** The function-call record of an operation, as the edge saw it (queue wait included). */
+  private emitCall(view: OpView, status: 'succeeded' | 'failed' | 'timeout') {
+    return this.emit('tool.call', 'tool', <EventPayload>{
+      call_id: view.callId,
+      name: view.op,
+      status,
+      latency_ms: view.latencyMs !== undefined ? Math.round(view.latencyMs) : Date.now() - view.queuedAt,
+      ...(view.mcpMs !== undefined ? { result: { mcp_ms: Math.round(view.mcpMs), queued_ms: Date.now() - view.queuedAt } } : {}),
+      ...(view.error ? { error: `${view.error.code}: ${view.error.message}` } : {}),
+      completed_at: Date.now() / 1000,
+    });
+  }
+
+  private async emit(type: string, kind: EventKind, payload: EventPayload) {
+    const meta = await this.meta();
+    await this.env.EVENTS.send({
+      projectId: meta.projectId,
+      receivedAt: Date.now(),
+      event: { v: 1, id: crypto.randomUUID(), type, kind, source: 'spark-edge', ts: Date.now() / 1000, session_id: meta.sessionId, payload },
+    });
+  }
+
+  private publish(view: OpView | undefined) {
+    if (view) this.broadcast({ t: 'op.update', op: view });
+  }
+
+  private broadcast(message: BrowserMessage) {
+    const text = json(message);
+    for (const ws of this.ctx.getWebSockets('browser')) {
+      try {
+        ws.send(text);
+      } catch {
+        // closing socket; its close handler runs
+      }
+    }
+  }
+
+  private async snapshot(): Promise<BrowserMessage> {
+    const { online, agent } = await this.agentState();
+    return { t: 'snapshot', ops: await this.ops.recent(), agent, online };
+  }
+
+  private agentSocket(except?: WebSocket): WebSocket | undefined {
+    return this.ctx.getWebSockets('agent').find((ws) => ws !== except && ws.readyState === WebSocket.OPEN);
+  }
+
+  private roleOf(ws: WebSocket): SocketRole {
+    return this.ctx.getTags(ws).includes('agent') ? 'agent' : 'browser';
+  }
+
+  private async scheduleExpiry(at: number) {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || at < current) await this.ctx.storage.setAlarm(at);
+  }
+
+  private async remember(meta: RoomMeta) {
+    if (!(await this.ctx.storage.get<RoomMeta>('meta'))) await this.ctx.storage.put('meta', { projectId: meta.projectId, sessionId: meta.sessionId });
+  }
+
+  private async meta(): Promise<RoomMeta> {
+    const m = await this.ctx.storage.get<RoomMeta>('meta');
+    if (!m) throw new Error('room has no session yet');
+    return m;
   }
 }
+
+export const frameKey = (projectId: string, sessionId: string, callId: string) => `frames/${projectId}/${sessionId}/${callId}`;
+const json = (m: unknown) => JSON.stringify(m);
+const hex = (buf: ArrayBuffer) => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, '0')).join('');

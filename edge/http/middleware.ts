@@ -24,11 +24,23 @@ export function withDb(openDb: OpenDb): MiddlewareHandler<AppEnv> {
 /** Resolves the caller from the bearer token (401 otherwise), then applies its rate limit. */
 export function authenticate(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const caller = await resolveCaller(c.var.db, bearerToken(c.req.header('authorization')), jwtSecret(c.env), (p) => defer(c, p));
+    const caller = await resolveCaller(c.var.db, tokenOf(c), jwtSecret(c.env), (p) => defer(c, p));
     c.set('caller', caller);
     await enforceRateLimit(c.env.API_RATE_LIMIT, callerKey(caller), 'too many requests for this token; slow down');
     await next();
   };
+}
+
+/**
+ * The bearer token from the Authorization header. Browsers cannot set headers on a WebSocket or
+ * an <img>, so those two (and only those) may carry it as `?token=`.
+ */
+function tokenOf(c: Context<AppEnv>): string | null {
+  const header = bearerToken(c.req.header('authorization'));
+  if (header) return header;
+  const isUpgrade = c.req.header('upgrade')?.toLowerCase() === 'websocket';
+  const isFrame = c.req.method === 'GET' && /\/frames\/[^/]+$/.test(c.req.path);
+  return isUpgrade || isFrame ? (c.req.query('token') ?? null) : null;
 }
 
 /** Rate limit for unauthenticated routes (sign-up, login), keyed by client address. */

@@ -1,0 +1,53 @@
+import { desc, eq, sql } from 'drizzle-orm';
+import type { Db } from '../client';
+import { agents, apiTokens, pairingCodes } from '../schema';
+import { rowsOf } from './identity';
+
+export async function insertPairingCode(db: Db, p: { projectId: string; codeHash: string; createdBy: string | null; expiresAt: Date }) {
+  const rows = await db.insert(pairingCodes).values(p).returning({ id: pairingCodes.id, expiresAt: pairingCodes.expiresAt });
+  return rows[0]!;
+}
+
+export type PairingOutcome =
+  | { ok: true; projectId: string; agentId: string; tokenId: string }
+  | { ok: false; reason: 'unknown' | 'used' | 'expired' };
+
+/**
+ * Trades a pairing code for an agent: marks the code used, creates the agent's API token (scope
+ * `agent`) and the agent row — in ONE statement, so a code can never be spent twice or leave
+ * half an agent behind.
+ */
+export async function claimPairingCode(db: Db, c: { codeHash: string; agentName: string; tokenHash: string; tokenPrefix: string }): Promise<PairingOutcome> {
+  const result = await db.execute(sql`
+    with code as (
+      update ${pairingCodes} set used_at = now()
+      where code_hash = ${c.codeHash} and used_at is null and expires_at > now()
+      returning id, project_id, created_by
+    ), tok as (
+      insert into ${apiTokens} (project_id, name, scope, token_hash, token_prefix, created_by)
+      select project_id, ${`agent: ${c.agentName}`}, 'agent', ${c.tokenHash}, ${c.tokenPrefix}, created_by from code
+      returning id, project_id
+    ), ag as (
+      insert into ${agents} (project_id, name, token_id, status)
+      select project_id, ${c.agentName}, id, 'offline' from tok
+      returning id, project_id, token_id
+    ), link as (
+      update ${pairingCodes} set agent_id = (select id from ag) where id = (select id from code)
+    )
+    select id as agent_id, project_id, token_id from ag`);
+  const row = rowsOf<{ agent_id: string; project_id: string; token_id: string }>(result)[0];
+  if (row) return { ok: true, projectId: row.project_id, agentId: row.agent_id, tokenId: row.token_id };
+  const existing = await db.select({ usedAt: pairingCodes.usedAt, expiresAt: pairingCodes.expiresAt }).from(pairingCodes).where(eq(pairingCodes.codeHash, c.codeHash)).limit(1);
+  const code = existing[0];
+  if (!code) return { ok: false, reason: 'unknown' };
+  return { ok: false, reason: code.usedAt ? 'used' : 'expired' };
+}
+
+export async function listAgents(db: Db, projectId: string) {
+  return db.select().from(agents).where(eq(agents.projectId, projectId)).orderBy(desc(agents.createdAt));
+}
+
+/** Records that the agent behind this token was seen (connected) now. */
+export async function markAgentSeen(db: Db, tokenId: string, status: 'online' | 'offline') {
+  await db.update(agents).set({ lastSeenAt: new Date(), status }).where(eq(agents.tokenId, tokenId));
+}

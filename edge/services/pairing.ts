@@ -1,0 +1,20 @@
+// Pairing codes: short, typeable, one-time, 10 minutes. 8 characters from an alphabet without
+// look-alikes (no 0/O, 1/I/L) give 40 bits; sign-in rate limits make guessing hopeless.
+const ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
+export const PAIRING_TTL_MS = 10 * 60 * 1000;
+
+export function generatePairingCode(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(8));
+  const chars = [...bytes].map((b) => ALPHABET[b % ALPHABET.length]).join('');
+  return `${chars.slice(0, 4)}-${chars.slice(4)}`;
+}
+
+/** Case, spaces and dashes do not matter when a person types the code. */
+export function normalizePairingCode(input: string): string {
+  return input.toUpperCase().replace(/[\s-]/g, '');
+}
+
+export async function hashPairingCode(code: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`pairing:${normalizePairingCode(code)}`));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}

@@ -1,0 +1,48 @@
+import WebSocket from 'ws';
+
+/** A WebSocket client that collects JSON messages and lets a test wait for one. */
+export async function openSocket(url: string) {
+  const ws = new WebSocket(url);
+  const messages: any[] = [];
+  const waiters: { pred: (m: any) => boolean; resolve: (m: any) => void }[] = [];
+  ws.on('message', (data) => {
+    let m: any;
+    try {
+      m = JSON.parse(String(data));
+    } catch {
+      m = String(data);
+    }
+    messages.push(m);
+    for (const w of [...waiters]) {
+      if (w.pred(m)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(m);
+      }
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`WebSocket refused: ${res.statusCode}`)));
+    ws.once('error', reject);
+  });
+  return {
+    ws,
+    messages,
+    send: (m: unknown) => ws.send(JSON.stringify(m)),
+    /** The first message (already received or yet to come) that matches. */
+    next<T = any>(pred: (m: any) => boolean, timeoutMs = 10_000): Promise<T> {
+      const seen = messages.find(pred);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no matching message in ${timeoutMs} ms; got ${JSON.stringify(messages).slice(0, 500)}`)), timeoutMs);
+        waiters.push({ pred, resolve: (m) => (clearTimeout(timer), resolve(m)) });
+      });
+    },
+    close: () => new Promise<void>((resolve) => {
+      if (ws.readyState === WebSocket.CLOSED) return resolve();
+      ws.once('close', () => resolve());
+      ws.close();
+    }),
+  };
+}
+export type TestSocket = Awaited<ReturnType<typeof openSocket>>;
