@@ -1,0 +1,94 @@
+// `npm start`: the whole local stack on this machine.
+// - Postgres: DATABASE_URL when set, otherwise an embedded PGlite server whose data lives in .spark/pgdata;
+// - migrations applied;
+// - the edge (Worker, Queues, Durable Objects, R2, cron) under `wrangler dev`;
+// then it prints the URL to open. Ctrl-C stops everything.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { runMigrations } from '../db/migrate';
+import { startEmbeddedPostgres } from './embedded-postgres';
+
+const HOST = process.env.SPARK_HOST ?? '127.0.0.1';
+const PORT = Number(process.env.PORT ?? 8787);
+const EMBEDDED_PG_PORT = Number(process.env.SPARK_PG_PORT ?? 54329);
+
+const stops: (() => Promise<void> | void)[] = [];
+let stopping = false;
+async function stopAll(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  for (const stop of stops.reverse()) await Promise.resolve(stop()).catch(() => {});
+  process.exit(code);
+}
+process.on('SIGINT', () => void stopAll(0));
+process.on('SIGTERM', () => void stopAll(0));
+
+function ensureDevVars() {
+  if (existsSync('.dev.vars') && /^JWT_SECRET=.{16,}/m.test(readFileSync('.dev.vars', 'utf8'))) return;
+  const line = `JWT_SECRET=${randomBytes(32).toString('hex')}\n`;
+  writeFileSync('.dev.vars', existsSync('.dev.vars') ? readFileSync('.dev.vars', 'utf8') + line : `# Written by npm start; see .dev.vars.example\n${line}`, { mode: 0o600 });
+  console.log('• wrote .dev.vars with a fresh JWT_SECRET');
+}
+
+async function database(): Promise<string> {
+  if (process.env.DATABASE_URL) {
+    console.log(`• Postgres: DATABASE_URL (${new URL(process.env.DATABASE_URL).host})`);
+    return process.env.DATABASE_URL;
+  }
+  mkdirSync('.spark', { recursive: true });
+  const pg = await startEmbeddedPostgres({ dataDir: '.spark/pgdata', port: EMBEDDED_PG_PORT }).catch(() =>
+    // The usual port is taken (another Spark?): any free one will do.
+    startEmbeddedPostgres({ dataDir: '.spark/pgdata', port: 0 }),
+  );
+  stops.push(() => pg.stop());
+  console.log(`• Postgres: embedded PGlite on 127.0.0.1:${pg.port}, data in .spark/pgdata`);
+  return pg.url;
+}
+
+async function waitForHealth(url: string, child: ChildProcess, timeoutMs = 60_000) {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited with code ${child.exitCode}`);
+    try {
+      if ((await fetch(`${url}/health`)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`the edge did not answer on ${url} within ${timeoutMs / 1000} s`);
+}
+
+try {
+  const url = await database();
+  await runMigrations(url);
+  console.log('• migrations applied');
+  ensureDevVars();
+
+  const withPassword = new URL(url);
+  if (!withPassword.password) withPassword.password = 'local'; // Hyperdrive's local emulation wants one
+  const wrangler = spawn('npx', ['wrangler', 'dev', '--ip', HOST, '--port', String(PORT), '--test-scheduled', '--persist-to', '.spark/wrangler', '--show-interactive-dev-session=false'], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: withPassword.toString(),
+      WRANGLER_SEND_METRICS: 'false',
+      // Spark needs no Request.cf data; fetching it only fails offline.
+      CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+    },
+  });
+  stops.push(() => void wrangler.kill('SIGINT'));
+  wrangler.on('exit', (code) => {
+    if (!stopping) {
+      console.error(`wrangler dev stopped (code ${code})`);
+      void stopAll(code ?? 1);
+    }
+  });
+  const edge = `http://${HOST}:${PORT}`;
+  await waitForHealth(edge, wrangler);
+  console.log(`\n  Spark is running at ${edge}\n`);
+  console.log('  Sign up, create a project, then "Add agent" to pair the Unity machine.');
+  console.log('  Cron jobs: curl "' + edge + '/__scheduled?cron=17+3+*+*+*"   ·   Ctrl-C stops everything.\n');
+} catch (err) {
+  console.error(`npm start failed: ${(err as Error).message}`);
+  await stopAll(1);
+}
