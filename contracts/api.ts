@@ -132,3 +132,47 @@ export const agentView = z.object({
   unity_profile: z.string().nullable(),
   created_at: z.string(),
 });
+
+export const changesQuery = z.object({
+  path: z.string().max(1024).optional(),
+  since: instant.optional(),
+  until: instant.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+export const changeView = z.object({
+  id: z.uuid(),
+  call_id: z.string().nullable(),
+  path: z.string(),
+  op: z.enum(['create', 'modify', 'delete']),
+  before_sha256: z.string().nullable(),
+  after_sha256: z.string().nullable(),
+  has_before: z.boolean(),
+  has_after: z.boolean(),
+  created_at: z.string(),
+  reverted_at: z.string().nullable(),
+  /** Made by an undo or rollback rather than by an edit. */
+  is_revert: z.boolean(),
+});
+export const rollbackBody = z.object({ to: z.uuid('to must be the id of a change') });
+/** The portable form of a session's history (export, and import into another session). */
+export const changeExport = z.object({
+  version: z.literal(1),
+  session_id: z.uuid(),
+  exported_at: z.string(),
+  changes: z
+    .array(
+      z.object({
+        path: z.string().min(1).max(1024),
+        op: z.enum(['create', 'modify', 'delete']),
+        call_id: z.string().max(256).nullable(),
+        before_content: z.string().max(204_800).nullable(),
+        after_content: z.string().max(204_800).nullable(),
+        before_sha256: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
+        after_sha256: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
+        created_at: z.iso.datetime({ offset: true }),
+        reverted_at: z.iso.datetime({ offset: true }).nullable(),
+      }),
+    )
+    .max(500, 'at most 500 changes per import'),
+});
+export type ChangeExport = z.infer<typeof changeExport>;

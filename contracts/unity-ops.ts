@@ -157,8 +157,15 @@ export const buildStatusOp = z.strictObject({
   jobId: z.uuid('jobId must be a UUID'),
 });
 
+/** Removes a script (how an undo takes back a script that a change created). */
+export const deleteScriptOp = z.strictObject({
+  op: z.literal('delete_script'),
+  path: scriptPath,
+});
+
 export const unityOperation = z.discriminatedUnion('op', [
   generateScriptOp,
+  deleteScriptOp,
   applyPatchOp,
   renderPreviewOp,
   ingestAssetOp,

@@ -6,6 +6,7 @@ import { authRoutes } from './routes/auth';
 import { deadLetterRoutes } from './routes/dead-letters';
 import { eventRoutes } from './routes/events';
 import { healthRoutes, readyRoutes } from './routes/health';
+import { historyRoutes } from './routes/history';
 import { liveRoutes } from './routes/live';
 import { projectRoutes } from './routes/projects';
 import { sessionRoutes } from './routes/sessions';
@@ -26,7 +27,8 @@ export function createApp(deps: AppDeps = {}) {
     .route('/', eventRoutes)
     .route('/', deadLetterRoutes)
     .route('/', agentRoutes)
-    .route('/', liveRoutes);
+    .route('/', liveRoutes)
+    .route('/', historyRoutes);
 
   const app = new Hono<AppEnv>()
     .route('/', healthRoutes)

@@ -26,8 +26,12 @@ export const patches = pgTable(
     op: text('op').$type<PatchOp>().notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     revertedAt: timestamp('reverted_at', { withTimezone: true }),
+    // The operation that put this change back (an undo or a rollback). Changes made BY such an
+    // operation carry its id in call_id, which is how history tells undos from edits.
+    revertCallId: text('revert_call_id'),
   },
   (t) => [
+    index('patches_revert_call_idx').on(t.revertCallId),
     index('patches_session_created_idx').on(t.sessionId, t.createdAt.desc().nullsFirst()),
     index('patches_project_created_idx').on(t.projectId, t.createdAt.desc().nullsFirst()),
   ],

@@ -245,13 +245,20 @@ describe('unityOperation', () => {
 
   it('UNITY_OP_NAMES lists exactly the operations the union accepts', () => {
     expect([...UNITY_OP_NAMES].sort()).toEqual(
-      ['apply_patch', 'build_status', 'deconstruct_asset', 'generate_script', 'ingest_asset', 'render_preview', 'run_build'].sort(),
+      ['apply_patch', 'build_status', 'deconstruct_asset', 'delete_script', 'generate_script', 'ingest_asset', 'render_preview', 'run_build'].sort(),
     );
     for (const name of UNITY_OP_NAMES) {
       // Known names fail on their fields, never on the discriminator.
       const issue = firstIssue({ op: name });
       expect(issue.path).not.toEqual(['op']);
     }
+  });
+
+  it('delete_script takes a script path under Assets/ and nothing else', () => {
+    expect(unityOperation.safeParse({ op: 'delete_script', path: 'Assets/Scripts/Old.cs' }).success).toBe(true);
+    expect(unityOperation.safeParse({ op: 'delete_script', path: 'Assets/../Old.cs' }).success).toBe(false);
+    expect(unityOperation.safeParse({ op: 'delete_script', path: 'ProjectSettings/Old.cs' }).success).toBe(false);
+    expect(unityOperation.safeParse({ op: 'delete_script', path: 'Assets/Old.cs', force: true }).success).toBe(false);
   });
 
   it('narrows by op in TypeScript', () => {

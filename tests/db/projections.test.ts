@@ -4,7 +4,7 @@ import { createDb, type DbHandle } from '../../db/client';
 import { insertEventBatch } from '../../db/queries/events';
 import { insertProjectWithOwner, insertUser } from '../../db/queries/identity';
 import { insertSession } from '../../db/queries/sessions';
-import type { EventQueueMessage } from '../../contracts/event';
+import type { EventPayload, EventQueueMessage } from '../../contracts/event';
 import { makeEvent } from '../support/api';
 import { createTestDatabase } from '../support/test-db';
 
@@ -25,7 +25,7 @@ describe('event projections', () => {
     await h?.close();
     await tdb?.drop();
   });
-  const msg = (type: string, payload: Record<string, unknown>, ts = Date.now() / 1000, session = sessionId): EventQueueMessage => ({
+  const msg = (type: string, payload: EventPayload, ts = Date.now() / 1000, session = sessionId): EventQueueMessage => ({
     projectId,
     receivedAt: Date.now(),
     event: makeEvent({ type, payload, ts, session_id: session }),

@@ -1,0 +1,115 @@
+import { Hono } from 'hono';
+import { changeExport, changesQuery, rollbackBody } from '../../contracts/api';
+import { changesAfter, exportChanges, getChange, importChanges, lastUndoableChange, listChanges, markReverted } from '../../db/queries/history';
+import { HttpError, notFound } from '../http/errors';
+import { validate } from '../http/validate';
+import { isUuid } from '../services/access';
+import { planRollback, restoreOp } from '../services/history';
+import { sessionRoom } from '../services/room';
+import type { AppEnv } from '../types';
+import { S } from './live';
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/** The session's change history (kept in Postgres), undo, rollback, export and import. */
+export const historyRoutes = new Hono<AppEnv>()
+  .get(`${S}/changes`, validate('query', changesQuery), async (c) => {
+    const { sessionId } = await sessionRoom(c, 'read');
+    const rows = await listChanges(c.var.db, sessionId, c.req.valid('query'));
+    return c.json({
+      items: rows.map((r) => ({
+        id: r.id,
+        call_id: r.callId,
+        path: r.path,
+        op: r.op,
+        before_sha256: r.beforeSha256,
+        after_sha256: r.afterSha256,
+        has_before: r.hasBefore,
+        has_after: r.hasAfter,
+        created_at: r.createdAt.toISOString(),
+        reverted_at: iso(r.revertedAt),
+        is_revert: r.isRevert,
+      })),
+    });
+  })
+  .get(`${S}/changes/export`, async (c) => {
+    const { sessionId } = await sessionRoom(c, 'read');
+    const rows = await exportChanges(c.var.db, sessionId);
+    c.header('content-disposition', `attachment; filename="spark-history-${sessionId}.json"`);
+    return c.json({
+      version: 1 as const,
+      session_id: sessionId,
+      exported_at: new Date().toISOString(),
+      changes: rows.map((r) => ({
+        path: r.path,
+        op: r.op,
+        call_id: r.callId,
+        before_content: r.beforeContent,
+        after_content: r.afterContent,
+        before_sha256: r.beforeSha256,
+        after_sha256: r.afterSha256,
+        created_at: r.createdAt.toISOString(),
+        reverted_at: iso(r.revertedAt),
+      })),
+    });
+  })
+  .post(`${S}/changes/import`, validate('json', changeExport), async (c) => {
+    const { projectId, sessionId } = await sessionRoom(c, 'write');
+    const imported = await importChanges(
+      c.var.db,
+      projectId,
+      sessionId,
+      c.req.valid('json').changes.map((ch) => ({
+        path: ch.path,
+        op: ch.op,
+        callId: ch.call_id,
+        beforeContent: ch.before_content,
+        afterContent: ch.after_content,
+        beforeSha256: ch.before_sha256,
+        afterSha256: ch.after_sha256,
+        createdAt: new Date(ch.created_at),
+        revertedAt: ch.reverted_at ? new Date(ch.reverted_at) : null,
+      })),
+    );
+    return c.json({ imported }, 201);
+  })
+  .get(`${S}/changes/:changeId`, async (c) => {
+    const { sessionId } = await sessionRoom(c, 'read');
+    const id = c.req.param('changeId');
+    const row = isUuid(id) ? await getChange(c.var.db, sessionId, id) : null;
+    if (!row) throw notFound('change');
+    return c.json({
+      id: row.id,
+      call_id: row.callId,
+      path: row.path,
+      op: row.op,
+      before_content: row.beforeContent,
+      after_content: row.afterContent,
+      before_sha256: row.beforeSha256,
+      after_sha256: row.afterSha256,
+      created_at: row.createdAt.toISOString(),
+      reverted_at: iso(row.revertedAt),
+    });
+  })
+  .post(`${S}/changes/undo`, async (c) => {
+    const { sessionId, queue } = await sessionRoom(c, 'write');
+    const change = await lastUndoableChange(c.var.db, sessionId);
+    if (!change) throw new HttpError(409, 'nothing_to_undo', 'there is no change to undo in this session');
+    const callId = await queue(restoreOp(change));
+    await markReverted(c.var.db, [change.id], callId);
+    return c.json({ callId, undone: change.id, path: change.path }, 202);
+  })
+  .post(`${S}/changes/rollback`, validate('json', rollbackBody), async (c) => {
+    const { sessionId, queue } = await sessionRoom(c, 'write');
+    const point = await getChange(c.var.db, sessionId, c.req.valid('json').to);
+    if (!point) throw new HttpError(404, 'not_found', 'no such change in this session', 'to');
+    // Plan everything first: one path that cannot be restored refuses the whole rollback.
+    const plan = planRollback(await changesAfter(c.var.db, sessionId, point));
+    const callIds: string[] = [];
+    for (const step of plan) {
+      const callId = await queue(step.op);
+      await markReverted(c.var.db, step.changeIds, callId);
+      callIds.push(callId);
+    }
+    return c.json({ callIds, paths: plan.map((p) => p.path) }, 202);
+  });
