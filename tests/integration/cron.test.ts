@@ -36,3 +36,29 @@ describe('cron in workerd', () => {
     expect(await partitions()).toEqual(after);
   });
 });
+
+describe('history pruning', () => {
+  it('keeps the newest 50 changes of each session', async () => {
+    const db = await createTestDatabase('prune');
+    const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+    try {
+      const [u] = await sql`insert into users (email, password_hash) values ('p@example.com', 'x') returning id`;
+      const [p] = await sql`insert into projects (name, owner_id) values ('g', ${u!.id}) returning id`;
+      const sessions = await sql`insert into sessions (project_id, name) values (${p!.id}, 'a'), (${p!.id}, 'b') returning id`;
+      for (const [s, count] of [[sessions[0]!.id, 60], [sessions[1]!.id, 10]] as const) {
+        await sql`insert into patches (project_id, session_id, path, op, created_at)
+          select ${p!.id}, ${s}, 'Assets/F' || g || '.cs', 'modify', now() - (g || ' minutes')::interval from generate_series(1, ${count}) g`;
+      }
+      const { runCron, CRON_FREQUENT } = await import('../../workers/cron');
+      const { createDb } = await import('../../db/client');
+      const h = createDb({ url: db.url });
+      expect(await runCron(CRON_FREQUENT, h.db)).toEqual({ historyPruned: 10 });
+      await h.close();
+      const counts = await sql`select session_id, count(*)::int as n, max(path) filter (where path = 'Assets/F1.cs') as newest from patches group by session_id order by n desc`;
+      expect(counts.map((r) => [r.n, r.newest])).toEqual([[50, 'Assets/F1.cs'], [10, 'Assets/F1.cs']]);
+    } finally {
+      await sql.end();
+      await db.drop();
+    }
+  });
+});

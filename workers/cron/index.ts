@@ -1,14 +1,20 @@
 import type { Db } from '../../db/client';
 import { ensureEventPartitions } from '../../db/partitions';
+import { pruneHistory } from '../../db/queries/history';
 
 export const CRON_FREQUENT = '*/5 * * * *';
 export const CRON_DAILY = '17 3 * * *';
+/** Each session keeps its newest changes; undo and rollback reach this far back. */
+export const HISTORY_KEEP = 50;
 /** Partitions are kept this many months ahead of today. */
 export const PARTITION_MONTHS_AHEAD = 3;
 
 /** Runs the jobs of one cron trigger; returns what each did, for logs and tests. */
 export async function runCron(cron: string, db: Db, now = new Date()): Promise<Record<string, unknown>> {
   const done: Record<string, unknown> = {};
+  if (cron === CRON_FREQUENT) {
+    done.historyPruned = await pruneHistory(db, HISTORY_KEEP);
+  }
   if (cron === CRON_DAILY) {
     const from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
     done.partitionsCreated = await ensureEventPartitions(db, from, PARTITION_MONTHS_AHEAD + 1);
