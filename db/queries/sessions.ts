@@ -1,6 +1,6 @@
 import { and, desc, eq } from 'drizzle-orm';
 import type { Db } from '../client';
-import { sessions } from '../schema';
+import { buildJobs, sessions } from '../schema';
 
 export async function insertSession(db: Db, s: { projectId: string; name: string; createdBy: string | null; expiresAt: Date | null }) {
   const rows = await db
@@ -21,4 +21,8 @@ export async function findSession(db: Db, projectId: string, sessionId: string) 
     .where(and(eq(sessions.projectId, projectId), eq(sessions.id, sessionId)))
     .limit(1);
   return rows[0] ?? null;
+}
+
+export async function listBuildJobs(db: Db, sessionId: string, limit = 50) {
+  return db.select().from(buildJobs).where(eq(buildJobs.sessionId, sessionId)).orderBy(desc(buildJobs.createdAt)).limit(limit);
 }

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { changeExport, changesQuery, rollbackBody } from '../../contracts/api';
+import { listBuildJobs } from '../../db/queries/sessions';
 import { changesAfter, exportChanges, getChange, importChanges, lastUndoableChange, listChanges, markReverted } from '../../db/queries/history';
 import { HttpError, notFound } from '../http/errors';
 import { validate } from '../http/validate';
@@ -29,6 +30,25 @@ export const historyRoutes = new Hono<AppEnv>()
         created_at: r.createdAt.toISOString(),
         reverted_at: iso(r.revertedAt),
         is_revert: r.isRevert,
+      })),
+    });
+  })
+  .get(`${S}/builds`, async (c) => {
+    const { sessionId } = await sessionRoom(c, 'read');
+    const rows = await listBuildJobs(c.var.db, sessionId);
+    return c.json({
+      items: rows.map((b) => ({
+        id: b.id,
+        call_id: b.callId,
+        target: b.target,
+        status: b.status,
+        progress: b.progress,
+        artifact: b.artifactR2Key,
+        artifact_bytes: b.artifactBytes,
+        error: b.error,
+        created_at: b.createdAt.toISOString(),
+        started_at: iso(b.startedAt),
+        completed_at: iso(b.completedAt),
       })),
     });
   })

@@ -10,6 +10,9 @@ export interface SparkWorkerOptions {
   rateLimit?: { limit: number; period: 10 | 60 };
   /** Connect with DATABASE_URL instead of through the (emulated) Hyperdrive binding. */
   direct?: boolean;
+  /** Serve the built web UI (web/dist) as static assets, as wrangler.toml says. */
+  withAssets?: boolean;
+  port?: number;
 }
 
 /**
@@ -21,7 +24,7 @@ export async function startSparkWorker(opts: SparkWorkerOptions) {
   const hyperdriveUrl = withPassword(opts.databaseUrl);
   process.env.CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE = hyperdriveUrl;
   const { workerOptions } = unstable_getMiniflareWorkerOptions('wrangler.toml');
-  const { assets: _assets, ...rest } = workerOptions as typeof workerOptions & { assets?: unknown };
+  const { assets, ...rest } = workerOptions as typeof workerOptions & { assets?: unknown };
   const mf = new Miniflare({
     ...rest,
     name: 'spark',
@@ -30,8 +33,9 @@ export async function startSparkWorker(opts: SparkWorkerOptions) {
     bindings: { ...workerOptions.bindings, JWT_SECRET: TEST_JWT_SECRET, ...(opts.direct ? { DATABASE_URL: opts.databaseUrl } : {}), ...opts.vars },
     hyperdrives: opts.direct ? {} : { HYPERDRIVE: hyperdriveUrl },
     ...(opts.rateLimit ? { ratelimits: { ...rest.ratelimits, API_RATE_LIMIT: { simple: opts.rateLimit } } } : {}),
+    ...(opts.withAssets ? { assets } : {}),
     host: '127.0.0.1',
-    port: 0,
+    port: opts.port ?? 0,
   } as ConstructorParameters<typeof Miniflare>[0]);
   const url = (await mf.ready).toString().replace(/\/$/, '');
   return {
