@@ -241,7 +241,14 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
   async function generateScript(op: UnityOpOf<'generate_script'>, ops: ProfileOps, ctx: OpContext, emit: Emit) {
     const w = await ops.generateScript(op, ctx);
     cache.clear(); // the scene may look different once the script compiles
-    emit('unity.script_generated', { path: w.path, sha256: w.sha256, bytes: w.bytes, overwritten: w.overwritten, ...(w.before_sha256 ? { before_sha256: w.before_sha256 } : {}) });
+    // The texts before and after ride along (both or neither, within 64 KiB): the change history
+    // keeps them so the change can be undone.
+    emit(
+      'unity.script_generated',
+      { path: w.path, sha256: w.sha256, bytes: w.bytes, overwritten: w.overwritten, ...(w.before_sha256 ? { before_sha256: w.before_sha256 } : {}), ...(w.before !== undefined ? { before: w.before } : {}), after: op.code },
+      'system',
+      ['before', 'after'],
+    );
     const result: Record<string, unknown> = { path: w.path, sha256: w.sha256, bytes: w.bytes, overwritten: w.overwritten };
     if (w.before_sha256) result.before_sha256 = w.before_sha256;
     const before = textOrUndefined(w.before);
@@ -362,6 +369,12 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
         return generateScript(op, ops, ctx, emit);
       case 'apply_patch':
         return applyPatch(op, ops, ctx, emit);
+      case 'delete_script': {
+        const d = await ops.deleteScript(op, ctx);
+        cache.clear();
+        emit('unity.script_deleted', { path: d.path, before_sha256: d.before_sha256, ...(d.before !== undefined ? { before: d.before } : {}) }, 'system', ['before']);
+        return { path: d.path, before_sha256: d.before_sha256, deleted: true };
+      }
       case 'render_preview':
         return renderPreview(op, ops, ctx, emit, hooks, sessionId);
       case 'ingest_asset': {

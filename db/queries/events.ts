@@ -52,12 +52,13 @@ export async function insertEventBatch(db: Db, messages: EventQueueMessage[]): P
     changes as (
       insert into patches (project_id, session_id, call_id, path, before_content, after_content, before_sha256, after_sha256, op, created_at)
       select project_id, sid, call_id, payload->>'path', payload->>'before', payload->>'after',
-             payload->>'before_sha256', coalesce(payload->>'after_sha256', payload->>'sha256'),
+             payload->>'before_sha256', case when type = 'unity.script_deleted' then null else coalesce(payload->>'after_sha256', payload->>'sha256') end,
              case when type = 'unity.patch_applied' then 'modify'
+                  when type = 'unity.script_deleted' then 'delete'
                   when payload->>'before_sha256' is null and payload->>'before' is null then 'create'
                   else 'modify' end,
              occurred_at
-      from s where type in ('unity.script_generated', 'unity.patch_applied') and payload ? 'path'
+      from s where type in ('unity.script_generated', 'unity.patch_applied', 'unity.script_deleted') and payload ? 'path'
     ),
     frames as (
       insert into previews (project_id, session_id, call_id, width, height, r2_key, content_type, bytes, sha256, status, created_at, completed_at)
@@ -78,7 +79,9 @@ export async function insertEventBatch(db: Db, messages: EventQueueMessage[]): P
       insert into build_jobs as b (project_id, session_id, call_id, target, status, progress, artifact_r2_key, artifact_bytes, error, started_at, updated_at, completed_at)
       select project_id, sid, call_id, coalesce(target, 'unknown'), status::build_status,
              least(1, greatest(0, coalesce(${num('progress')}::real, case when status = 'completed' then 1 else 0 end))),
-             payload->>'artifact', ${num('artifact_bytes')}::bigint, payload->>'error', first_at, occurred_at,
+             coalesce(payload->'artifact'->>'path', payload->>'artifact'),
+             coalesce(${num('artifact_bytes')}, ${artifactSize})::bigint,
+             coalesce(payload->'error'->>'message', payload->>'error'), first_at, occurred_at,
              case when status in ('completed', 'failed', 'timeout') then occurred_at end
       from builds
       on conflict (session_id, call_id) do update set
@@ -99,6 +102,9 @@ export async function insertEventBatch(db: Db, messages: EventQueueMessage[]): P
 /** A numeric payload field, or null when it is missing or not a number (never a cast error). */
 const num = (field: string) =>
   sql.raw(`(case when payload->>'${field}' ~ '^-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?$' then (payload->>'${field}')::float8 end)`);
+
+/** The agent reports a build artifact as { path, sizeBytes, sha256 }. */
+const artifactSize = sql.raw(`(case when payload->'artifact'->>'sizeBytes' ~ '^[0-9]+$' then (payload->'artifact'->>'sizeBytes')::float8 end)`);
 
 /** One call's newest known state, merged from the call's events in timestamp order. */
 export interface FunctionCallUpdate {

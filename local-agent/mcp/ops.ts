@@ -50,6 +50,13 @@ export interface PatchApplied {
   after?: string;
 }
 
+export interface ScriptDeleted {
+  path: string;
+  before_sha256: string;
+  /** The deleted text, when the server let us read it first (undo needs it). */
+  before?: string;
+}
+
 export interface RenderedFrame extends ImageInfo {
   data: Uint8Array;
 }
@@ -69,6 +76,7 @@ export interface BuildState {
 export interface ProfileOps {
   generateScript(op: UnityOpOf<'generate_script'>, ctx: OpContext): Promise<ScriptWritten>;
   applyPatch(op: UnityOpOf<'apply_patch'>, ctx: OpContext): Promise<PatchApplied>;
+  deleteScript(op: UnityOpOf<'delete_script'>, ctx: OpContext): Promise<ScriptDeleted>;
   renderPreview(op: UnityOpOf<'render_preview'>, ctx: OpContext): Promise<RenderedFrame>;
   ingestAsset(op: UnityOpOf<'ingest_asset'>, ctx: OpContext): Promise<Record<string, unknown>>;
   deconstructAsset(op: UnityOpOf<'deconstruct_asset'>, ctx: OpContext): Promise<Record<string, unknown>>;

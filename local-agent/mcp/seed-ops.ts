@@ -59,6 +59,11 @@ export const seedOps: ProfileOps = {
     };
   },
 
+  async deleteScript(op) {
+    // Spark's own tool set has no delete: say so rather than leave the file behind silently.
+    throw new OpError('unsupported', `this Unity MCP server (seed profile) cannot delete scripts: ${op.path}`);
+  },
+
   async applyPatch(op, ctx) {
     ctx.progress('patching', undefined, op.path);
     const r = await ctx.call('apply_patch', argsOf(op));

@@ -22,6 +22,7 @@ import {
   type PatchApplied,
   type ProfileOps,
   type RenderedFrame,
+  type ScriptDeleted,
   type ScriptWritten,
 } from './ops';
 
@@ -148,6 +149,16 @@ export const unityMcpOps: ProfileOps = {
     if (beforeSha !== undefined) out.before_sha256 = beforeSha;
     if (before !== undefined) out.before = before;
     return out;
+  },
+
+  async deleteScript(op, ctx): Promise<ScriptDeleted> {
+    const current = await getSha(ctx, op.path);
+    if (!current) throw new OpError('not_found', `script not found: ${op.path}`);
+    let before = await readScript(ctx, op.path);
+    if (before !== undefined && sha256(before) !== current.sha256) before = undefined;
+    ctx.progress('deleting', undefined, op.path);
+    await ctx.call('delete_script', { uri: op.path });
+    return { path: op.path, before_sha256: current.sha256, ...(before !== undefined ? { before } : {}) };
   },
 
   async applyPatch(op, ctx): Promise<PatchApplied> {
