@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { runMigrations } from '../db/migrate';
+import { buildWeb } from './build-web';
 import { startEmbeddedPostgres } from './embedded-postgres';
 
 const HOST = process.env.SPARK_HOST ?? '127.0.0.1';
@@ -65,6 +66,8 @@ try {
   await runMigrations(url);
   console.log('• migrations applied');
   ensureDevVars();
+  await buildWeb({ log: false });
+  console.log('• web UI built');
 
   const withPassword = new URL(url);
   if (!withPassword.password) withPassword.password = 'local'; // Hyperdrive's local emulation wants one

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import postgres from 'postgres';
+import { buildWeb } from '../../scripts/build-web';
 
 // Runs once before the integration project: the services must be up, and the Worker is
 // bundled once (by wrangler itself) for every Miniflare instance the tests start.
@@ -13,6 +14,8 @@ export default async function setup() {
   } finally {
     await sql.end();
   }
+  // The UI first: the Worker serves web/dist as its static assets.
+  await buildWeb({ log: false });
   execFileSync('npx', ['wrangler', 'deploy', '--dry-run', '--outdir', 'dist/worker'], {
     stdio: ['ignore', 'inherit', 'inherit'],
     env: { ...process.env, CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: admin, WRANGLER_SEND_METRICS: 'false', WRANGLER_LOG: 'warn' },

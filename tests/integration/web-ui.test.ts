@@ -1,0 +1,338 @@
+// The browser UI end to end: the built web/dist served by the real Worker (Miniflare, real
+// Postgres), driven in Debian's Chromium through playwright-core. A fake agent
+// (tests/browser/fake-agent.ts) plays the Unity machine, so the whole loop runs: pair, apply a
+// preset, preview, undo, roll back, build, export/import. Screenshots of every main screen at
+// 1280 and 390 px land in tests/artifacts/screenshots/.
+import { mkdirSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { buildWeb } from '../../scripts/build-web';
+import { pairAgent, startFakeAgent, type FakeAgent } from '../browser/fake-agent';
+import { startSparkWorker, type SparkWorker } from '../support/spark-worker';
+import { createTestDatabase, type TestDatabase } from '../support/test-db';
+
+// Serve a build of our own (so a concurrent build of web/dist cannot pull files from under us),
+// whatever wrangler.toml's [assets] directory says.
+const WEB_DIST = resolve('tests/artifacts/web-dist');
+vi.mock('wrangler', async (importOriginal) => {
+  const orig = await importOriginal<typeof import('wrangler')>();
+  return {
+    ...orig,
+    unstable_getMiniflareWorkerOptions: ((...args: Parameters<typeof orig.unstable_getMiniflareWorkerOptions>) => {
+      const out = orig.unstable_getMiniflareWorkerOptions(...args);
+      const assets = (out.workerOptions as { assets?: { directory: string } }).assets;
+      if (assets) assets.directory = WEB_DIST;
+      return out;
+    }) as typeof orig.unstable_getMiniflareWorkerOptions,
+  };
+});
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SHOTS = resolve('tests/artifacts/screenshots');
+const PASSWORD = 'correct horse battery';
+
+describe('web UI', () => {
+  let db: TestDatabase;
+  let worker: SparkWorker;
+  let browser: Browser;
+  let desktop: BrowserContext;
+  let page: Page;
+  let agent: FakeAgent | undefined;
+  const problems: string[] = [];
+  const email = `dev-${Date.now().toString(36)}@example.com`;
+  const ids = { projectId: '', sessionId: '', agentToken: '' };
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    const built = await buildWeb({ outDir: WEB_DIST, log: false });
+    expect(built.js.gzip).toBeLessThan(60 * 1024);
+    db = await createTestDatabase('webui');
+    worker = await startSparkWorker({ databaseUrl: db.url, withAssets: true });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
+    });
+    desktop = await browser.newContext({ viewport: { width: 1280, height: 860 }, acceptDownloads: true });
+    page = await desktop.newPage();
+    watch(page, problems);
+  });
+  afterAll(async () => {
+    await agent?.close();
+    await browser?.close();
+    await worker?.dispose();
+    await db?.drop();
+  });
+
+  it('serves the app for any path, and the API beside it', async () => {
+    const html = await (await worker.fetch('/projects/anything/sessions/else')).text();
+    expect(html).toMatch(/<script type="module" src="\/assets\/main-[A-Z0-9]+\.js">/);
+    const presets = (await (await worker.fetch('/presets.json')).json()) as { id: string }[];
+    expect(presets.map((p) => p.id).sort()).toEqual(['platformer-2d', 'top-down-action', 'visual-novel']);
+    expect((await worker.fetch('/api/projects')).status).toBe(401);
+  });
+
+  it('signs up, creates a project and shows a pairing code with its command', async () => {
+    await page.goto(worker.url + '/');
+    await page.waitForURL(/\/login$/);
+    await shot(page, 'login-1280');
+    await page.getByTestId('auth-switch').click();
+    await page.waitForURL(/\/signup$/);
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill('short');
+    await page.getByTestId('auth-submit').click();
+    await textOf(page.getByTestId('auth-error'), /at least 8 characters/);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByTestId('auth-submit').click();
+    await page.waitForURL(/\/projects$/);
+    await page.getByTestId('projects-empty').waitFor();
+    await textOf(page.getByTestId('user-email'), new RegExp(email));
+    await shot(page, 'projects-empty-1280');
+
+    await page.getByLabel('Project name').fill('Moonlit Platformer');
+    await page.getByTestId('create-project').click();
+    await page.waitForURL(/\/projects\/[0-9a-f-]{36}$/);
+    ids.projectId = page.url().split('/').pop()!;
+    await textOf(page.getByTestId('project-title'), /Moonlit Platformer/);
+    await page.getByTestId('sessions-empty').waitFor();
+
+    await page.getByTestId('add-agent').click();
+    const code = await textOf(page.getByTestId('pairing-code'), /^[A-Z2-9]{4}-[A-Z2-9]{4}$/);
+    const command = await textOf(page.getByTestId('pairing-command'), /^npx spark-agent pair /);
+    expect(command).toContain(code);
+    expect(command).toContain(`--edge ${worker.url}`);
+    await textOf(page.getByTestId('pairing-expiry'), /\d+:\d\d/);
+    await textOf(page.getByTestId('pairing-status'), /Waiting for the agent/);
+    await shot(page, 'project-pairing-1280');
+
+    // The agent pairs on the Unity machine: the page notices by itself.
+    const paired = await pairAgent(worker.url, code, 'studio-pc');
+    await textOf(page.getByTestId('pairing-status'), /Paired with studio-pc/, 15_000);
+    await page.getByTestId('agent-row').first().waitFor();
+    ids.agentToken = paired.token;
+  });
+
+  it('opens a new session with every panel, live over the WebSocket', async () => {
+    await page.getByLabel('New session name').fill('Level 1 polish');
+    await page.getByTestId('new-session').click();
+    await page.waitForURL(/\/sessions\/[0-9a-f-]{36}$/);
+    ids.sessionId = page.url().split('/').pop()!;
+    await textOf(page.getByTestId('session-title'), /Level 1 polish/);
+    await page.locator('[data-testid="live-status"][data-state="open"]').waitFor();
+    for (const id of ['progress-panel', 'preview-panel', 'presets-panel', 'build-panel', 'history-panel']) await page.getByTestId(id).waitFor();
+    await page.getByTestId('agent-offline-notice').waitFor();
+    await page.getByTestId('preset-platformer-2d').waitFor();
+    expect(await page.locator('[data-testid^="preset-"][role="tab"]').count()).toBe(3);
+    expect(await page.locator('#build-target option').allTextContents()).toHaveLength(6);
+    await page.getByTestId('history-empty').waitFor();
+    await page.getByTestId('progress-empty').waitFor();
+
+    // Nothing to undo yet.
+    expect(await page.getByTestId('undo').isDisabled()).toBe(true);
+    await textOf(page.getByTestId('undo-hint'), /Nothing to undo/);
+    await shot(page, 'session-empty-1280');
+  });
+
+  it('queues while no agent is there, then runs the preset, the preview and the builds when one connects', async () => {
+    // Apply a preset with the agent away: every script waits in the queue.
+    await page.getByTestId('preset-platformer-2d').click();
+    const scripts = await page.getByTestId('preset-script').count();
+    expect(scripts).toBeGreaterThanOrEqual(3);
+    await page.getByTestId('preset-script').first().locator('summary').click();
+    await textOf(page.getByTestId('preset-script-code').first(), /using UnityEngine/);
+    await page.getByTestId('apply-preset').click();
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="apply-row"][data-phase="pending"]').length === n, scripts);
+    expect(await page.locator('[data-testid="op-row"][data-state="queued"]').count()).toBe(Math.min(10, scripts));
+
+    agent = await startFakeAgent({
+      base: worker.url,
+      projectId: ids.projectId,
+      sessionId: ids.sessionId,
+      token: ids.agentToken,
+      failTargets: ['iOS'],
+    });
+    await page.locator('[data-testid="agent-indicator"][data-online="true"]').waitFor();
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="apply-row"][data-phase="success"]').length === n, scripts, { timeout: 20_000 });
+    await textOf(page.getByTestId('apply-summary'), new RegExp(`Applied — ${scripts}/${scripts} written`));
+    const timings = await page.getByTestId('op-timings').first().textContent();
+    expect(timings).toMatch(/total \d+ ms/);
+    expect(timings).toMatch(/Unity \d+ ms/);
+    // The change history fills in as the agent's events land.
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="change-row"][data-op="create"]').length === n, scripts, { timeout: 20_000 });
+
+    // A preview.
+    await page.getByTestId('preview-width').fill('640');
+    await page.getByTestId('preview-height').fill('360');
+    await page.getByTestId('request-preview').click();
+    await page.locator('[data-testid="preview-state"][data-state="ready"]').waitFor({ timeout: 15_000 });
+    const size = await page.getByTestId('preview-frame').evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight]);
+    expect(size).toEqual([640, 360]);
+
+    // Build with the preset's settings, then one that fails.
+    await page.getByTestId('use-preset-build').click();
+    await page.getByTestId('build-options').waitFor();
+    expect(await page.getByTestId('build-target').inputValue()).toBe('WebGL');
+    await page.getByTestId('start-build').click();
+    await page.getByTestId('build-active').waitFor();
+    await page.locator('[data-testid="build-row"][data-status="completed"]').waitFor({ timeout: 20_000 });
+    await shot(page, 'session-busy-1280');
+    await page.getByTestId('build-preset').selectOption('');
+    await page.getByTestId('build-target').selectOption('iOS');
+    await page.getByTestId('start-build').click();
+    await page.locator('[data-testid="build-row"][data-status="failed"]').waitFor({ timeout: 20_000 });
+    await textOf(page.getByTestId('build-error').first(), /iOS build support is not installed/);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="build-row"]').length === 2);
+  });
+
+  it('views a change, undoes the last one, rolls back, and exports and imports the history', async () => {
+    const rows = page.getByTestId('change-row');
+    const before = await rows.count();
+    // View: the dialog shows the new file as added lines.
+    await rows.first().getByTestId('view-change').click();
+    await page.getByTestId('change-dialog').waitFor();
+    await textOf(page.getByTestId('change-diff'), /\+/);
+    await page.getByTestId('change-tab-after').click();
+    await textOf(page.getByTestId('change-after'), /class /);
+    await shot(page, 'change-dialog-1280');
+    await page.keyboard.press('Escape');
+    await page.getByTestId('change-dialog').waitFor({ state: 'detached' });
+
+    // Undo: the newest file is taken back (a delete, since the preset created it).
+    const newestPath = await rows.first().getAttribute('data-path');
+    await page.getByTestId('undo').click();
+    await page.locator(`[data-testid="change-row"][data-op="delete"][data-path="${newestPath}"]`).waitFor({ timeout: 20_000 });
+    expect(agent!.files.has(newestPath!)).toBe(false);
+
+    // Roll back to the oldest change: every file created after it goes.
+    const oldest = page.locator('[data-testid="change-row"][data-op="create"]').last();
+    const oldestPath = await oldest.getAttribute('data-path');
+    await oldest.getByTestId('rollback').click();
+    await oldest.getByTestId('rollback-confirm').click();
+    await page.getByTestId('toast-ok').filter({ hasText: /Rolling back/ }).waitFor();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="change-row"][data-op="delete"]').length >= 2, undefined, { timeout: 20_000 });
+    await agent!.idle();
+    await vi.waitFor(() => expect([...agent!.files.keys()]).toEqual([oldestPath]), { timeout: 10_000 });
+
+    // Filters: by path, and by time.
+    await page.getByTestId('history-path').fill(oldestPath!.split('/').pop()!.replace('.cs', ''));
+    await page.waitForFunction((p) => [...document.querySelectorAll('[data-testid="change-row"]')].every((r) => r.getAttribute('data-path') === p), oldestPath);
+    await page.getByTestId('history-path').fill('');
+    await page.getByTestId('history-range').selectOption('custom');
+    await page.getByTestId('history-from').fill('2030-01-02T10:00');
+    await page.getByTestId('history-to').fill('2030-01-01T10:00');
+    await page.getByText('“From” must be before “to”.').waitFor();
+    await page.getByTestId('history-to').fill('2030-01-03T10:00');
+    await page.getByTestId('history-empty').waitFor();
+    await page.getByTestId('history-range').selectOption('1h');
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="change-row"]').length > n, before);
+    await shot(page, 'session-history-1280');
+    await panelShots(page, '1280');
+
+    // Export downloads the JSON; importing it adds those changes again.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-history').click()]);
+    const exported = JSON.parse(readFileSync((await download.path())!, 'utf8')) as { version: number; changes: unknown[] };
+    expect(exported.version).toBe(1);
+    expect(exported.changes.length).toBeGreaterThan(before);
+    const countBefore = await rows.count();
+    await page.getByTestId('import-file').setInputFiles({ name: 'history.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(exported)) });
+    await page.getByTestId('toast-ok').filter({ hasText: `Imported ${exported.changes.length} changes` }).waitFor();
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="change-row"]').length > n, countBefore);
+    // A file that is not an export is refused in the page.
+    await page.getByTestId('import-file').setInputFiles({ name: 'nope.json', mimeType: 'application/json', buffer: Buffer.from('{"hello":1}') });
+    await textOf(page.getByTestId('history-error'), /not a Spark history export/);
+  });
+
+  it('fits a 390 px phone screen', async () => {
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    const p = await phone.newPage();
+    watch(p, problems);
+    await p.goto(`${worker.url}/projects/${ids.projectId}/sessions/${ids.sessionId}`);
+    await p.waitForURL(/\/login\?next=/);
+    await shot(p, 'login-390');
+    await p.getByLabel('Email').fill(email);
+    await p.getByLabel('Password').fill('not the password');
+    await p.getByTestId('auth-submit').click();
+    // The API's own message, in the page.
+    await textOf(p.getByTestId('auth-error'), /Email or password is wrong/);
+    await p.getByLabel('Password').fill(PASSWORD);
+    await p.getByTestId('auth-submit').click();
+    // Back where the person wanted to be.
+    await p.waitForURL(new RegExp(`/sessions/${ids.sessionId}$`));
+    await p.locator('[data-testid="live-status"][data-state="open"]').waitFor();
+    await p.locator('[data-testid="preview-state"][data-state="ready"]').waitFor({ timeout: 15_000 });
+    await p.getByTestId('change-row').first().waitFor();
+    await noSideScroll(p);
+    await shot(p, 'session-390');
+    await panelShots(p, '390');
+    await p.emulateMedia({ colorScheme: 'dark' });
+    await p.evaluate(() => window.scrollTo(0, 0));
+    await p.screenshot({ path: `${SHOTS}/session-390-dark.png` });
+    await p.emulateMedia({ colorScheme: 'light' });
+    await p.goto(`${worker.url}/projects/${ids.projectId}`);
+    await p.getByTestId('add-agent').click();
+    await p.getByTestId('pairing-code').waitFor();
+    await noSideScroll(p);
+    await shot(p, 'project-390');
+    await p.goto(`${worker.url}/projects`);
+    await p.getByTestId('project-link').first().waitFor();
+    await noSideScroll(p);
+    await shot(p, 'projects-390');
+    await phone.close();
+  });
+
+  it('sends a person whose token no longer works back to log in, saying why', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await ctx.addInitScript(() => localStorage.setItem('spark.auth', JSON.stringify({ token: 'not-a-token', email: 'x@example.com', expiresAt: Date.now() + 600_000 })));
+    const p = await ctx.newPage();
+    watch(p, problems);
+    await p.goto(`${worker.url}/projects/${ids.projectId}`);
+    await p.waitForURL(/\/login\?next=%2Fprojects%2F/);
+    await textOf(p.getByTestId('auth-flash'), /expired/);
+    await ctx.close();
+    expect(problems).toEqual([]);
+  });
+});
+
+/** Page errors and console errors fail the run (failed requests the page handles are fine). */
+function watch(p: Page, problems: string[]) {
+  p.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+  p.on('console', (m) => {
+    if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) problems.push(`console: ${m.text()}`);
+  });
+}
+
+async function shot(p: Page, name: string) {
+  // From the top, so the sticky bar sits where it belongs in a full-page shot.
+  await p.evaluate(async () => {
+    window.scrollTo(0, 0);
+    await document.fonts?.ready;
+  });
+  await p.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+}
+
+/** Each panel on its own, readable at full size. */
+async function panelShots(p: Page, width: string) {
+  for (const id of ['progress', 'preview', 'presets', 'build', 'history']) {
+    await p.locator(`#${id}`).screenshot({ path: `${SHOTS}/panel-${id}-${width}.png` });
+  }
+}
+
+async function textOf(l: Locator, re: RegExp, timeout = 10_000): Promise<string> {
+  const end = Date.now() + timeout;
+  let last = '';
+  for (;;) {
+    try {
+      last = ((await l.textContent({ timeout: Math.max(100, end - Date.now()) })) ?? '').trim();
+      if (re.test(last)) return last;
+    } catch {
+      // not there yet
+    }
+    if (Date.now() > end) throw new Error(`expected ${re} in ${l}, got “${last}”`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function noSideScroll(p: Page) {
+  const [scroll, width] = await p.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  expect(scroll).toBeLessThanOrEqual(width!);
+}

@@ -1,0 +1,25 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildWeb } from '../../scripts/build-web';
+
+describe('web bundle', () => {
+  const out = mkdtempSync(join(tmpdir(), 'spark-web-'));
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it('builds a small, self-contained app whose index.html points at its hashed files', async () => {
+    const res = await buildWeb({ outDir: out, log: false });
+    expect(res.js.gzip).toBeLessThan(60 * 1024);
+    expect(res.css.gzip).toBeLessThan(10 * 1024);
+    const html = readFileSync(join(out, 'index.html'), 'utf8');
+    expect(html).toContain(`src="/${res.js.file}"`);
+    expect(html).toContain(`href="/${res.css.file}"`);
+    const js = readFileSync(join(out, res.js.file), 'utf8');
+    // No server code, no zod, no preset sources in the bundle (presets.json is fetched on demand).
+    expect(js).not.toMatch(/drizzle|postgres:\/\/|ZodError|using UnityEngine/);
+    const presets = JSON.parse(readFileSync(join(out, 'presets.json'), 'utf8')) as { id: string; scripts: unknown[] }[];
+    expect(presets).toHaveLength(res.presets.count);
+    expect(presets.every((p) => p.scripts.length > 0)).toBe(true);
+  });
+});

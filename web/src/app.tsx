@@ -1,0 +1,105 @@
+/** @jsxImportSource hono/jsx/dom */
+import { useEffect, useState } from 'hono/jsx/dom';
+import { sendToLogin } from './lib/api';
+import { clearAuth, getAuth, onAuthChange, type Auth } from './lib/auth';
+import { currentRoute, navigate, onRouteChange } from './lib/nav';
+import { needsAuth, paths, type Route } from './lib/routes';
+import { toastOk } from './lib/toast';
+import { Link, Toasts } from './components/ui';
+import { AuthPage } from './pages/auth';
+import { ProjectPage } from './pages/project';
+import { ProjectsPage } from './pages/projects';
+import { SessionPage } from './pages/session';
+
+export function App() {
+  const [route, setRoute] = useState<Route>(currentRoute());
+  const [auth, setAuthState] = useState<Auth | null>(getAuth());
+  useEffect(() => onRouteChange(setRoute), []);
+  useEffect(() => onAuthChange(setAuthState), []);
+
+  // Pages that need a login go to the login page (and come back after).
+  const blocked = needsAuth(route) && !auth;
+  useEffect(() => {
+    if (blocked) navigate(paths.login(route.name === 'projects' ? null : location.pathname + location.search), { replace: true });
+    else if (auth && (route.name === 'login' || route.name === 'signup')) navigate(route.next ?? paths.projects(), { replace: true });
+  }, [blocked, route, auth]);
+
+  // The access token lasts 15 minutes: when it runs out, say so and send the person to log in.
+  useEffect(() => {
+    if (!auth) return;
+    const t = setTimeout(() => sendToLogin(), Math.max(0, auth.expiresAt - Date.now()));
+    return () => clearTimeout(t);
+  }, [auth?.expiresAt]);
+
+  // Move focus to the new page's heading so keyboard and screen-reader users know where they are.
+  useEffect(() => {
+    const h = document.querySelector<HTMLElement>('main h1');
+    if (h && document.activeElement === document.body) {
+      h.tabIndex = -1;
+      h.focus({ preventScroll: true });
+    }
+  }, [route]);
+
+  const logout = () => {
+    clearAuth();
+    toastOk('Logged out.');
+    navigate(paths.login(), { replace: true });
+  };
+
+  return (
+    <>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
+      {auth && !blocked && route.name !== 'login' && route.name !== 'signup' ? (
+        <header class="topbar">
+          <Link href={paths.projects()} class="brand" aria-label="Spark — your projects">
+            <span class="logo" aria-hidden="true">
+              ✦
+            </span>{' '}
+            Spark
+          </Link>
+          <div class="topbar-user">
+            <span class="muted small user-email" data-testid="user-email">
+              {auth.email}
+            </span>
+            <button type="button" class="btn btn-ghost btn-small" onClick={logout} data-testid="logout">
+              Log out
+            </button>
+          </div>
+        </header>
+      ) : null}
+      {blocked ? null : <Page route={route} />}
+      <Toasts />
+    </>
+  );
+}
+
+function Page(props: { route: Route }) {
+  const r = props.route;
+  switch (r.name) {
+    case 'login':
+    case 'signup':
+      return <AuthPage mode={r.name} next={r.next} />;
+    case 'projects':
+      return <ProjectsPage />;
+    case 'project':
+      return <ProjectPage projectId={r.projectId} />;
+    case 'session':
+      return <SessionPage projectId={r.projectId} sessionId={r.sessionId} />;
+    case 'not-found':
+      return (
+        <main id="main" class="page">
+          <section class="card">
+            <h1>Page not found</h1>
+            <p class="muted">
+              Nothing lives at <code>{r.path}</code>.
+            </p>
+            <Link href={paths.projects()} class="btn">
+              Go to your projects
+            </Link>
+          </section>
+        </main>
+      );
+  }
+}

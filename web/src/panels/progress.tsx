@@ -1,0 +1,92 @@
+/** @jsxImportSource hono/jsx/dom */
+import type { OpView } from '../../../contracts/ws';
+import { formatMs, opLabel } from '../lib/format';
+import { opPhase, opStatusText, recentOps, type LiveState } from '../lib/live-state';
+import { useNow } from '../lib/hooks';
+import { EmptyState, Panel, ProgressBar, TimeAgo } from '../components/ui';
+
+const ICON = { pending: '◷', running: '', success: '✓', failure: '✕' } as const;
+const PHASE_LABEL = { pending: 'Waiting', running: 'In progress', success: 'Succeeded', failure: 'Failed' } as const;
+
+export function ProgressPanel(props: { live: LiveState; labels: Readonly<Record<string, string>> }) {
+  const ops = recentOps(props.live, 10);
+  const anyActive = ops.some((o) => opPhase(o.state) === 'pending' || opPhase(o.state) === 'running');
+  const now = useNow(1000, anyActive);
+  const counts = { active: 0, success: 0, failure: 0 };
+  for (const o of ops) {
+    const p = opPhase(o.state);
+    if (p === 'success') counts.success++;
+    else if (p === 'failure') counts.failure++;
+    else counts.active++;
+  }
+  return (
+    <Panel
+      id="progress"
+      title="Activity"
+      data-testid="progress-panel"
+      actions={
+        ops.length ? (
+          <span class="muted small" data-testid="progress-summary">
+            {counts.active} in progress · {counts.success} ok · {counts.failure} failed
+          </span>
+        ) : undefined
+      }
+    >
+      {ops.length === 0 ? (
+        <EmptyState data-testid="progress-empty">No operations yet. Apply a preset, request a preview or start a build — each step shows up here.</EmptyState>
+      ) : (
+        <ol class="ops" aria-label="Last 10 operations, newest first">
+          {ops.map((op) => (
+            <OpRow key={op.callId} op={op} now={now} what={props.labels[op.callId]} />
+          ))}
+        </ol>
+      )}
+    </Panel>
+  );
+}
+
+function OpRow(props: { op: OpView; now: number; what: string | undefined }) {
+  const { op } = props;
+  const phase = opPhase(op.state);
+  const waited = phase === 'pending' || phase === 'running' ? Math.max(0, props.now - op.queuedAt) : null;
+  return (
+    <li class={`op op-${phase}`} data-testid="op-row" data-op={op.op} data-state={op.state} data-call-id={op.callId}>
+      <span class={`op-icon op-icon-${phase}`} aria-hidden="true">
+        {phase === 'running' ? <span class="spinner spinner-small" /> : ICON[phase]}
+      </span>
+      <div class="op-body">
+        <div class="op-line">
+          <strong>{opLabel(op.op)}</strong>
+          <span class="sr-only">{PHASE_LABEL[phase]}</span>
+          <span class="op-time muted small">
+            <TimeAgo at={op.queuedAt} />
+          </span>
+        </div>
+        {props.what ? (
+          <div class="op-what" data-testid="op-what">
+            {props.what}
+          </div>
+        ) : null}
+        {phase !== 'success' || op.message ? (
+          <div class={`op-status small ${phase === 'failure' ? 'text-err' : 'muted'}`} data-testid="op-status">
+            {opStatusText(op)}
+          </div>
+        ) : null}
+        {phase === 'running' ? <ProgressBar value={op.progress ?? null} label={`${opLabel(op.op)} progress`} /> : null}
+        <div class="op-timings small muted" data-testid="op-timings">
+          {waited !== null ? <span>{phase === 'pending' ? 'waiting' : 'running'} {formatMs(waited)}</span> : null}
+          {op.latencyMs !== undefined ? (
+            <span title="Wall time in the agent">
+              total <b>{formatMs(op.latencyMs)}</b>
+            </span>
+          ) : null}
+          {op.mcpMs !== undefined ? (
+            <span title="Time spent inside Unity (the MCP server)">
+              Unity <b>{formatMs(op.mcpMs)}</b>
+            </span>
+          ) : null}
+        </div>
+      </div>
+    </li>
+  );
+}
