@@ -75,6 +75,8 @@ export type AgentMessage = z.infer<typeof agentMessage>;
 export const opView = z.object({
   callId,
   op: z.string(),
+  /** What it acts on: a path, a size, a build target. */
+  summary: z.string().max(300).optional(),
   state: opState,
   stage: z.string().optional(),
   progress: z.number().optional(),

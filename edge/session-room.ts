@@ -4,6 +4,7 @@ import type { UnityOperation } from '../contracts/unity-ops';
 import { agentMessage, type AgentInfo, type BrowserMessage, type OpDispatch, type OpView } from '../contracts/ws';
 import type { Env } from './env';
 import { OpStore } from './room/op-store';
+import { opSummary } from './room/op-summary';
 
 export type SocketRole = 'agent' | 'browser';
 interface RoomMeta {
@@ -41,6 +42,8 @@ export class SessionRoom extends DurableObject<Env> implements SessionRoomApi {
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     this.ctx.acceptWebSocket(server, [role]);
+    // Kept with the socket across hibernation: whose agent this is, to mark it offline later.
+    server.serializeAttachment({ tokenId: request.headers.get('x-spark-token-id') });
     if (role === 'browser') server.send(json(await this.snapshot()));
     return new Response(null, { status: 101, webSocket: client });
   }
@@ -50,7 +53,7 @@ export class SessionRoom extends DurableObject<Env> implements SessionRoomApi {
     await this.remember(input);
     const now = Date.now();
     const dispatch: OpDispatch = { t: 'op', callId: input.callId, sessionId: input.sessionId, op: input.op, issuedAt: now, expiresAt: now + input.ttlMs };
-    const view: OpView = { callId: input.callId, op: input.op.op, state: 'queued', queuedAt: now, updatedAt: now };
+    const view: OpView = { callId: input.callId, op: input.op.op, summary: opSummary(input.op), state: 'queued', queuedAt: now, updatedAt: now };
     await this.ops.enqueue(dispatch, view);
     this.broadcast({ t: 'op.update', op: view });
     await this.scheduleExpiry(dispatch.expiresAt);
@@ -89,7 +92,12 @@ export class SessionRoom extends DurableObject<Env> implements SessionRoomApi {
       case 'status':
         await this.ctx.storage.put('agent', m.agent);
         this.broadcast({ t: 'agent', online: true, agent: m.agent });
-        if (m.t === 'hello') for (const { dispatch } of await this.ops.pending()) await this.deliver(ws, dispatch);
+        if (m.t === 'hello') {
+          // Presence is an event too: the consumer keeps agents.status from the newest one.
+          const tokenId = this.tokenOf(ws);
+          if (tokenId) await this.emit('agent.connected', 'system', { token_id: tokenId, name: m.agent.name, version: m.agent.version, profile: m.agent.profile });
+          for (const { dispatch } of await this.ops.pending()) await this.deliver(ws, dispatch);
+        }
         return;
       case 'op.accepted':
         await this.ops.removePending(m.callId);
@@ -123,6 +131,8 @@ export class SessionRoom extends DurableObject<Env> implements SessionRoomApi {
     }
     if (this.roleOf(ws) === 'agent' && !this.agentSocket(ws)) {
       this.broadcast({ t: 'agent', online: false, agent: (await this.ctx.storage.get<AgentInfo>('agent')) ?? null });
+      const tokenId = this.tokenOf(ws);
+      if (tokenId) await this.emit('agent.disconnected', 'system', { token_id: tokenId });
     }
   }
 
@@ -142,6 +152,10 @@ export class SessionRoom extends DurableObject<Env> implements SessionRoomApi {
   }
 
   // ── helpers ───────────────────────────────────────────────────────────────────────────────
+  private tokenOf(ws: WebSocket): string | null {
+    return (ws.deserializeAttachment() as { tokenId?: string | null } | null)?.tokenId ?? null;
+  }
+
   private async deliver(ws: WebSocket, dispatch: OpDispatch) {
     if (dispatch.expiresAt <= Date.now()) return this.alarm();
     ws.send(json(dispatch));

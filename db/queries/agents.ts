@@ -46,8 +46,3 @@ export async function claimPairingCode(db: Db, c: { codeHash: string; agentName:
 export async function listAgents(db: Db, projectId: string) {
   return db.select().from(agents).where(eq(agents.projectId, projectId)).orderBy(desc(agents.createdAt));
 }
-
-/** Records that the agent behind this token was seen (connected) now. */
-export async function markAgentSeen(db: Db, tokenId: string, status: 'online' | 'offline') {
-  await db.update(agents).set({ lastSeenAt: new Date(), status }).where(eq(agents.tokenId, tokenId));
-}

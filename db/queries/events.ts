@@ -94,6 +94,21 @@ export async function insertEventBatch(db: Db, messages: EventQueueMessage[]): P
         started_at = least(b.started_at, excluded.started_at),
         completed_at = coalesce(b.completed_at, excluded.completed_at),
         updated_at = greatest(b.updated_at, excluded.updated_at)
+    ),
+    -- Agent presence: the newest connected/disconnected event per agent token wins.
+    presence as (
+      select distinct on (payload->>'token_id') project_id, occurred_at, payload,
+             case when type = 'agent.connected' then 'online' else 'offline' end as status
+      from ins where type in ('agent.connected', 'agent.disconnected')
+        and payload->>'token_id' ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+      order by payload->>'token_id', occurred_at desc
+    ),
+    seen as (
+      update agents a set status = p.status, last_seen_at = p.occurred_at,
+             unity_profile = coalesce(p.payload->>'profile', a.unity_profile)
+      from presence p
+      where a.token_id = (p.payload->>'token_id')::uuid and a.project_id = p.project_id
+        and (a.last_seen_at is null or a.last_seen_at <= p.occurred_at)
     )
     select count(*)::int as inserted from ins`);
   return rowsOf<{ inserted: number }>(result)[0]?.inserted ?? 0;

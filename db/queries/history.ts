@@ -3,8 +3,10 @@ import type { Db } from '../client';
 import { patches } from '../schema';
 
 /** Changes made BY an undo or rollback (their call put another change back). */
-const isRevertCall = sql<boolean>`(${patches.callId} is not null and exists (
-  select 1 from ${patches} p2 where p2.session_id = ${patches.sessionId} and p2.revert_call_id = ${patches.callId}))`;
+// Qualified by hand: inside a single-table select drizzle prints bare column names, which the
+// subquery would resolve to p2's own columns.
+const isRevertCall = sql<boolean>`("patches"."call_id" is not null and exists (
+  select 1 from "patches" p2 where p2.session_id = "patches"."session_id" and p2.revert_call_id = "patches"."call_id"))`;
 
 export interface ChangeFilter {
   path?: string;

@@ -1,8 +1,6 @@
 import { Hono } from 'hono';
 import { unityOperation } from '../../contracts/unity-ops';
 import { firstIssue } from '../../contracts/errors';
-import { markAgentSeen } from '../../db/queries/agents';
-import { defer } from '../http/middleware';
 import { HttpError, notFound } from '../http/errors';
 import { sessionRoom } from '../services/room';
 import { readJsonLimited } from '../http/validate';
@@ -53,10 +51,10 @@ export const liveRoutes = new Hono<AppEnv>()
     const caller: Caller = c.var.caller;
     if (role === 'agent' && !(caller.kind === 'token' && caller.scope === 'agent')) throw new HttpError(403, 'forbidden', 'only an agent token can connect as the agent');
     const { projectId, sessionId, stub } = await sessionRoom(c, role === 'agent' ? 'agent' : 'read');
-    if (caller.kind === 'token' && role === 'agent') defer(c, markAgentSeen(c.var.db, caller.tokenId, 'online'));
     const headers = new Headers(c.req.raw.headers);
     headers.set('x-spark-role', role);
     headers.set('x-spark-project', projectId);
     headers.set('x-spark-session', sessionId);
+    if (caller.kind === 'token') headers.set('x-spark-token-id', caller.tokenId);
     return stub.fetch(new Request(c.req.raw.url, { headers }));
   });

@@ -94,7 +94,7 @@ describe('session room', () => {
     const frame = await browser.next((m) => m.t === 'frame');
     agent.send({ t: 'op.result', callId, ok: true, result: { width: 16, height: 16 }, latencyMs: 42, mcpMs: 30 });
     const done = await browser.next((m) => m.t === 'op.update' && m.op.state === 'succeeded');
-    expect(done.op).toMatchObject({ callId, latencyMs: 42, mcpMs: 30, result: { width: 16, height: 16 } });
+    expect(done.op).toMatchObject({ callId, summary: '16×16 png', latencyMs: 42, mcpMs: 30, result: { width: 16, height: 16 } });
 
     // The frame is served from R2 with cache headers, to members only.
     const img = await fetch(`${worker.url}${frame.url}`, { headers: { authorization: `Bearer ${p.token}` } });
@@ -114,8 +114,11 @@ describe('session room', () => {
     expect((await p.api.get(`/api/projects/${p.projectId}/sessions/${p.sessionId}/ops/${callId}`)).body.state).toBe('succeeded');
 
     // A reconnecting agent is not handed the finished op again.
+    const agentsOf = async () => (await p.api.get(`/api/projects/${p.projectId}/agents`)).body.items[0].status;
+    expect(await agentsOf()).toBe('online');
     await agent.close();
     await browser.next((m) => m.t === 'agent' && m.online === false);
+    await eventually(async () => (await agentsOf()) === 'offline');
     const again = await openSocket(wsUrl(p, 'agent', p.agentToken));
     again.send({ t: 'hello', agent: agentInfo });
     await new Promise((r) => setTimeout(r, 500));

@@ -3,6 +3,9 @@ import WebSocket from 'ws';
 /** A WebSocket client that collects JSON messages and lets a test wait for one. */
 export async function openSocket(url: string) {
   const ws = new WebSocket(url);
+  // Errors before `open` reject below; later ones (a reset after a refused upgrade, the server
+  // going away at teardown) are what closing looks like, not test failures.
+  ws.on('error', () => {});
   const messages: any[] = [];
   const waiters: { pred: (m: any) => boolean; resolve: (m: any) => void }[] = [];
   ws.on('message', (data) => {
@@ -22,7 +25,13 @@ export async function openSocket(url: string) {
   });
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`WebSocket refused: ${res.statusCode}`)));
+    ws.once('unexpected-response', (req, res) => {
+      // A refused upgrade: drop the HTTP exchange ourselves, quietly, and report the status.
+      req.on('error', () => {});
+      res.resume();
+      req.destroy();
+      reject(new Error(`WebSocket refused: ${res.statusCode}`));
+    });
     ws.once('error', reject);
   });
   return {
