@@ -1,14 +1,16 @@
 // The browser UI end to end: the built web/dist served by the real Worker (Miniflare, real
-// Postgres), driven in Debian's Chromium through playwright-core. A fake agent
-// (tests/browser/fake-agent.ts) plays the Unity machine, so the whole loop runs: pair, apply a
-// preset, preview, undo, roll back, build, export/import. Screenshots of every main screen at
+// Postgres), driven in Debian's Chromium through playwright-core, with the real agent (paired
+// through `spark-agent pair`) talking MCP to the test Unity MCP server on a real project folder,
+// so the whole loop runs: pair, apply a preset, preview, undo, roll back, build, export/import. Screenshots of every main screen at
 // 1280 and 390 px land in tests/artifacts/screenshots/.
-import { mkdirSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildWeb } from '../../scripts/build-web';
-import { pairAgent, startFakeAgent, type FakeAgent } from '../browser/fake-agent';
+import { loadPresets } from '../../web/presets';
+import { pairAndStartAgent, type RealAgent } from '../support/real-agent';
+import { startUnityMcpServer } from '../support/unity-mcp-server';
 import { startSparkWorker, type SparkWorker } from '../support/spark-worker';
 import { createTestDatabase, type TestDatabase } from '../support/test-db';
 
@@ -31,6 +33,7 @@ vi.mock('wrangler', async (importOriginal) => {
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = resolve('tests/artifacts/screenshots');
 const PASSWORD = 'correct horse battery';
+const presetScripts = loadPresets().find((p) => p.id === 'platformer-2d')!.scripts;
 
 describe('web UI', () => {
   let db: TestDatabase;
@@ -38,7 +41,9 @@ describe('web UI', () => {
   let browser: Browser;
   let desktop: BrowserContext;
   let page: Page;
-  let agent: FakeAgent | undefined;
+  let agent: RealAgent | undefined;
+  let unity: Awaited<ReturnType<typeof startUnityMcpServer>>;
+  const onDisk = (path: string) => join(unity.projectDir, path);
   const problems: string[] = [];
   const email = `dev-${Date.now().toString(36)}@example.com`;
   const ids = { projectId: '', sessionId: '', agentToken: '' };
@@ -48,6 +53,7 @@ describe('web UI', () => {
     const built = await buildWeb({ outDir: WEB_DIST, log: false });
     expect(built.js.gzip).toBeLessThan(60 * 1024);
     db = await createTestDatabase('webui');
+    unity = await startUnityMcpServer({ profile: 'unity-mcp', buildDurationMs: 1200 });
     worker = await startSparkWorker({ databaseUrl: db.url, withAssets: true });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -58,7 +64,8 @@ describe('web UI', () => {
     watch(page, problems);
   });
   afterAll(async () => {
-    await agent?.close();
+    await agent?.dispose();
+    await unity?.close();
     await browser?.close();
     await worker?.dispose();
     await db?.drop();
@@ -105,11 +112,10 @@ describe('web UI', () => {
     await textOf(page.getByTestId('pairing-status'), /Waiting for the agent/);
     await shot(page, 'project-pairing-1280');
 
-    // The agent pairs on the Unity machine: the page notices by itself.
-    const paired = await pairAgent(worker.url, code, 'studio-pc');
+    // On the Unity machine: `spark-agent pair <code> --edge <url>`; the page notices by itself.
+    agent = await pairAndStartAgent({ edge: worker.url, code, mcpUrl: unity.url, startNow: false });
     await textOf(page.getByTestId('pairing-status'), /Paired with studio-pc/, 15_000);
     await page.getByTestId('agent-row').first().waitFor();
-    ids.agentToken = paired.token;
   });
 
   it('opens a new session with every panel, live over the WebSocket', async () => {
@@ -144,13 +150,7 @@ describe('web UI', () => {
     await page.waitForFunction((n) => document.querySelectorAll('[data-testid="apply-row"][data-phase="pending"]').length === n, scripts);
     expect(await page.locator('[data-testid="op-row"][data-state="queued"]').count()).toBe(Math.min(10, scripts));
 
-    agent = await startFakeAgent({
-      base: worker.url,
-      projectId: ids.projectId,
-      sessionId: ids.sessionId,
-      token: ids.agentToken,
-      failTargets: ['iOS'],
-    });
+    await agent!.start();
     await page.locator('[data-testid="agent-indicator"][data-online="true"]').waitFor();
     await page.waitForFunction((n) => document.querySelectorAll('[data-testid="apply-row"][data-phase="success"]').length === n, scripts, { timeout: 20_000 });
     await textOf(page.getByTestId('apply-summary'), new RegExp(`Applied — ${scripts}/${scripts} written`));
@@ -176,6 +176,8 @@ describe('web UI', () => {
     await page.getByTestId('build-active').waitFor();
     await page.locator('[data-testid="build-row"][data-status="completed"]').waitFor({ timeout: 20_000 });
     await shot(page, 'session-busy-1280');
+    // The editor answers the next build with a failure, as Unity does without the iOS module.
+    unity.control.failNext('manage_build', 1, 'iOS build support is not installed');
     await page.getByTestId('build-preset').selectOption('');
     await page.getByTestId('build-target').selectOption('iOS');
     await page.getByTestId('start-build').click();
@@ -200,8 +202,9 @@ describe('web UI', () => {
     // Undo: the newest file is taken back (a delete, since the preset created it).
     const newestPath = await rows.first().getAttribute('data-path');
     await page.getByTestId('undo').click();
+    expect(existsSync(onDisk(newestPath!))).toBe(true);
     await page.locator(`[data-testid="change-row"][data-op="delete"][data-path="${newestPath}"]`).waitFor({ timeout: 20_000 });
-    expect(agent!.files.has(newestPath!)).toBe(false);
+    expect(existsSync(onDisk(newestPath!))).toBe(false);
 
     // Roll back to the oldest change: every file created after it goes.
     const oldest = page.locator('[data-testid="change-row"][data-op="create"]').last();
@@ -210,8 +213,23 @@ describe('web UI', () => {
     await oldest.getByTestId('rollback-confirm').click();
     await page.getByTestId('toast-ok').filter({ hasText: /Rolling back/ }).waitFor();
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="change-row"][data-op="delete"]').length >= 2, undefined, { timeout: 20_000 });
-    await agent!.idle();
-    await vi.waitFor(() => expect([...agent!.files.keys()]).toEqual([oldestPath]), { timeout: 10_000 });
+    await agent!.agent.idle();
+    const presetPaths = presetScripts.map((s) => s.path);
+    await vi.waitFor(() => expect(presetPaths.filter((p) => existsSync(onDisk(p)))).toEqual([oldestPath]), { timeout: 10_000 });
+
+    // An overwrite, then undo: the file is back exactly as it was, byte for byte.
+    const original = readFileSync(onDisk(oldestPath!), 'utf8');
+    const token = await page.evaluate(() => JSON.parse(localStorage.getItem('spark.auth')!).token as string);
+    const edit = await fetch(`${worker.url}/api/projects/${ids.projectId}/sessions/${ids.sessionId}/ops`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ op: 'generate_script', path: oldestPath, code: original.replace('namespace', '// edited in Spark\nnamespace'), overwrite: true }),
+    });
+    expect(edit.status).toBe(202);
+    await page.locator(`[data-testid="change-row"][data-op="modify"][data-path="${oldestPath}"]`).first().waitFor({ timeout: 20_000 });
+    expect(readFileSync(onDisk(oldestPath!), 'utf8')).toContain('// edited in Spark');
+    await page.getByTestId('undo').click();
+    await vi.waitFor(() => expect(readFileSync(onDisk(oldestPath!), 'utf8')).toBe(original), { timeout: 20_000 });
 
     // Filters: by path, and by time.
     await page.getByTestId('history-path').fill(oldestPath!.split('/').pop()!.replace('.cs', ''));

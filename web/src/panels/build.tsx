@@ -29,7 +29,9 @@ export function BuildPanel(props: {
   const targets = useRef<Record<string, string>>({});
   const jobs = useResource(() => unwrap(projectsApi[':projectId'].sessions[':sessionId'].builds.$get(props.sp)), [props.sp.param.sessionId]);
 
-  // Choosing a preset takes its target and development flag; its options go with the build.
+  // Choosing a preset takes its target and development flag. Its player settings are applied
+  // inside Unity by the preset's own Editor script, not sent with the build: Unity's build tool
+  // takes only its own flags, and the agent refuses options it cannot pass on.
   useEffect(() => {
     if (!preset) return;
     if (isBuildTarget(preset.build.target)) setTarget(preset.build.target);
@@ -52,8 +54,7 @@ export function BuildPanel(props: {
     setSending(true);
     setError(null);
     try {
-      const options = preset?.build.options;
-      const callId = await props.sendOp({ op: 'run_build', target, development, ...(options && Object.keys(options).length ? { options } : {}) });
+      const callId = await props.sendOp({ op: 'run_build', target, development });
       targets.current = { ...targets.current, [callId]: target };
     } catch (err) {
       setError(errorMessage(err));
@@ -94,7 +95,7 @@ export function BuildPanel(props: {
       </div>
       {preset ? (
         <div class="preset-options" data-testid="build-options">
-          <span class="small muted">Build options from “{preset.name}”:</span>
+          <span class="small muted">Settings that “{preset.name}” applies in the editor (Tools › Spark):</span>
           {options.length ? (
             <ul class="chips">
               {options.map(([k, v]) => (

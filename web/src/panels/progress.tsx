@@ -48,6 +48,8 @@ export function ProgressPanel(props: { live: LiveState; labels: Readonly<Record<
 function OpRow(props: { op: OpView; now: number; what: string | undefined }) {
   const { op } = props;
   const phase = opPhase(op.state);
+  // What this tab knows it sent, else the room's summary (a reload, another tab).
+  const what = props.what ?? op.summary;
   const waited = phase === 'pending' || phase === 'running' ? Math.max(0, props.now - op.queuedAt) : null;
   return (
     <li class={`op op-${phase}`} data-testid="op-row" data-op={op.op} data-state={op.state} data-call-id={op.callId}>
@@ -62,12 +64,12 @@ function OpRow(props: { op: OpView; now: number; what: string | undefined }) {
             <TimeAgo at={op.queuedAt} />
           </span>
         </div>
-        {props.what ? (
+        {what ? (
           <div class="op-what" data-testid="op-what">
-            {props.what}
+            {what}
           </div>
         ) : null}
-        {phase !== 'success' || op.message ? (
+        {phase !== 'success' ? (
           <div class={`op-status small ${phase === 'failure' ? 'text-err' : 'muted'}`} data-testid="op-status">
             {opStatusText(op)}
           </div>
