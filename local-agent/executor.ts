@@ -226,7 +226,8 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
             acc.mcpMs += Math.max(0, now() - t0);
           }
         },
-        { name: 'connect', idempotent: true },
+        // Reconnecting after a failed call must not reset the breaker's failure count.
+        { name: 'connect', idempotent: true, provesHealth: false },
       );
     }
     return mcp.profile!;

@@ -61,6 +61,11 @@ export interface CallOptions<T> {
   name?: string;
   /** Safe to repeat: transport failures and timeouts are retried. */
   idempotent?: boolean;
+  /**
+   * Whether a success proves the service healthy (resets the breaker). Default true; false for
+   * a handshake, which a server that fails every real call may still pass.
+   */
+  provesHealth?: boolean;
   /** The request as it will be sent; its JSON size is checked before the call. */
   request?: unknown;
   /** Size of the request when the caller already knows it (bytes). */
@@ -252,7 +257,8 @@ export function createServiceClient(opts: ServiceClientOptions): ServiceClient {
           throw e;
         }
         // The service answered: it is healthy even if it asks us to come back shortly.
-        breaker.success();
+        if (callOpts.provesHealth === false) breaker.release();
+        else breaker.success();
         const hint = callOpts.retryHint?.(value) ?? false;
         if (hint !== false && n < maxRetries) {
           retries?.inc(labels);

@@ -6,7 +6,12 @@ import net from 'node:net';
  * ("the database system is starting up") — and counts them. (A socket dropped without a word
  * leaves postgres.js in workerd waiting forever, which is not what an outage looks like.)
  */
-export async function startTcpProxy(target: { host: string; port: number }) {
+export async function startTcpProxy(
+  target: { host: string; port: number },
+  /** While down: answer as a restarting Postgres, or refuse connections (a server that is gone). */
+  opts: { whenDown?: 'postgres-starting-up' | 'refuse' } = {},
+) {
+  const whenDown = opts.whenDown ?? 'postgres-starting-up';
   let up = true;
   let refused = 0;
   const open = new Set<net.Socket>();
@@ -41,11 +46,18 @@ export async function startTcpProxy(target: { host: string; port: number }) {
       up = false;
       for (const s of open) s.destroy();
       open.clear();
+      if (whenDown === 'refuse') server.close();
     },
-    up() {
+    async up() {
       up = true;
+      if (whenDown === 'refuse' && !server.listening) await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
     },
-    close: () => new Promise<void>((resolve) => { for (const s of open) s.destroy(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of open) s.destroy();
+        if (!server.listening) return resolve();
+        server.close(() => resolve());
+      }),
   };
 }
 

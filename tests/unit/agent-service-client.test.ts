@@ -166,6 +166,21 @@ describe('agent service client', () => {
     expect(client.breaker.state).toBe('closed');
   });
 
+  it('a successful handshake between failed calls does not reset the failure count', async () => {
+    const client = createServiceClient({ service: 'unity', breaker: { failureThreshold: 3, cooldownMs: 10_000 } });
+    for (let i = 0; i < 3; i++) {
+      await expect(client.call(async () => 'connected', { provesHealth: false })).resolves.toBe('connected');
+      await expect(client.call(() => Promise.reject(new Error('tool call crashed')))).rejects.toThrow();
+    }
+    expect(client.breaker.state).toBe('open');
+    // A real call that succeeds does reset it.
+    const other = createServiceClient({ service: 'unity', breaker: { failureThreshold: 2 } });
+    await expect(other.call(() => Promise.reject(new Error('x')))).rejects.toThrow();
+    await other.call(async () => 'ok');
+    await expect(other.call(() => Promise.reject(new Error('x')))).rejects.toThrow();
+    expect(other.breaker.state).toBe('closed');
+  });
+
   it('does not trip the breaker on errors the service did not cause', async () => {
     const client = createServiceClient({ service: 'unity', breaker: { failureThreshold: 1 } });
     await expect(
