@@ -1,6 +1,8 @@
 // `npm run bench`: figures, each beside a baseline measured in the same run.
 import setup from '../support/global-setup';
 import { benchIngest } from './ingest';
+import { benchNatsPublish } from './nats-publish';
+import { benchRoundTrip } from './round-trip';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000);
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -12,4 +14,18 @@ console.log(`  baseline, one INSERT per event : ${fmt(baseline.eventsPerSecond).
 const batched = await benchIngest('batch', EVENTS);
 console.log(`  one multi-row INSERT per batch : ${fmt(batched.eventsPerSecond).padStart(7)} events/s  (${batched.seconds.toFixed(2)} s)`);
 console.log(`  ratio batched / baseline       : ${(batched.eventsPerSecond / baseline.eventsPerSecond).toFixed(2)}×`);
+
+const OPS = Number(process.env.BENCH_OPS ?? 100);
+const rt = await benchRoundTrip(OPS);
+console.log(`\nOne operation, browser → edge → SessionRoom → agent → Unity MCP (test server) → browser, ${OPS} in a row`);
+console.log(`  round trip                     : p50 ${rt.totalP50.toFixed(1)} ms, p95 ${rt.totalP95.toFixed(1)} ms`);
+console.log(`  inside the MCP server          : p50 ${rt.mcpP50.toFixed(1)} ms`);
+console.log(`  Spark's overhead (trip − MCP)  : p50 ${rt.overheadP50.toFixed(1)} ms, p95 ${rt.overheadP95.toFixed(1)} ms`);
+
+const NATS_EVENTS = Number(process.env.BENCH_NATS_EVENTS ?? 20_000);
+const pub = await benchNatsPublish(NATS_EVENTS);
+console.log(`\nPublishing ${fmt(NATS_EVENTS)} events to NATS (flushed every 500)`);
+console.log(`  raw nats client                : ${fmt(pub.rawPerSecond).padStart(7)} events/s`);
+console.log(`  agent's bridge                 : ${fmt(pub.bridgePerSecond).padStart(7)} events/s  (dropped ${pub.dropped})`);
+console.log(`  ratio bridge / raw             : ${(pub.bridgePerSecond / pub.rawPerSecond).toFixed(2)}×`);
 process.exit(0);
