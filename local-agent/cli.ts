@@ -270,7 +270,8 @@ function isMain(): boolean {
   }
 }
 
-if (isMain()) {
+/** Runs the CLI in this process with its arguments and exits with its code. */
+export function runCli(): void {
   main(process.argv.slice(2), {
     out: (s) => process.stdout.write(s),
     err: (s) => process.stderr.write(s),
@@ -285,3 +286,4 @@ if (isMain()) {
   );
 }
 
+if (isMain()) runCli();

@@ -4,17 +4,5 @@
 import { register } from 'tsx/esm/api';
 
 register();
-const { main, EXIT } = await import('./cli.ts');
-const { errorMessage } = await import('./config.ts');
-main(process.argv.slice(2), {
-  out: (s) => process.stdout.write(s),
-  err: (s) => process.stderr.write(s),
-  env: process.env,
-  fetch,
-}).then(
-  (code) => process.exit(code),
-  (err) => {
-    process.stderr.write(`spark-agent: ${errorMessage(err)}\n`);
-    process.exit(EXIT.failed);
-  },
-);
+const { runCli } = await import('./cli.ts');
+runCli();

@@ -1,4 +1,5 @@
 // Small fixtures shared by the db tests.
+import { readFileSync } from 'node:fs';
 import type { DbHandle } from '../../db/client';
 import { projects, users } from '../../db/schema';
 
@@ -17,4 +18,10 @@ export function utcMonth(base: Date, offset: number): { y: number; m: number; st
   const y = start.getUTCFullYear();
   const m = start.getUTCMonth() + 1;
   return { y, m, start, tag: `spark_events_y${y}m${String(m).padStart(2, '0')}` };
+}
+
+/** How many migrations drizzle-kit has written (its journal), which is how many must be applied. */
+export function journalEntries(): number {
+  const journal = JSON.parse(readFileSync(new URL('../../drizzle/meta/_journal.json', import.meta.url), 'utf8')) as { entries: unknown[] };
+  return journal.entries.length;
 }

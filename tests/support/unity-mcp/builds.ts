@@ -3,19 +3,13 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { BUILD_TARGETS } from '../../../contracts/unity-ops';
 import { readScriptText, sha256Hex, type UnityProject } from './project';
 
 export type BuildState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
-/** The BuildTarget names this "editor" has modules installed for. */
-export const INSTALLED_TARGETS = [
-  'StandaloneWindows64',
-  'StandaloneOSX',
-  'StandaloneLinux64',
-  'WebGL',
-  'Android',
-  'iOS',
-] as const;
+/** The BuildTarget names this "editor" has modules installed for: every target Spark knows. */
+export const INSTALLED_TARGETS = BUILD_TARGETS;
 export type InstalledTarget = (typeof INSTALLED_TARGETS)[number];
 
 /** Known to Unity but not installed here (the real server answers "not installed"). */

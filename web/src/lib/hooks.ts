@@ -15,11 +15,15 @@ export function useResource<T>(load: () => Promise<T>, deps: readonly unknown[])
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
   const gen = useRef(0);
+  // Always the newest `load`: a reload scheduled by an older render (a timer after an operation)
+  // must fetch with today's filters, not the ones in force when it was scheduled.
+  const latest = useRef(load);
+  latest.current = load;
   const reload = useCallback(async () => {
     const mine = ++gen.current;
     setLoading(true);
     try {
-      const v = await load();
+      const v = await latest.current();
       if (mine !== gen.current) return;
       setData(v);
       setError(null);
