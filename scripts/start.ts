@@ -7,6 +7,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { runMigrations } from '../db/migrate';
+import { startAgent } from '../local-agent/agent';
+import { consoleLogger, defaultHome, errorMessage, loadConfig, readCredentials } from '../local-agent/config';
 import { buildWeb } from './build-web';
 import { startEmbeddedPostgres } from './embedded-postgres';
 
@@ -45,6 +47,31 @@ async function database(): Promise<string> {
   stops.push(() => pg.stop());
   console.log(`• Postgres: embedded PGlite on 127.0.0.1:${pg.port}, data in .spark/pgdata`);
   return pg.url;
+}
+
+/**
+ * The agent too, when this machine has paired with this edge before (pairing needs a person:
+ * the code comes from the browser). SPARK_START_AGENT=0 leaves it out.
+ */
+async function maybeStartAgent(edge: string) {
+  if (process.env.SPARK_START_AGENT === '0') return;
+  try {
+    const creds = readCredentials(defaultHome());
+    if (!creds) {
+      console.log('  Sign up, create a project, then "Add agent" to pair this (or another) Unity machine;');
+      console.log('  once paired, npm start starts the agent here too.');
+      return;
+    }
+    if (new URL(creds.edge_url).origin !== new URL(edge).origin) {
+      console.log(`• agent: paired with ${creds.edge_url}, not this edge; start it there with npx spark-agent start`);
+      return;
+    }
+    const agent = await startAgent(loadConfig({ env: process.env }), { log: consoleLogger() });
+    stops.push(() => agent.stop());
+    console.log(`• agent "${creds.name ?? 'agent'}" started${agent.trayUrl ? `; its tray is at ${agent.trayUrl}` : ''}`);
+  } catch (err) {
+    console.log(`• agent not started: ${errorMessage(err)}`);
+  }
 }
 
 async function waitForHealth(url: string, child: ChildProcess, timeoutMs = 60_000) {
@@ -89,7 +116,7 @@ try {
   const edge = `http://${HOST}:${PORT}`;
   await waitForHealth(edge, wrangler);
   console.log(`\n  Spark is running at ${edge}\n`);
-  console.log('  Sign up, create a project, then "Add agent" to pair the Unity machine.');
+  await maybeStartAgent(edge);
   console.log('  Cron jobs: curl "' + edge + '/__scheduled?cron=17+3+*+*+*"   ·   Ctrl-C stops everything.\n');
 } catch (err) {
   console.error(`npm start failed: ${(err as Error).message}`);
