@@ -1,7 +1,8 @@
 // Local agents on Unity machines, and the one-time codes that pair them with a project.
 import { index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
-import { apiTokens, projects, users } from './identity';
+import { apiTokens, users } from './identity';
+import { projectRef } from './columns';
 
 export type AgentStatus = 'pending' | 'online' | 'offline' | 'revoked';
 
@@ -9,9 +10,7 @@ export const agents = pgTable(
   'agents',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    projectId: uuid('project_id')
-      .notNull()
-      .references(() => projects.id, { onDelete: 'cascade' }),
+    projectId: projectRef(),
     name: text('name').notNull(),
     // The agent-scope token it authenticates with.
     tokenId: uuid('token_id').references(() => apiTokens.id, { onDelete: 'set null' }),
@@ -33,9 +32,7 @@ export const pairingCodes = pgTable(
     id: uuid('id').primaryKey().defaultRandom(),
     // Only a hash of the short code is stored.
     codeHash: text('code_hash').notNull().unique(),
-    projectId: uuid('project_id')
-      .notNull()
-      .references(() => projects.id, { onDelete: 'cascade' }),
+    projectId: projectRef(),
     createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),

@@ -1,6 +1,7 @@
 // Chips (rules evaluated by replaying events), their evaluation runs, and periodic digests.
 import { date, index, jsonb, pgEnum, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
-import { projects, users } from './identity';
+import { users } from './identity';
+import { projectRef } from './columns';
 
 export const digestPeriod = pgEnum('digest_period', ['daily', 'weekly']);
 
@@ -10,9 +11,7 @@ export const chips = pgTable(
   'chips',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    projectId: uuid('project_id')
-      .notNull()
-      .references(() => projects.id, { onDelete: 'cascade' }),
+    projectId: projectRef(),
     name: text('name').notNull(),
     definition: jsonb('definition').notNull(),
     createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
@@ -33,9 +32,7 @@ export const chipEvaluations = pgTable(
       .notNull()
       .references(() => chips.id, { onDelete: 'cascade' }),
     // Denormalised so project-scoped reads need no join.
-    projectId: uuid('project_id')
-      .notNull()
-      .references(() => projects.id, { onDelete: 'cascade' }),
+    projectId: projectRef(),
     status: text('status').$type<ChipEvaluationStatus>().notNull().default('queued'),
     startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
@@ -52,9 +49,7 @@ export const digests = pgTable(
   'digests',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    projectId: uuid('project_id')
-      .notNull()
-      .references(() => projects.id, { onDelete: 'cascade' }),
+    projectId: projectRef(),
     period: digestPeriod('period').notNull(),
     // First day (UTC) of the period, 'YYYY-MM-DD'.
     periodStart: date('period_start', { mode: 'string' }).notNull(),

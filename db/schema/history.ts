@@ -1,8 +1,8 @@
 // Undo history: every file change the agent makes, and named snapshots to return to.
 import { sql } from 'drizzle-orm';
 import { check, index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import { projects } from './identity';
-import { sessions } from './sessions';
+import { sessionRef } from './sessions';
+import { projectRef } from './columns';
 
 export type PatchOp = 'create' | 'modify' | 'delete';
 
@@ -10,12 +10,8 @@ export const patches = pgTable(
   'patches',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    projectId: uuid('project_id')
-      .notNull()
-      .references(() => projects.id, { onDelete: 'cascade' }),
-    sessionId: uuid('session_id')
-      .notNull()
-      .references(() => sessions.id, { onDelete: 'cascade' }),
+    projectId: projectRef(),
+    sessionId: sessionRef(),
     callId: text('call_id'),
     path: text('path').notNull(),
     // Null before = the file did not exist (create); null after = it was deleted.
@@ -41,12 +37,8 @@ export const snapshots = pgTable(
   'snapshots',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    projectId: uuid('project_id')
-      .notNull()
-      .references(() => projects.id, { onDelete: 'cascade' }),
-    sessionId: uuid('session_id')
-      .notNull()
-      .references(() => sessions.id, { onDelete: 'cascade' }),
+    projectId: projectRef(),
+    sessionId: sessionRef(),
     label: text('label').notNull(),
     // Large snapshots live in R2; small ones inline.
     r2Key: text('r2_key'),

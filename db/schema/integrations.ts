@@ -1,6 +1,6 @@
 // Inbound webhooks: configured senders and the deliveries received from them.
 import { index, pgEnum, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
-import { projects } from './identity';
+import { projectRef } from './columns';
 
 export const webhookKind = pgEnum('webhook_kind', ['github', 'ci', 'deploy', 'custom']);
 
@@ -10,9 +10,7 @@ export const webhookSources = pgTable(
   'webhook_sources',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    projectId: uuid('project_id')
-      .notNull()
-      .references(() => projects.id, { onDelete: 'cascade' }),
+    projectId: projectRef(),
     kind: webhookKind('kind').notNull(),
     name: text('name').notNull(),
     // HMAC secret, kept in clear because verifying a signature needs it.
@@ -31,9 +29,7 @@ export const webhookDeliveries = pgTable(
     sourceId: uuid('source_id')
       .notNull()
       .references(() => webhookSources.id, { onDelete: 'cascade' }),
-    projectId: uuid('project_id')
-      .notNull()
-      .references(() => projects.id, { onDelete: 'cascade' }),
+    projectId: projectRef(),
     // Sender's delivery id (e.g. X-GitHub-Delivery): a redelivery hits the unique key.
     deliveryId: text('delivery_id').notNull(),
     eventType: text('event_type'),

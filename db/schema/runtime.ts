@@ -17,8 +17,8 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import type { FunctionCallStatus } from '../../contracts/event';
-import { projects } from './identity';
-import { sessions } from './sessions';
+import { sessionRef } from './sessions';
+import { projectRef } from './columns';
 
 export const buildStatus = pgEnum('build_status', [
   'queued',
@@ -35,9 +35,7 @@ export const functionCalls = pgTable(
   'function_calls',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    projectId: uuid('project_id')
-      .notNull()
-      .references(() => projects.id, { onDelete: 'cascade' }),
+    projectId: projectRef(),
     // Free text, like spark_events.session_id: producers outside Spark pick their own ids.
     sessionId: text('session_id').notNull(),
     callId: text('call_id').notNull(),
@@ -65,9 +63,7 @@ export const telemetry = pgTable(
   'telemetry',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    projectId: uuid('project_id')
-      .notNull()
-      .references(() => projects.id, { onDelete: 'cascade' }),
+    projectId: projectRef(),
     sessionId: text('session_id'),
     source: text('source').notNull(),
     // Metric name, e.g. "unity.fps", "agent.queue_depth".
@@ -87,9 +83,7 @@ export const usage = pgTable(
   'usage',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    projectId: uuid('project_id')
-      .notNull()
-      .references(() => projects.id, { onDelete: 'cascade' }),
+    projectId: projectRef(),
     sessionId: text('session_id'),
     callId: text('call_id'),
     provider: text('provider').notNull(),
@@ -110,12 +104,8 @@ export const previews = pgTable(
   'previews',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    projectId: uuid('project_id')
-      .notNull()
-      .references(() => projects.id, { onDelete: 'cascade' }),
-    sessionId: uuid('session_id')
-      .notNull()
-      .references(() => sessions.id, { onDelete: 'cascade' }),
+    projectId: projectRef(),
+    sessionId: sessionRef(),
     callId: text('call_id'),
     width: integer('width').notNull(),
     height: integer('height').notNull(),
@@ -139,12 +129,8 @@ export const generatedScripts = pgTable(
   'generated_scripts',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    projectId: uuid('project_id')
-      .notNull()
-      .references(() => projects.id, { onDelete: 'cascade' }),
-    sessionId: uuid('session_id')
-      .notNull()
-      .references(() => sessions.id, { onDelete: 'cascade' }),
+    projectId: projectRef(),
+    sessionId: sessionRef(),
     callId: text('call_id'),
     path: text('path').notNull(),
     sha256: text('sha256').notNull(),
@@ -162,12 +148,8 @@ export const buildJobs = pgTable(
   {
     // The build status operation looks jobs up by this UUID.
     id: uuid('id').primaryKey().defaultRandom(),
-    projectId: uuid('project_id')
-      .notNull()
-      .references(() => projects.id, { onDelete: 'cascade' }),
-    sessionId: uuid('session_id')
-      .notNull()
-      .references(() => sessions.id, { onDelete: 'cascade' }),
+    projectId: projectRef(),
+    sessionId: sessionRef(),
     callId: text('call_id'),
     target: text('target').notNull(),
     status: buildStatus('status').notNull().default('queued'),

@@ -1,7 +1,8 @@
 // Spark sessions: one browser/agent working session on a project.
 import { sql } from 'drizzle-orm';
 import { index, jsonb, pgEnum, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import { projects, users } from './identity';
+import { users } from './identity';
+import { projectRef } from './columns';
 
 export const sessionState = pgEnum('session_state', ['active', 'sleeping', 'stopped', 'expired']);
 
@@ -9,9 +10,7 @@ export const sessions = pgTable(
   'sessions',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    projectId: uuid('project_id')
-      .notNull()
-      .references(() => projects.id, { onDelete: 'cascade' }),
+    projectId: projectRef(),
     name: text('name').notNull(),
     state: sessionState('state').notNull().default('active'),
     // Null when a token (agent) opened the session, or the user was deleted.
@@ -34,3 +33,9 @@ export const sessions = pgTable(
 export type Session = typeof sessions.$inferSelect;
 export type NewSession = typeof sessions.$inferInsert;
 export type SessionState = (typeof sessionState.enumValues)[number];
+
+/** The session a row belongs to (the row goes with it). */
+export const sessionRef = () =>
+  uuid('session_id')
+    .notNull()
+    .references(() => sessions.id, { onDelete: 'cascade' });
