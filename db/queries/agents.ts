@@ -1,7 +1,6 @@
 import { desc, eq, sql } from 'drizzle-orm';
-import type { Db } from '../client';
+import { rowsOf, type Db } from '../client';
 import { agents, apiTokens, pairingCodes } from '../schema';
-import { rowsOf } from './identity';
 
 export async function insertPairingCode(db: Db, p: { projectId: string; codeHash: string; createdBy: string | null; expiresAt: Date }) {
   const rows = await db.insert(pairingCodes).values(p).returning({ id: pairingCodes.id, expiresAt: pairingCodes.expiresAt });

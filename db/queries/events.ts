@@ -1,8 +1,7 @@
 import { and, desc, eq, gte, lt, sql } from 'drizzle-orm';
-import type { Db } from '../client';
+import { rowsOf, type Db } from '../client';
 import { functionCalls, sparkEvents } from '../schema';
 import type { EventQueueMessage, FunctionCallPayload } from '../../contracts/event';
-import { rowsOf } from './identity';
 
 /**
  * Inserts a batch of events with ONE statement, and projects the events that were new into the

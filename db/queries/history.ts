@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, gt, ilike, inArray, isNull, or, sql } from 'drizzle-orm';
-import type { Db } from '../client';
+import { rowsOf, type Db } from '../client';
 import { patches } from '../schema';
 
 /** Changes made BY an undo or rollback (their call put another change back). */
@@ -98,7 +98,7 @@ export async function pruneHistory(db: Db, keep = 50): Promise<number> {
         select id, row_number() over (partition by session_id order by created_at desc, id desc) as n from ${patches}
       ) ranked where n > ${keep})
     returning 1`);
-  return Array.isArray(rows) ? rows.length : ((rows as { rows?: unknown[] }).rows?.length ?? 0);
+  return rowsOf(rows).length;
 }
 
 

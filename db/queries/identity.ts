@@ -1,5 +1,5 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import type { Db } from '../client';
+import { rowsOf, type Db } from '../client';
 import { apiTokens, memberships, projects, users } from '../schema';
 import type { MemberRole, TokenScope } from '../../contracts/api';
 
@@ -103,10 +103,4 @@ export async function touchApiToken(db: Db, tokenId: string) {
   await db.execute(sql`
     update ${apiTokens} set last_used_at = now()
     where id = ${tokenId} and (last_used_at is null or last_used_at < now() - interval '1 minute')`);
-}
-
-/** `db.execute` returns an array for postgres.js and `{ rows }` for the Neon HTTP driver. */
-export function rowsOf<T>(result: unknown): T[] {
-  if (Array.isArray(result)) return result as T[];
-  return ((result as { rows?: T[] }).rows ?? []) as T[];
 }

@@ -13,7 +13,7 @@ import {
 import { displayPrefix, generateApiToken, hashApiToken } from '../auth/api-token';
 import { HttpError, notFound } from '../http/errors';
 import { validate } from '../http/validate';
-import { requireProject, requireUser } from '../services/access';
+import { isUuid, requireProject, requireUser } from '../services/access';
 import type { AppEnv } from '../types';
 import { tokenView } from '../views';
 
@@ -71,6 +71,6 @@ export const projectRoutes = new Hono<AppEnv>()
   .delete('/:projectId/tokens/:tokenId', async (c) => {
     const { projectId, tokenId } = c.req.param();
     await requireProject(c.var.db, c.var.caller, projectId, 'admin');
-    if (!/^[0-9a-f-]{36}$/i.test(tokenId) || !(await revokeApiToken(c.var.db, projectId, tokenId))) throw notFound('token');
+    if (!isUuid(tokenId) || !(await revokeApiToken(c.var.db, projectId, tokenId))) throw notFound('token');
     return c.body(null, 204);
   });
