@@ -93,10 +93,12 @@ export class SessionRoom extends DurableObject<Env> implements SessionRoomApi {
         await this.ctx.storage.put('agent', m.agent);
         this.broadcast({ t: 'agent', online: true, agent: m.agent });
         if (m.t === 'hello') {
+          // Waiting work first, while only storage is awaited: nothing else interleaves, so a frame
+          // the agent sends after its hello is handled after these deliveries.
+          for (const { dispatch } of await this.ops.pending()) await this.deliver(ws, dispatch);
           // Presence is an event too: the consumer keeps agents.status from the newest one.
           const tokenId = this.tokenOf(ws);
           if (tokenId) await this.emit('agent.connected', 'system', { token_id: tokenId, name: m.agent.name, version: m.agent.version, profile: m.agent.profile });
-          for (const { dispatch } of await this.ops.pending()) await this.deliver(ws, dispatch);
         }
         return;
       case 'op.accepted':

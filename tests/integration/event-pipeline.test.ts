@@ -24,6 +24,16 @@ describe('event pipeline', () => {
 
   const countRows = async (projectId: string) => (await sql`select count(*)::int as n from spark_events where project_id = ${projectId}`)[0]!.n as number;
 
+  /**
+   * Sends one more event (in a session of its own) and waits until it is stored: the local queue
+   * hands batches to the consumer in order, so whatever was enqueued before it has been consumed.
+   */
+  async function sentinelStored(p: { projectId: string; api: ReturnType<typeof apiClient> }) {
+    const sentinel = makeEvent({ session_id: 'sentinel' });
+    expect((await p.api.post(`/api/projects/${p.projectId}/events`, { events: [sentinel] })).status).toBe(202);
+    await eventually(async () => (await sql`select 1 from spark_events where id = ${sentinel.id}`).length === 1, 30_000);
+  }
+
   it('stores 2,000 events with 300 resends as exactly 1,700 rows, and no one else can read them', async () => {
     const alice = await userWithProject(worker.url, 'alice');
     const session = await alice.api.post(`/api/projects/${alice.projectId}/sessions`, { name: 'level 1' });
@@ -47,10 +57,9 @@ describe('event pipeline', () => {
       expect(res.status).toBe(202);
       expect(res.body).toEqual({ accepted: events.length, rejected: [] });
     }
-    await eventually(async () => (await countRows(alice.projectId)) === 1700, 30_000);
-    // Settled: a moment later there is still exactly one row per id.
-    await new Promise((r) => setTimeout(r, 1500));
-    expect(await countRows(alice.projectId)).toBe(1700);
+    // Settled: a sentinel sent after every batch has been stored, and still one row per id.
+    await sentinelStored(alice);
+    expect(await countRows(alice.projectId)).toBe(1701);
     const dupes = await sql`select id from spark_events group by id having count(*) > 1`;
     expect(dupes).toHaveLength(0);
 
@@ -153,8 +162,9 @@ describe('event pipeline', () => {
     const notJson = await fetch(`${worker.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${dave.token}`, 'content-type': 'application/json' }, body: '{"events": [' });
     expect(notJson.status).toBe(400);
     expect(((await notJson.json()) as any).error.code).toBe('invalid_body');
-    await new Promise((r) => setTimeout(r, 1500));
-    expect(await countRows(dave.projectId)).toBe(0);
+    // Nothing refused reached the queue: a valid event sent after all of them is the only row.
+    await sentinelStored(dave);
+    expect(await countRows(dave.projectId)).toBe(1);
   });
 
   it('accepts an ingest token, refuses it for reads, and upserts function calls from tool events', async () => {

@@ -121,7 +121,7 @@ describe('session room', () => {
     await eventually(async () => (await agentsOf()) === 'offline');
     const again = await openSocket(wsUrl(p, 'agent', p.agentToken));
     again.send({ t: 'hello', agent: agentInfo });
-    await new Promise((r) => setTimeout(r, 500));
+    await again.roundTrip();
     expect(again.messages.filter((m) => m.t === 'op')).toEqual([]);
     await again.close();
     await browser.close();
@@ -138,7 +138,7 @@ describe('session room', () => {
     // The agent that shows up later gets nothing stale.
     const agent = await openSocket(wsUrl(p, 'agent', p.agentToken));
     agent.send({ t: 'hello', agent: agentInfo });
-    await new Promise((r) => setTimeout(r, 500));
+    await agent.roundTrip();
     expect(agent.messages.filter((m) => m.t === 'op')).toEqual([]);
     await agent.close();
     await browser.close();

@@ -1,4 +1,5 @@
 import { Miniflare } from 'miniflare';
+import net from 'node:net';
 import { unstable_getMiniflareWorkerOptions } from 'wrangler';
 
 export const TEST_JWT_SECRET = 'test-only-secret-0123456789abcdef';
@@ -37,7 +38,7 @@ export async function startSparkWorker(opts: SparkWorkerOptions) {
     host: '127.0.0.1',
     port: opts.port ?? 0,
   } as ConstructorParameters<typeof Miniflare>[0]);
-  const url = (await mf.ready).toString().replace(/\/$/, '');
+  const url = (await withGuardedProxySockets(() => mf.ready)).toString().replace(/\/$/, '');
   return {
     mf,
     url,
@@ -46,6 +47,39 @@ export async function startSparkWorker(opts: SparkWorkerOptions) {
   };
 }
 export type SparkWorker = Awaited<ReturnType<typeof startSparkWorker>>;
+
+/**
+ * Miniflare 4.20260426's local Hyperdrive proxy pipes workerd's socket to Postgres without 'error'
+ * listeners on either side, so when dispose kills workerd while a database connection is open the
+ * reset surfaces in this process as an unhandled `read ECONNRESET` and fails the run. Fixed upstream
+ * (cloudflare/workers-sdk#13390, miniflare 4.20260430), which needs Node 22; until we move, the proxy
+ * servers created while Miniflare starts get sockets that end quietly on a reset. Nothing else is
+ * touched: only servers created during `start()`, and only the sockets they make per connection.
+ */
+async function withGuardedProxySockets<T>(start: () => Promise<T>): Promise<T> {
+  const createServer = net.createServer;
+  const guard = (s: net.Socket) => s.on('error', () => s.destroy());
+  net.createServer = ((...args: Parameters<typeof net.createServer>) => {
+    const listener = args.find((a): a is (s: net.Socket) => void => typeof a === 'function');
+    if (!listener) return createServer(...args);
+    return createServer((clientSocket: net.Socket) => {
+      guard(clientSocket);
+      // The proxy opens its Postgres socket synchronously inside the listener: guard that one too.
+      const connect = net.connect;
+      net.connect = ((...c: Parameters<typeof net.connect>) => guard(connect(...c))) as typeof net.connect;
+      try {
+        listener(clientSocket);
+      } finally {
+        net.connect = connect;
+      }
+    });
+  }) as typeof net.createServer;
+  try {
+    return await start();
+  } finally {
+    net.createServer = createServer;
+  }
+}
 
 /** Hyperdrive's local emulation insists on a password; trust-auth servers ignore it. */
 export function withPassword(url: string): string {

@@ -38,6 +38,18 @@ export async function openSocket(url: string) {
     ws,
     messages,
     send: (m: unknown) => ws.send(JSON.stringify(m)),
+    /**
+     * Sends the room's `ping` and waits for its `pong`: the room handles one socket's frames in
+     * order, so everything it sent in answer to earlier frames has arrived by then.
+     */
+    roundTrip(timeoutMs = 10_000): Promise<void> {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no pong in ${timeoutMs} ms`)), timeoutMs);
+        // Registered before the ping leaves, so only the answer to this ping can match.
+        waiters.push({ pred: (m) => m === 'pong', resolve: () => (clearTimeout(timer), resolve()) });
+        ws.send('ping');
+      });
+    },
     /** The first message (already received or yet to come) that matches. */
     next<T = any>(pred: (m: any) => boolean, timeoutMs = 10_000): Promise<T> {
       const seen = messages.find(pred);
