@@ -40,6 +40,8 @@ describe('agent with NATS (real server)', () => {
   const got: AgentMessage[] = [];
   let room: any;
   let eventsUp = false;
+  /** The largest batch the edge refused while down: the outbox did try to send. */
+  let refusedBatch = 0;
 
   beforeAll(async () => {
     nc = await connect({ servers: NATS_URL });
@@ -53,8 +55,11 @@ describe('agent with NATS (real server)', () => {
         return void res.writeHead(200).end(JSON.stringify({ items: [{ id: session, state: 'active', name: 's' }] }));
       }
       if (req.url === `/api/projects/${PROJECT}/events`) {
-        if (!eventsUp) return void res.writeHead(503).end('{"error":{"code":"unavailable","message":"down"}}');
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { events: SparkEventV1[] };
+        if (!eventsUp) {
+          refusedBatch = Math.max(refusedBatch, body.events.length);
+          return void res.writeHead(503).end('{"error":{"code":"unavailable","message":"down"}}');
+        }
         accepted.push(...body.events);
         return void res.writeHead(202).end(JSON.stringify({ accepted: body.events.length, rejected: [] }));
       }
@@ -125,7 +130,7 @@ describe('agent with NATS (real server)', () => {
         `spark.runtime.unity.completed.${session}`,
       ]);
       // the edge's events endpoint is down: the events wait in JetStream
-      await new Promise((r) => setTimeout(r, 300));
+      await until(() => refusedBatch === 4, 15_000);
       expect(accepted).toHaveLength(0);
       expect((await agent.status()).outbox).toMatchObject({ backend: 'jetstream', depth: 4 });
       eventsUp = true;

@@ -89,6 +89,17 @@ describe('NATS bridge (real NATS)', () => {
     return got;
   }
 
+  /**
+   * Publishes one more event through the bridge and waits for it: NATS keeps one publisher's order,
+   * so everything the bridge sent before has arrived. The sentinel is taken out of `got` again.
+   */
+  async function settled(bridge: NatsBridge, got: { event: SparkEventV1 }[], session: string, timeoutMs = 10_000) {
+    const sentinel = ev('unity.completed', session, -1);
+    expect(bridge.publish(sentinel)).toBe(true);
+    await until(() => got.some((g) => g.event.id === sentinel.id), timeoutMs);
+    got.splice(got.findIndex((g) => g.event.id === sentinel.id), 1);
+  }
+
   function bridgeOn(link: NatsLink, over: Partial<Parameters<typeof createNatsBridge>[0]> = {}): NatsBridge {
     const bridge = createNatsBridge({ link, ...over });
     cleanup.push(() => link.close());
@@ -117,7 +128,7 @@ describe('NATS bridge (real NATS)', () => {
     expect(bridge.publish(ev('unity.script_generated.extra', session, 0))).toBe(false);
 
     await until(() => got.length >= 120);
-    await new Promise((r) => setTimeout(r, 200));
+    await settled(bridge, got, session);
     expect(got).toHaveLength(120);
     const bySubject = new Map<string, number>();
     for (const g of got) bySubject.set(g.subject, (bySubject.get(g.subject) ?? 0) + 1);
@@ -131,11 +142,12 @@ describe('NATS bridge (real NATS)', () => {
     expect(got.map((g) => g.event.id)).toEqual(sent.map((e) => e.id));
 
     const batches = metrics.snapshot().metrics.find((m) => m.name === 'spark_agent_nats_batch_size')!.series[0]!;
-    expect(batches.count).toBe(3); // 50 + 50 + 20
-    expect(batches.sum).toBe(120);
-    expect(metrics.counter('spark_agent_nats_published_total').get()).toBe(120);
+    // 50 + 50 + 20, then the sentinel's batch of one.
+    expect(batches.count).toBe(4);
+    expect(batches.sum).toBe(121);
+    expect(metrics.counter('spark_agent_nats_published_total').get()).toBe(121);
     expect(metrics.counter('spark_agent_nats_skipped_total').get({ reason: 'no_subject' })).toBe(2);
-    expect(bridge.status()).toMatchObject({ state: 'connected', queued: 0, published: 120, dropped: 0 });
+    expect(bridge.status()).toMatchObject({ state: 'connected', queued: 0, published: 121, dropped: 0 });
   });
 
   it('flushes a small batch after ~100 ms', async () => {
@@ -166,7 +178,7 @@ describe('NATS bridge (real NATS)', () => {
     const metrics = createMetrics();
     const link = createNatsLink({ url: proxy.url, retry: { baseMs: 50, maxMs: 200 }, reconnectTimeWaitMs: 100 });
     const bridge = bridgeOn(link, { metrics });
-    await new Promise((r) => setTimeout(r, 200));
+    await until(() => link.state === 'connecting');
     expect(link.state).toBe('connecting');
 
     const sent = Array.from({ length: 1500 }, (_, i) => ev('unity.completed', session, i));
@@ -178,7 +190,7 @@ describe('NATS bridge (real NATS)', () => {
     proxy.up();
     expect(await link.waitConnected(10_000)).toBe(true);
     await until(() => got.length >= 1000);
-    await new Promise((r) => setTimeout(r, 200));
+    await settled(bridge, got, session);
     expect(got.map((g) => g.event.id)).toEqual(sent.slice(500).map((e) => e.id));
   });
 
@@ -203,7 +215,7 @@ describe('NATS bridge (real NATS)', () => {
     proxy.up();
     await until(() => link.state === 'connected', 15_000);
     await until(() => got.length >= 1001, 15_000);
-    await new Promise((r) => setTimeout(r, 200));
+    await settled(bridge, got, session, 15_000);
     expect(got.slice(1).map((g) => g.event.id)).toEqual(sent.slice(200).map((e) => e.id));
   });
 
