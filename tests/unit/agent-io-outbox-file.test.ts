@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { SparkEventV1 } from '../../contracts/event';
 import { makeEvent } from '../../local-agent/event-factory';
 import { createMetrics } from '../../local-agent/metrics';
@@ -273,8 +273,7 @@ describe('outbox drainer against a local edge', () => {
     const evs = events(30);
     outbox.start();
     await outbox.append(evs);
-    await new Promise((r) => setTimeout(r, 300));
-    expect(outbox.status().edge).toBe('unreachable');
+    await vi.waitFor(() => expect(outbox.status().edge).toBe('unreachable'), { timeout: 5_000, interval: 20 });
     expect(await outbox.depth()).toBe(30);
     // the edge comes back on the same port
     const port = Number(new URL(edge.url).port);
