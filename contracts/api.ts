@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CHANGE_OPS, GRANTABLE_ROLES, MEMBER_ROLES, SESSION_STATES, TOKEN_SCOPES, type MemberRole, type TokenScope } from './enums';
 
 // Request and response bodies of the HTTP API. The edge validates with these, the OpenAPI
 // document is generated from them, and the browser client types flow from them.
@@ -26,14 +27,14 @@ const name = (what: string) =>
   z.string().trim().min(1, `${what} must not be empty`).max(120, `${what} must be at most 120 characters`);
 
 export const createProjectBody = z.object({ name: name('name') });
-export const memberRole = z.enum(['owner', 'member', 'viewer']);
-export type MemberRole = z.infer<typeof memberRole>;
+export const memberRole = z.enum(MEMBER_ROLES);
+export type { MemberRole };
 export const projectView = z.object({ id: z.uuid(), name: z.string(), role: memberRole.nullable(), created_at: z.string() });
 
-export const addMemberBody = z.object({ email, role: z.enum(['member', 'viewer']) });
+export const addMemberBody = z.object({ email, role: z.enum(GRANTABLE_ROLES) });
 
-export const tokenScope = z.enum(['ingest', 'agent', 'read']);
-export type TokenScope = z.infer<typeof tokenScope>;
+export const tokenScope = z.enum(TOKEN_SCOPES);
+export type { TokenScope };
 export const createTokenBody = z.object({ name: name('name'), scope: tokenScope });
 export const tokenView = z.object({
   id: z.uuid(),
@@ -51,7 +52,7 @@ export const createSessionBody = z.object({
   name: name('name'),
   ttl_seconds: z.number().int().min(60, 'ttl_seconds must be at least 60').max(30 * 86400, 'ttl_seconds must be at most 30 days').optional(),
 });
-export const sessionState = z.enum(['active', 'sleeping', 'stopped', 'expired']);
+export const sessionState = z.enum(SESSION_STATES);
 export const sessionView = z.object({
   id: z.uuid(),
   project_id: z.uuid(),
@@ -143,7 +144,7 @@ export const changeView = z.object({
   id: z.uuid(),
   call_id: z.string().nullable(),
   path: z.string(),
-  op: z.enum(['create', 'modify', 'delete']),
+  op: z.enum(CHANGE_OPS),
   before_sha256: z.string().nullable(),
   after_sha256: z.string().nullable(),
   has_before: z.boolean(),
@@ -163,7 +164,7 @@ export const changeExport = z.object({
     .array(
       z.object({
         path: z.string().min(1).max(1024),
-        op: z.enum(['create', 'modify', 'delete']),
+        op: z.enum(CHANGE_OPS),
         call_id: z.string().max(256).nullable(),
         before_content: z.string().max(204_800).nullable(),
         after_content: z.string().max(204_800).nullable(),

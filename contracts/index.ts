@@ -1,4 +1,5 @@
 // The public surface of contracts/: import from here, not from the individual files.
+export * from './enums';
 export * from './limits';
 export * from './bytes';
 export * from './paths';

@@ -1,9 +1,10 @@
 // Chips (rules evaluated by replaying events), their evaluation runs, and periodic digests.
 import { date, index, jsonb, pgEnum, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import { DIGEST_PERIODS } from '../../contracts/enums';
 import { users } from './identity';
 import { projectRef } from './columns';
 
-export const digestPeriod = pgEnum('digest_period', ['daily', 'weekly']);
+export const digestPeriod = pgEnum('digest_period', DIGEST_PERIODS);
 
 export type ChipEvaluationStatus = 'queued' | 'running' | 'completed' | 'failed';
 

@@ -4,7 +4,7 @@ import { check, index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm
 import { sessionRef } from './sessions';
 import { projectRef } from './columns';
 
-export type PatchOp = 'create' | 'modify' | 'delete';
+import type { ChangeOp } from '../../contracts/enums';
 
 export const patches = pgTable(
   'patches',
@@ -19,7 +19,7 @@ export const patches = pgTable(
     afterContent: text('after_content'),
     beforeSha256: text('before_sha256'),
     afterSha256: text('after_sha256'),
-    op: text('op').$type<PatchOp>().notNull(),
+    op: text('op').$type<ChangeOp>().notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     revertedAt: timestamp('reverted_at', { withTimezone: true }),
     // The operation that put this change back (an undo or a rollback). Changes made BY such an

@@ -10,9 +10,10 @@ import {
   timestamp,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { MEMBER_ROLES, TOKEN_SCOPES } from '../../contracts/enums';
 
-export const membershipRole = pgEnum('membership_role', ['owner', 'member', 'viewer']);
-export const tokenScope = pgEnum('token_scope', ['ingest', 'agent', 'read']);
+export const membershipRole = pgEnum('membership_role', MEMBER_ROLES);
+export const tokenScope = pgEnum('token_scope', TOKEN_SCOPES);
 
 export const users = pgTable(
   'users',

@@ -1,8 +1,9 @@
 // Inbound webhooks: configured senders and the deliveries received from them.
 import { index, pgEnum, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import { WEBHOOK_KINDS } from '../../contracts/enums';
 import { projectRef } from './columns';
 
-export const webhookKind = pgEnum('webhook_kind', ['github', 'ci', 'deploy', 'custom']);
+export const webhookKind = pgEnum('webhook_kind', WEBHOOK_KINDS);
 
 export type WebhookDeliveryStatus = 'accepted' | 'duplicate' | 'rejected' | 'failed';
 

@@ -16,18 +16,12 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { BUILD_STATUSES } from '../../contracts/enums';
 import type { FunctionCallStatus } from '../../contracts/event';
 import { sessionRef } from './sessions';
 import { projectRef } from './columns';
 
-export const buildStatus = pgEnum('build_status', [
-  'queued',
-  'started',
-  'progress',
-  'completed',
-  'failed',
-  'timeout',
-]);
+export const buildStatus = pgEnum('build_status', BUILD_STATUSES);
 
 export type PreviewStatus = 'pending' | 'completed' | 'failed';
 

@@ -1,10 +1,11 @@
 // Spark sessions: one browser/agent working session on a project.
 import { sql } from 'drizzle-orm';
 import { index, jsonb, pgEnum, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { SESSION_STATES } from '../../contracts/enums';
 import { users } from './identity';
 import { projectRef } from './columns';
 
-export const sessionState = pgEnum('session_state', ['active', 'sleeping', 'stopped', 'expired']);
+export const sessionState = pgEnum('session_state', SESSION_STATES);
 
 export const sessions = pgTable(
   'sessions',

@@ -273,7 +273,8 @@ describe('outbox drainer against a local edge', () => {
     const evs = events(30);
     outbox.start();
     await outbox.append(evs);
-    await vi.waitFor(() => expect(outbox.status().edge).toBe('unreachable'), { timeout: 5_000, interval: 20 });
+    const opened = outbox;
+    await vi.waitFor(() => expect(opened.status().edge).toBe('unreachable'), { timeout: 5_000, interval: 20 });
     expect(await outbox.depth()).toBe(30);
     // the edge comes back on the same port
     const port = Number(new URL(edge.url).port);

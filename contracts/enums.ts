@@ -1,0 +1,23 @@
+// The closed sets of values that Postgres stores as enums (or checked text) and the API speaks:
+// one `as const` tuple each, read by zod (`z.enum`) in contracts/ and by Drizzle (`pgEnum`) in db/.
+
+export const MEMBER_ROLES = ['owner', 'member', 'viewer'] as const;
+export type MemberRole = (typeof MEMBER_ROLES)[number];
+/** The roles an owner can grant; ownership itself is not handed out through the members route. */
+export const GRANTABLE_ROLES = ['member', 'viewer'] as const satisfies readonly MemberRole[];
+
+export const TOKEN_SCOPES = ['ingest', 'agent', 'read'] as const;
+export type TokenScope = (typeof TOKEN_SCOPES)[number];
+
+export const SESSION_STATES = ['active', 'sleeping', 'stopped', 'expired'] as const;
+export type SessionState = (typeof SESSION_STATES)[number];
+
+export const BUILD_STATUSES = ['queued', 'started', 'progress', 'completed', 'failed', 'timeout'] as const;
+export type BuildStatus = (typeof BUILD_STATUSES)[number];
+
+/** What a change in a session's history did to its path. */
+export const CHANGE_OPS = ['create', 'modify', 'delete'] as const;
+export type ChangeOp = (typeof CHANGE_OPS)[number];
+
+export const WEBHOOK_KINDS = ['github', 'ci', 'deploy', 'custom'] as const;
+export const DIGEST_PERIODS = ['daily', 'weekly'] as const;
