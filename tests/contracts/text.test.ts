@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sparkEventV1 } from '../../contracts/event';
+import { unityOperation } from '../../contracts/unity-ops';
 import { findUnstorableText, toStorableText, unstorableTextProblem } from '../../contracts/text';
 import { makeEvent } from '../support/api';
 
@@ -21,6 +22,13 @@ describe('text Postgres can store', () => {
     expect(issue({ trace_id: 't\u0000' })).toMatchObject({ path: ['trace_id'], message: expect.stringMatching(/^trace_id must not contain NUL/) });
     expect(issue({ payload: { deep: [{ x: '\udfff' }] } })).toMatchObject({ path: ['payload', 'deep', 0, 'x'] });
     expect(issue({ payload: { ok: 'fine' } })).toBeUndefined();
+  });
+
+  it('refuses script text the history could not keep', () => {
+    const code = unityOperation.safeParse({ op: 'generate_script', path: 'Assets/A.cs', code: 'class A {}\u0000' });
+    expect(code.error?.issues[0]).toMatchObject({ path: ['code'], message: expect.stringMatching(/^code must not contain NUL/) });
+    const edit = unityOperation.safeParse({ op: 'apply_patch', path: 'Assets/A.cs', edits: [{ startLine: 1, startCol: 1, endLine: 1, endCol: 1, newText: '\ud800' }] });
+    expect(edit.error?.issues[0]?.path).toEqual(['edits', 0, 'newText']);
   });
 
   it('shows bad text in messages without losing the rest', () => {
