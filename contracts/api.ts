@@ -1,5 +1,9 @@
 import { z } from 'zod';
+import { fitsUtf8Bytes } from './bytes';
 import { CHANGE_OPS, GRANTABLE_ROLES, MEMBER_ROLES, SESSION_STATES, TOKEN_SCOPES, type MemberRole, type TokenScope } from './enums';
+import { MAX_HISTORY_IMPORT_CHANGES, MAX_SCRIPT_BYTES } from './limits';
+import { scriptPath } from './paths';
+import { storableString } from './text';
 
 // Request and response bodies of the HTTP API. The edge validates with these, the OpenAPI
 // document is generated from them, and the browser client types flow from them.
@@ -155,6 +159,9 @@ export const changeView = z.object({
   is_revert: z.boolean(),
 });
 export const rollbackBody = z.object({ to: z.uuid('to must be the id of a change') });
+/** A script's text as the history keeps it: no more than generate_script may write, and storable. */
+const historyText = (name: string) =>
+  storableString(name).refine((s) => fitsUtf8Bytes(s, MAX_SCRIPT_BYTES), `${name} must be at most ${MAX_SCRIPT_BYTES} bytes (UTF-8)`);
 /** The portable form of a session's history (export, and import into another session). */
 export const changeExport = z.object({
   version: z.literal(1),
@@ -163,17 +170,18 @@ export const changeExport = z.object({
   changes: z
     .array(
       z.object({
-        path: z.string().min(1).max(1024),
+        // Undo writes these back into the Unity project: validated as an operation would be.
+        path: scriptPath,
         op: z.enum(CHANGE_OPS),
-        call_id: z.string().max(256).nullable(),
-        before_content: z.string().max(204_800).nullable(),
-        after_content: z.string().max(204_800).nullable(),
+        call_id: storableString('call_id').max(256).nullable(),
+        before_content: historyText('before_content').nullable(),
+        after_content: historyText('after_content').nullable(),
         before_sha256: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
         after_sha256: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
         created_at: z.iso.datetime({ offset: true }),
         reverted_at: z.iso.datetime({ offset: true }).nullable(),
       }),
     )
-    .max(500, 'at most 500 changes per import'),
+    .max(MAX_HISTORY_IMPORT_CHANGES, `at most ${MAX_HISTORY_IMPORT_CHANGES} changes per import`),
 });
 export type ChangeExport = z.infer<typeof changeExport>;

@@ -18,3 +18,9 @@ export function fitsUtf8Bytes(s: string, maxBytes: number): boolean {
   if (s.length * 3 <= maxBytes) return true;
   return utf8ByteLength(s) <= maxBytes;
 }
+
+/** SHA-256 of the UTF-8 text, as 64 lowercase hex digits (Web Crypto: Workers, browsers, Node ≥ 19). */
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', encoder.encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}

@@ -4,6 +4,7 @@
 // to is not a field: the edge derives it from the credentials and carries it on the queue message.
 import { z } from 'zod';
 import { fitsUtf8Bytes } from './bytes';
+import { findUnstorableText, storableString } from './text';
 import {
   MAX_CALL_ID_LEN,
   MAX_EVENT_PAYLOAD_BYTES,
@@ -55,7 +56,11 @@ export const eventPayload = z
       });
     }
   })
-  .pipe(z.record(z.string(), z.json()));
+  .pipe(z.record(z.string(), z.json()))
+  .superRefine((value, ctx) => {
+    const found = findUnstorableText(value);
+    if (found) ctx.addIssue({ code: 'custom', path: found.path, message: `payload text ${found.problem}` });
+  });
 export type EventPayload = z.infer<typeof eventPayload>;
 
 // Strict: an unknown top-level field is rejected rather than silently dropped, so a producer's
@@ -64,24 +69,35 @@ export const sparkEventV1 = z.strictObject({
   v: z.literal(1, 'v must be 1'),
   id: z.uuid('id must be a UUID'),
   type: eventType,
-  source: z
-    .string()
+  source: storableString('source')
     .min(1, 'source must not be empty')
     .max(MAX_SOURCE_LEN, `source must be at most ${MAX_SOURCE_LEN} characters`),
   kind: eventKind,
   ts: unixSeconds,
-  session_id: z
-    .string()
+  session_id: storableString('session_id')
     .min(1, 'session_id must not be empty')
     .max(MAX_SESSION_ID_LEN, `session_id must be at most ${MAX_SESSION_ID_LEN} characters`),
   payload: eventPayload,
-  trace_id: z
-    .string()
+  trace_id: storableString('trace_id')
     .min(1, 'trace_id must not be empty')
     .max(MAX_TRACE_ID_LEN, `trace_id must be at most ${MAX_TRACE_ID_LEN} characters`)
     .optional(),
 });
 export type SparkEventV1 = z.infer<typeof sparkEventV1>;
+
+/** Who put an event on the queue: an agent token, an ingest token, a person, or the edge itself. */
+export const EVENT_PRODUCER_KINDS = ['agent', 'ingest', 'user', 'edge'] as const;
+export const eventProducer = z.strictObject({
+  kind: z.enum(EVENT_PRODUCER_KINDS),
+  tokenId: z.uuid().optional(),
+  /**
+   * The edge checked that this event reports an operation Spark dispatched to the event's session
+   * (same call id, operation, path and, for a script, the same code). Only such events feed the
+   * change history, which Undo writes back into the Unity project.
+   */
+  verifiedOp: z.literal(true).optional(),
+});
+export type EventProducer = z.infer<typeof eventProducer>;
 
 /** What the edge puts on the "spark-events" queue: the event plus who it belongs to and when it arrived. */
 export const eventQueueMessage = z.strictObject({
@@ -89,7 +105,18 @@ export const eventQueueMessage = z.strictObject({
   event: sparkEventV1,
   /** Unix milliseconds at the edge. */
   receivedAt: z.int().nonnegative(),
+  /** Set by the edge from the caller, never from the body; absent on messages older than it. */
+  producer: eventProducer.optional(),
 });
+
+/** Event types the change history is projected from (and so what Undo may write back). */
+export const HISTORY_EVENT_TYPES = ['unity.script_generated', 'unity.patch_applied', 'unity.script_deleted'] as const;
+/** The operation whose result each history event reports. */
+export const HISTORY_EVENT_OP = {
+  'unity.script_generated': 'generate_script',
+  'unity.patch_applied': 'apply_patch',
+  'unity.script_deleted': 'delete_script',
+} as const satisfies Record<(typeof HISTORY_EVENT_TYPES)[number], string>;
 export type EventQueueMessage = z.infer<typeof eventQueueMessage>;
 
 export const FUNCTION_CALL_STATUSES = ['started', 'succeeded', 'failed', 'timeout'] as const;

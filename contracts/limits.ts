@@ -42,6 +42,11 @@ export const MAX_BUILD_OPTIONS = 32;
 export const MAX_BUILD_OPTION_KEY_LEN = 64;
 export const MAX_BUILD_OPTION_VALUE_LEN = 1024;
 
+// --- change history import (POST …/changes/import) ---
+export const MAX_HISTORY_IMPORT_CHANGES = 500;
+/** Raw request body size of one import: far above the 50 changes a session keeps, far below memory. */
+export const MAX_HISTORY_IMPORT_BYTES = 8 * MiB;
+
 // --- CV / ASR ---
 export const MAX_OCR_PAGES = 10;
 export const MAX_OCR_BYTES = 20 * MiB;

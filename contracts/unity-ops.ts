@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { fitsUtf8Bytes, utf8ByteLength } from './bytes';
 import { assetsPath, scriptPath } from './paths';
+import { storableString } from './text';
 import {
   MAX_BUILD_OPTION_KEY_LEN,
   MAX_BUILD_OPTION_VALUE_LEN,
@@ -21,7 +22,8 @@ import {
 export const generateScriptOp = z.strictObject({
   op: z.literal('generate_script'),
   path: scriptPath,
-  code: z.string().refine((code) => fitsUtf8Bytes(code, MAX_SCRIPT_BYTES), {
+  // Storable: the change history keeps the text (and Undo writes it back).
+  code: storableString('code').refine((code) => fitsUtf8Bytes(code, MAX_SCRIPT_BYTES), {
     message: `code must be at most ${MAX_SCRIPT_BYTES} bytes (UTF-8)`,
   }),
   overwrite: z.boolean().optional(),
@@ -37,7 +39,7 @@ export const textEdit = z
     startCol: z.int().min(1),
     endLine: z.int().min(1),
     endCol: z.int().min(1),
-    newText: z.string(),
+    newText: storableString('newText'),
   })
   .refine((e) => !positionBefore(e.endLine, e.endCol, e.startLine, e.startCol), {
     message: 'edit end must not precede its start',

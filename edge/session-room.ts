@@ -3,6 +3,7 @@ import type { EventKind, EventPayload } from '../contracts/event';
 import type { UnityOperation } from '../contracts/unity-ops';
 import { agentMessage, type AgentInfo, type BrowserMessage, type OpDispatch, type OpView } from '../contracts/ws';
 import type { Env } from './env';
+import { OpProofs, proofOf, type OpProof } from './room/op-proofs';
 import { OpStore } from './room/op-store';
 import { opSummary } from './room/op-summary';
 
@@ -21,6 +22,8 @@ interface RoomMeta {
 export interface SessionRoomApi {
   queueOp(input: RoomMeta & { callId: string; op: UnityOperation; ttlMs: number }): Promise<OpView>;
   getOp(callId: string): Promise<OpView | null>;
+  /** What the room queued for these calls (file-writing ops only), to check the agent's reports against. */
+  opProofs(callIds: string[]): Promise<Record<string, OpProof>>;
   listOps(): Promise<OpView[]>;
   agentState(): Promise<{ online: boolean; agent: AgentInfo | null }>;
   fetch(request: Request): Promise<Response>;
@@ -33,6 +36,7 @@ export function roomStub(ns: DurableObjectNamespace<SessionRoom>, sessionId: str
 
 export class SessionRoom extends DurableObject<Env> implements SessionRoomApi {
   private readonly ops = new OpStore(this.ctx.storage);
+  private readonly proofs = new OpProofs(this.ctx.storage);
 
   /** WebSocket upgrades only: `x-spark-role`, `x-spark-project`, `x-spark-session` set by the Worker. */
   override async fetch(request: Request): Promise<Response> {
@@ -51,6 +55,9 @@ export class SessionRoom extends DurableObject<Env> implements SessionRoomApi {
   // ── RPC from the Worker ───────────────────────────────────────────────────────────────────
   async queueOp(input: RoomMeta & { callId: string; op: UnityOperation; ttlMs: number }): Promise<OpView> {
     await this.remember(input);
+    // Remembered before the agent can see the op, so its report always finds the proof.
+    const proof = await proofOf(input.projectId, input.op);
+    if (proof) await this.proofs.remember(input.callId, proof);
     const now = Date.now();
     const dispatch: OpDispatch = { t: 'op', callId: input.callId, sessionId: input.sessionId, op: input.op, issuedAt: now, expiresAt: now + input.ttlMs };
     const view: OpView = { callId: input.callId, op: input.op.op, summary: opSummary(input.op), state: 'queued', queuedAt: now, updatedAt: now };
@@ -64,6 +71,10 @@ export class SessionRoom extends DurableObject<Env> implements SessionRoomApi {
 
   async getOp(callId: string): Promise<OpView | null> {
     return (await this.ops.view(callId)) ?? null;
+  }
+
+  async opProofs(callIds: string[]): Promise<Record<string, OpProof>> {
+    return this.proofs.get(callIds);
   }
 
   async listOps(): Promise<OpView[]> {
@@ -193,6 +204,7 @@ export class SessionRoom extends DurableObject<Env> implements SessionRoomApi {
     await this.env.EVENTS.send({
       projectId: meta.projectId,
       receivedAt: Date.now(),
+      producer: { kind: 'edge' },
       event: { v: 1, id: crypto.randomUUID(), type, kind, source: 'spark-edge', ts: Date.now() / 1000, session_id: meta.sessionId, payload },
     });
   }

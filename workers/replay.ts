@@ -1,6 +1,6 @@
 import type { EventQueueMessage } from '../contracts/event';
 import type { Db } from '../db/client';
-import { markReplayed, pendingDeadLetters } from '../db/queries/dead-letters';
+import { letterBody, markReplayed, pendingDeadLetters } from '../db/queries/dead-letters';
 import { sendInBatches } from './send-batches';
 
 /**
@@ -10,7 +10,7 @@ import { sendInBatches } from './send-batches';
 export async function replayDeadLetters(db: Db, queue: Queue<EventQueueMessage>, projectId: string, ids?: string[]): Promise<number> {
   const letters = await pendingDeadLetters(db, projectId, ids);
   if (letters.length === 0) return 0;
-  await sendInBatches(queue, letters.map((l) => l.body as EventQueueMessage));
+  await sendInBatches(queue, letters.map((l) => letterBody(l) as EventQueueMessage));
   await markReplayed(db, letters.map((l) => l.id));
   return letters.length;
 }

@@ -7,15 +7,17 @@ import type { EventQueueMessage, FunctionCallPayload } from '../../contracts/eve
  * Inserts a batch of events with ONE statement, and projects the events that were new into the
  * tables the UI reads (generated scripts, the change history, previews, build jobs).
  * Rows travel as a single JSON parameter expanded by jsonb_to_recordset: driver-independent and
- * nearly as fast as unnest() arrays. Duplicates of (id, occurred_at) — resends, in the same batch
- * or later — are ignored, and since only rows this statement inserted are projected, a redelivered
- * batch projects nothing twice. One statement is also one transaction: events and projections
- * land together or not at all.
+ * nearly as fast as unnest() arrays. Duplicates of (project_id, id, occurred_at) — resends, in the
+ * same batch or later — are ignored (ids are unique per project: another tenant cannot take
+ * yours), and since only rows this statement inserted are projected, a redelivered batch projects
+ * nothing twice. One statement is also one transaction: events and projections land together or
+ * not at all. The change history and generated scripts come only from events the edge verified
+ * as the agent's report of an op Spark dispatched (`producer.verifiedOp`); Undo writes them back.
  * Returns how many events were new.
  */
 export async function insertEventBatch(db: Db, messages: EventQueueMessage[]): Promise<number> {
   if (messages.length === 0) return 0;
-  const rows = messages.map(({ projectId, event: e, receivedAt }) => ({
+  const rows = firstOfEach(messages).map(({ projectId, event: e, receivedAt, producer }) => ({
     id: e.id,
     ts: e.ts,
     project_id: projectId,
@@ -26,27 +28,33 @@ export async function insertEventBatch(db: Db, messages: EventQueueMessage[]): P
     payload: e.payload,
     trace_id: e.trace_id ?? null,
     received_s: receivedAt / 1000,
+    verified_op: producer?.verifiedOp === true,
   }));
   const result = await db.execute<{ inserted: number }>(sql`
-    with ins as (
+    with r as (
+      select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(
+        id uuid, ts float8, project_id uuid, session_id text, source text, kind text, type text,
+        payload jsonb, trace_id text, received_s float8, verified_op boolean)
+    ),
+    ins as (
       insert into ${sparkEvents} (id, occurred_at, project_id, session_id, source, kind, type, payload, trace_id, received_at)
       select r.id, to_timestamp(r.ts), r.project_id, r.session_id, r.source, r.kind, r.type, r.payload, r.trace_id, to_timestamp(r.received_s)
-      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(
-        id uuid, ts float8, project_id uuid, session_id text, source text, kind text, type text,
-        payload jsonb, trace_id text, received_s float8)
-      on conflict (id, occurred_at) do nothing
+      from r
+      on conflict (project_id, id, occurred_at) do nothing
       returning id, occurred_at, project_id, session_id, type, payload
     ),
     -- New events of a Spark session of the same project (other producers' session ids are free text).
     s as (
-      select ins.*, se.id as sid, ins.payload->>'call_id' as call_id
+      select ins.*, se.id as sid, ins.payload->>'call_id' as call_id,
+             coalesce((select bool_and(r.verified_op) from r
+                       where r.project_id = ins.project_id and r.id = ins.id and to_timestamp(r.ts) = ins.occurred_at), false) as verified_op
       from ins join sessions se on se.project_id = ins.project_id
         and se.id = case when ins.session_id ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then ins.session_id::uuid end
     ),
     scripts as (
       insert into generated_scripts (project_id, session_id, call_id, path, sha256, bytes, created_at)
       select project_id, sid, call_id, payload->>'path', payload->>'sha256', coalesce(${num('bytes')}::int, 0), occurred_at
-      from s where type = 'unity.script_generated' and payload ? 'path' and payload ? 'sha256'
+      from s where verified_op and type = 'unity.script_generated' and payload ? 'path' and payload ? 'sha256'
     ),
     changes as (
       insert into patches (project_id, session_id, call_id, path, before_content, after_content, before_sha256, after_sha256, op, created_at)
@@ -57,7 +65,7 @@ export async function insertEventBatch(db: Db, messages: EventQueueMessage[]): P
                   when payload->>'before_sha256' is null and payload->>'before' is null then 'create'
                   else 'modify' end,
              occurred_at
-      from s where type in ('unity.script_generated', 'unity.patch_applied', 'unity.script_deleted') and payload ? 'path'
+      from s where verified_op and type in ('unity.script_generated', 'unity.patch_applied', 'unity.script_deleted') and payload ? 'path'
     ),
     frames as (
       insert into previews (project_id, session_id, call_id, width, height, r2_key, content_type, bytes, sha256, status, created_at, completed_at)
@@ -111,6 +119,17 @@ export async function insertEventBatch(db: Db, messages: EventQueueMessage[]): P
     )
     select count(*)::int as inserted from ins`);
   return rowsOf<{ inserted: number }>(result)[0]?.inserted ?? 0;
+}
+
+/** The first message of each (project, id, ts): a resend in the same batch is a duplicate, not a second event. */
+function firstOfEach(messages: EventQueueMessage[]): EventQueueMessage[] {
+  const seen = new Set<string>();
+  return messages.filter(({ projectId, event }) => {
+    const key = `${projectId}|${event.id}|${event.ts}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** A numeric payload field, or null when it is missing or not a number (never a cast error). */

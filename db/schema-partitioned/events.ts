@@ -27,8 +27,9 @@ export const sparkEvents = pgTable(
     receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
-    // A unique key on a partitioned table must include the partition key: dedupe on both.
-    primaryKey({ name: 'spark_events_pkey', columns: [t.id, t.occurredAt] }),
+    // Ids are unique per project (another tenant must not be able to take yours), and a unique
+    // key on a partitioned table must include the partition key (drizzle/0004).
+    primaryKey({ name: 'spark_events_pkey', columns: [t.projectId, t.id, t.occurredAt] }),
     check('spark_events_session_id_len', sql`char_length(${t.sessionId}) <= 256`),
     check('spark_events_source_len', sql`char_length(${t.source}) <= 256`),
     index('spark_events_project_occurred_idx').on(t.projectId, t.occurredAt.desc().nullsFirst(), t.id.desc().nullsFirst()),

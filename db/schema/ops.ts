@@ -2,6 +2,7 @@
 import { sql } from 'drizzle-orm';
 import {
   bigserial,
+  check,
   index,
   integer,
   jsonb,
@@ -43,8 +44,11 @@ export const deadLetters = pgTable(
     // The queue's message id: the DLQ is at-least-once too, so the consumer should insert
     // with ON CONFLICT (queue, message_id) DO NOTHING.
     messageId: text('message_id').notNull(),
-    // The original message body, exactly as it was sent, so it can be replayed.
-    body: jsonb('body').notNull(),
+    // The original message body, exactly as it was sent, so it can be replayed: as jsonb when
+    // Postgres can hold it, else (NUL, lone surrogates) as its JSON text in body_json, whose
+    // escapes ("\u0000", "\udc00") are plain ASCII. Exactly one of the two is set.
+    body: jsonb('body'),
+    bodyJson: text('body_json'),
     error: text('error'),
     attempts: integer('attempts').notNull().default(0),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -53,6 +57,7 @@ export const deadLetters = pgTable(
   },
   (t) => [
     unique('dead_letters_queue_message_key').on(t.queue, t.messageId),
+    check('dead_letters_one_body', sql`(${t.body} is null) <> (${t.bodyJson} is null)`),
     index('dead_letters_project_created_idx').on(t.projectId, t.createdAt.desc().nullsFirst()),
     // "What is waiting for replay?" — only unreplayed rows, oldest first.
     index('dead_letters_pending_idx')

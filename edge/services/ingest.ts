@@ -1,4 +1,4 @@
-import { sparkEventV1, type EventQueueMessage, type SparkEventV1 } from '../../contracts/event';
+import { sparkEventV1, type EventProducer, type EventQueueMessage, type SparkEventV1 } from '../../contracts/event';
 import { firstIssue } from '../../contracts/errors';
 import { sendInBatches } from '../../workers/send-batches';
 
@@ -19,7 +19,7 @@ export function splitEvents(raw: readonly unknown[]): { valid: SparkEventV1[]; r
   return { valid, rejected };
 }
 
-/** Hands valid events to the queue; the consumer persists them idempotently. */
-export async function enqueueEvents(queue: Queue<EventQueueMessage>, projectId: string, events: readonly SparkEventV1[], receivedAt = Date.now()) {
-  await sendInBatches(queue, events.map((event) => ({ projectId, event, receivedAt })));
+/** Hands valid events to the queue, each marked with its producer; the consumer persists them idempotently. */
+export async function enqueueEvents(queue: Queue<EventQueueMessage>, projectId: string, events: readonly SparkEventV1[], producerOf: (e: SparkEventV1) => EventProducer, receivedAt = Date.now()) {
+  await sendInBatches(queue, events.map((event) => ({ projectId, event, receivedAt, producer: producerOf(event) })));
 }

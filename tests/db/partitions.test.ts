@@ -76,7 +76,7 @@ describe('spark_events partitions', () => {
     await expect(insert).rejects.toMatchObject({ cause: expect.objectContaining({ code: '23514' }) });
   });
 
-  it('ON CONFLICT (id, occurred_at) DO NOTHING dedupes', async () => {
+  it('ON CONFLICT (project_id, id, occurred_at) DO NOTHING dedupes', async () => {
     const row = {
       id: crypto.randomUUID(),
       occurredAt: new Date(),
@@ -88,15 +88,15 @@ describe('spark_events partitions', () => {
       payload: { n: 1 },
       traceId: 't-1',
     };
-    const first = await h.db.insert(sparkEvents).values(row).onConflictDoNothing({ target: [sparkEvents.id, sparkEvents.occurredAt] }).returning({ id: sparkEvents.id });
-    const second = await h.db.insert(sparkEvents).values({ ...row, payload: { n: 2 } }).onConflictDoNothing({ target: [sparkEvents.id, sparkEvents.occurredAt] }).returning({ id: sparkEvents.id });
+    const first = await h.db.insert(sparkEvents).values(row).onConflictDoNothing({ target: [sparkEvents.projectId, sparkEvents.id, sparkEvents.occurredAt] }).returning({ id: sparkEvents.id });
+    const second = await h.db.insert(sparkEvents).values({ ...row, payload: { n: 2 } }).onConflictDoNothing({ target: [sparkEvents.projectId, sparkEvents.id, sparkEvents.occurredAt] }).returning({ id: sparkEvents.id });
     expect(first).toHaveLength(1);
     expect(second).toHaveLength(0);
     // Raw SQL form, as a bulk consumer would write it. The raw client is drizzle's: timestamps
     // go in as ISO strings (drizzle made its timestamptz serializer a pass-through).
     await h.sql!`insert into spark_events (id, occurred_at, project_id, session_id, source, kind, type, payload)
                  values (${row.id}, ${row.occurredAt.toISOString()}, ${projectId}, 'x', 'test', 'tool', 't', '{}')
-                 on conflict (id, occurred_at) do nothing`;
+                 on conflict (project_id, id, occurred_at) do nothing`;
     const stored = await h.db.select().from(sparkEvents).where(dsql`${sparkEvents.id} = ${row.id}`);
     expect(stored).toHaveLength(1);
     expect(stored[0]!.payload).toEqual({ n: 1 });
@@ -113,7 +113,7 @@ describe('spark_events partitions', () => {
       insert into spark_events (id, occurred_at, project_id, session_id, source, kind, type, payload)
       select id, occurred_at::timestamptz, ${projectId}, 'bulk', 'test', 'system', 'bulk.test', payload::jsonb
       from unnest(${ids}::uuid[], ${at}::text[], ${payloads}::text[]) as t(id, occurred_at, payload)
-      on conflict (id, occurred_at) do nothing`;
+      on conflict (project_id, id, occurred_at) do nothing`;
     expect((await insert()).count).toBe(2);
     expect((await insert()).count).toBe(0);
     const rows = await h.db.select().from(sparkEvents).where(dsql`${sparkEvents.sessionId} = 'bulk'`);

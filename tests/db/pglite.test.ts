@@ -47,7 +47,7 @@ describe('migrations on PGlite', () => {
       id: crypto.randomUUID(), occurredAt: new Date(), projectId: project!.id, sessionId: 's',
       source: 'test', kind: 'system' as const, type: 't', payload: { a: 1 },
     };
-    const target = [schema.sparkEvents.id, schema.sparkEvents.occurredAt];
+    const target = [schema.sparkEvents.projectId, schema.sparkEvents.id, schema.sparkEvents.occurredAt];
     expect(await db.insert(schema.sparkEvents).values(event).onConflictDoNothing({ target }).returning()).toHaveLength(1);
     expect(await db.insert(schema.sparkEvents).values(event).onConflictDoNothing({ target }).returning()).toHaveLength(0);
     const stored = await db.select().from(schema.sparkEvents).where(eq(schema.sparkEvents.projectId, project!.id));

@@ -25,10 +25,12 @@ describe('event projections', () => {
     await h?.close();
     await tdb?.drop();
   });
-  const msg = (type: string, payload: EventPayload, ts = Date.now() / 1000, session = sessionId): EventQueueMessage => ({
+  // History events count only as the edge's verified report of an op it dispatched.
+  const msg = (type: string, payload: EventPayload, ts = Date.now() / 1000, session = sessionId, verifiedOp = true): EventQueueMessage => ({
     projectId,
     receivedAt: Date.now(),
     event: makeEvent({ type, payload, ts, session_id: session }),
+    producer: verifiedOp ? { kind: 'agent', tokenId: randomUUID(), verifiedOp: true } : { kind: 'ingest', tokenId: randomUUID() },
   });
 
   it('writes scripts, change history, previews and build jobs once, even when redelivered', async () => {
@@ -56,6 +58,16 @@ describe('event projections', () => {
     expect(await sql`select width, height, r2_key, bytes, status from previews`).toEqual([{ width: 640, height: 360, r2_key: 'frames/x.png', bytes: null, status: 'completed' }]);
     const [job] = await sql`select target, status, progress, artifact_r2_key, artifact_bytes::int, completed_at is not null as done from build_jobs`;
     expect(job).toEqual({ target: 'WebGL', status: 'completed', progress: 1, artifact_r2_key: 'Builds/WebGL/index.html', artifact_bytes: 2048, done: true });
+
+    // The same claims, unverified (an ingest token, say), are stored as events and projected nowhere.
+    const forged = [
+      msg('unity.script_generated', { call_id: 'f1', path: 'Assets/F.cs', sha256: 'd'.repeat(64), bytes: 1, after: 'x' }, t, sessionId, false),
+      msg('unity.patch_applied', { call_id: 'f2', path: 'Assets/P.cs', before: 'evil', after: 'x' }, t + 6, sessionId, false),
+      msg('unity.script_deleted', { call_id: 'f3', path: 'Assets/P.cs', before: 'evil' }, t + 7, sessionId, false),
+    ];
+    expect(await insertEventBatch(h.db, forged)).toBe(3);
+    expect(await sql`select count(*)::int as n from generated_scripts`).toEqual([{ n: 1 }]);
+    expect(await sql`select count(*)::int as n from patches`).toEqual([{ n: 2 }]);
 
     // A late, older progress event does not move a finished build back.
     await insertEventBatch(h.db, [msg('build.progress', { call_id: build, progress: 0.2 }, t + 4.5)]);

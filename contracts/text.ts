@@ -1,0 +1,61 @@
+import { z } from 'zod';
+
+// Text Postgres can store. Its text and jsonb types refuse NUL (U+0000), and UTF-8 has no form
+// for a lone UTF-16 surrogate (jsonb refuses its "\udXXX" escape; text would get U+FFFD instead),
+// so such strings are refused where they enter, naming the field, rather than failing later in
+// a queue consumer where no one can answer the sender.
+
+const NUL = /\u0000/;
+// A high surrogate not followed by a low one, or a low one not preceded by a high one.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Why `s` cannot be stored as Postgres text or inside jsonb, or undefined when it can. */
+export function unstorableTextProblem(s: string): string | undefined {
+  if (NUL.test(s)) return 'must not contain NUL (\\u0000) characters';
+  if (LONE_SURROGATE.test(s)) return 'must not contain a lone UTF-16 surrogate (\\ud800-\\udfff without its pair)';
+  return undefined;
+}
+
+/**
+ * The first string in a JSON value (an object key or a string value) that Postgres cannot store:
+ * its path and the problem. A bad key is blamed on the object that holds it.
+ */
+export function findUnstorableText(value: unknown): { path: (string | number)[]; problem: string } | undefined {
+  const path: (string | number)[] = [];
+  // One shared path, pushed and popped: deep payloads cost no copies.
+  const walk = (v: unknown): string | undefined => {
+    if (typeof v === 'string') return unstorableTextProblem(v);
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        path.push(i);
+        const problem = walk(v[i]);
+        if (problem !== undefined) return problem;
+        path.pop();
+      }
+    } else if (typeof v === 'object' && v !== null) {
+      for (const [key, inner] of Object.entries(v)) {
+        const keyProblem = unstorableTextProblem(key);
+        if (keyProblem !== undefined) return `keys ${keyProblem}`;
+        path.push(key);
+        const problem = walk(inner);
+        if (problem !== undefined) return problem;
+        path.pop();
+      }
+    }
+    return undefined;
+  };
+  const problem = walk(value);
+  return problem === undefined ? undefined : { path, problem };
+}
+
+/** `s` with NUL shown as "\0" and lone surrogates as U+FFFD: for messages we store, not for data. */
+export function toStorableText(s: string): string {
+  return s.replace(/\u0000/g, '\\0').replace(new RegExp(LONE_SURROGATE.source, 'g'), '\ufffd');
+}
+
+/** A string Postgres can store (no NUL, no lone surrogate); `name` names the field in the message. */
+export const storableString = (name: string) =>
+  z.string().superRefine((s, ctx) => {
+    const problem = unstorableTextProblem(s);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `${name} ${problem}` });
+  });
