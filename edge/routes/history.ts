@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { changeExport, changesQuery, rollbackBody } from '../../contracts/api';
+import { MAX_IMPORT_BODY_BYTES } from '../../contracts/limits';
 import { listBuildJobs } from '../../db/queries/sessions';
 import { changesAfter, exportChanges, getChange, importChanges, lastUndoableChange, listChanges, markReverted } from '../../db/queries/history';
 import { HttpError, notFound } from '../http/errors';
@@ -73,7 +74,7 @@ export const historyRoutes = new Hono<AppEnv>()
       })),
     });
   })
-  .post(`${S}/changes/import`, validate('json', changeExport), async (c) => {
+  .post(`${S}/changes/import`, validate('json', changeExport, MAX_IMPORT_BODY_BYTES), async (c) => {
     const { projectId, sessionId } = await sessionRoom(c, 'write');
     const imported = await importChanges(
       c.var.db,
