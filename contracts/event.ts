@@ -89,6 +89,8 @@ export const eventQueueMessage = z.strictObject({
   event: sparkEventV1,
   /** Unix milliseconds at the edge. */
   receivedAt: z.int().nonnegative(),
+  /** Set when the edge's ingest log (local stack) keeps the event until the consumer acks it. */
+  logged: z.literal(true).optional(),
 });
 export type EventQueueMessage = z.infer<typeof eventQueueMessage>;
 

@@ -5,6 +5,7 @@ import { DEFAULT_JSON_SHAPE } from '../contracts/json-shape';
 import { agentMessage, type AgentInfo, type BrowserMessage, type OpDispatch, type OpView } from '../contracts/ws';
 import type { Env } from './env';
 import { parseJsonLimited } from './http/validate';
+import { acceptEvents } from './services/ingest';
 import { OpStore } from './room/op-store';
 import { opSummary } from './room/op-summary';
 
@@ -200,11 +201,8 @@ export class SessionRoom extends DurableObject<Env> implements SessionRoomApi {
 
   private async emit(type: string, kind: EventKind, payload: EventPayload) {
     const meta = await this.meta();
-    await this.env.EVENTS.send({
-      projectId: meta.projectId,
-      receivedAt: Date.now(),
-      event: { v: 1, id: crypto.randomUUID(), type, kind, source: 'spark-edge', ts: Date.now() / 1000, session_id: meta.sessionId, payload },
-    });
+    // Through the ingest log when it is on: the consumer leaves logged events to the log in an outage.
+    await acceptEvents(this.env, meta.projectId, [{ v: 1, id: crypto.randomUUID(), type, kind, source: 'spark-edge', ts: Date.now() / 1000, session_id: meta.sessionId, payload }]);
   }
 
   private publish(view: OpView | undefined) {
