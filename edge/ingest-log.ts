@@ -2,6 +2,7 @@ import { DurableObject } from 'cloudflare:workers';
 import type { EventQueueMessage } from '../contracts/event';
 import { sendInBatches } from '../workers/send-batches';
 import type { Env } from './env';
+import type { AppendResult, IngestLogApi, IngestLogStats, LoggedEventKey } from './ingest-log-api';
 
 // The ingest write-ahead log of the local stack (INGEST_LOG=on, set by `npm start`). Miniflare's
 // local queue keeps messages in memory only, so the edge appends accepted events here (Durable
@@ -22,36 +23,6 @@ const DEFAULT_RESEND_AFTER_MS = 20_000;
 const TICK_MS = 2_000;
 /** Rows read per send round. */
 const SEND_CHUNK = 500;
-
-export const INGEST_LOG_NAME = 'ingest-log';
-
-/** An event's key in the log: the consumer acks by it. */
-export interface LoggedEventKey {
-  projectId: string;
-  id: string;
-}
-
-export type AppendResult = { ok: true } | { ok: false; reason: 'full'; pending: number };
-
-export interface IngestLogStats {
-  pending: number;
-  inFlight: number;
-}
-
-/** The log's RPC surface as the Worker sees it (workerd's generated stub types are too loose for `unknown`). */
-export interface IngestLogApi {
-  append(messages: EventQueueMessage[]): Promise<AppendResult>;
-  ack(keys: LoggedEventKey[]): Promise<number>;
-  stats(): Promise<IngestLogStats>;
-}
-
-export function ingestLogStub(ns: DurableObjectNamespace<IngestLog>): IngestLogApi {
-  return ns.get(ns.idFromName(INGEST_LOG_NAME)) as unknown as IngestLogApi;
-}
-
-export function ingestLogEnabled(env: Pick<Env, 'INGEST_LOG'>): boolean {
-  return env.INGEST_LOG === 'on';
-}
 
 export class IngestLog extends DurableObject<Env> implements IngestLogApi {
   private pending = 0;

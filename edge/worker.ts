@@ -5,7 +5,7 @@ import { consumeEventBatch, EVENTS_QUEUE, loggedKey } from '../workers/event-con
 import { createApp } from './app';
 import type { Env } from './env';
 
-import { ingestLogEnabled, ingestLogStub, type LoggedEventKey } from './ingest-log';
+import { ingestLogEnabled, ingestLogStub, type LoggedEventKey } from './ingest-log-api';
 
 export { IngestLog } from './ingest-log';
 export { SessionRoom } from './session-room';

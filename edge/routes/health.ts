@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { sql } from 'drizzle-orm';
 import { errorBody } from '../http/errors';
-import { ingestLogEnabled, ingestLogStub, type IngestLogStats } from '../ingest-log';
+import { ingestLogEnabled, ingestLogStub, type IngestLogStats } from '../ingest-log-api';
 import { buildOpenApiDocument } from '../openapi';
 import type { AppEnv } from '../types';
 

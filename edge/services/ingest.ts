@@ -3,7 +3,7 @@ import { firstIssue } from '../../contracts/errors';
 import { PartialSendError, sendInBatches } from '../../workers/send-batches';
 import type { Env } from '../env';
 import { HttpError } from '../http/errors';
-import { ingestLogEnabled, ingestLogStub } from '../ingest-log';
+import { ingestLogEnabled, ingestLogStub } from '../ingest-log-api';
 
 export interface Rejection {
   index: number;
