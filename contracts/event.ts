@@ -107,6 +107,8 @@ export const eventQueueMessage = z.strictObject({
   receivedAt: z.int().nonnegative(),
   /** Set by the edge from the caller, never from the body; absent on messages older than it. */
   producer: eventProducer.optional(),
+  /** Set when the edge's ingest log (local stack) keeps the event until the consumer acks it. */
+  logged: z.literal(true).optional(),
 });
 
 /** Event types the change history is projected from (and so what Undo may write back). */

@@ -58,3 +58,17 @@ export const MAX_LANGUAGE_TAG_LEN = 35;
 // --- NATS ---
 /** A session id used as a subject token; shorter than MAX_SESSION_ID_LEN on purpose. */
 export const MAX_NATS_TOKEN_LEN = 128;
+
+// --- shape of any JSON the edge parses (request bodies, WebSocket frames) ---
+// Checked by a byte scanner before JSON.parse (./json-shape), so a hostile body can neither
+// overflow the stack of a recursive validator nor make the isolate build millions of values.
+/** Arrays and objects nested deeper than this are refused (legit payloads stay far below). */
+export const MAX_JSON_DEPTH = 64;
+/** Keys plus array elements in one JSON document. */
+export const MAX_JSON_VALUES = 100_000;
+/** Characters of one JSON string as written (escapes included); readers of bigger strings pass their own. */
+export const MAX_JSON_STRING_CHARS = 1 * MiB;
+/** Raw body of any JSON request without a limit of its own. */
+export const MAX_JSON_BODY_BYTES = 1 * MiB;
+/** Bytes an over-limit request body is read and thrown away, so the 413 reaches the client instead of a reset. */
+export const MAX_DRAINED_BODY_BYTES = 64 * MiB;

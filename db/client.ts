@@ -48,7 +48,7 @@ export function createDb(config: DbConfig): DbHandle {
   const sql = postgres(config.url, {
     max: config.max ?? 5,
     // Fail fast when the database is away: a Worker request or queue batch should not hang.
-    connect_timeout: 10,
+    connect_timeout: 3,
     prepare: config.prepare ?? true,
     fetch_types: true,
     onnotice: () => {},

@@ -1,4 +1,5 @@
 import type { EventQueueMessage } from '../contracts/event';
+import type { IngestLog } from './ingest-log';
 import type { SessionRoom } from './session-room';
 
 /** The Worker's bindings, as declared in wrangler.toml. */
@@ -13,6 +14,10 @@ export interface Env {
   EVENTS: Queue<EventQueueMessage>;
   EVENTS_DLQ: Queue<unknown>;
   SESSION_ROOM: DurableObjectNamespace<SessionRoom>;
+  /** The ingest write-ahead log (edge/ingest-log.ts), used when INGEST_LOG is "on" (npm start). */
+  INGEST_LOG_DO: DurableObjectNamespace<IngestLog>;
+  INGEST_LOG?: string;
+  INGEST_LOG_RESEND_SECONDS?: string;
   OP_TTL_SECONDS?: string;
   ARTIFACTS: R2Bucket;
   API_RATE_LIMIT?: RateLimit;

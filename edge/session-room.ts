@@ -1,9 +1,12 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { EventKind, EventPayload } from '../contracts/event';
 import type { UnityOperation } from '../contracts/unity-ops';
+import { DEFAULT_JSON_SHAPE } from '../contracts/json-shape';
 import { agentMessage, type AgentInfo, type BrowserMessage, type OpDispatch, type OpView } from '../contracts/ws';
 import type { Env } from './env';
 import { OpProofs, proofOf, type OpProof } from './room/op-proofs';
+import { parseJsonLimited } from './http/validate';
+import { acceptEvents } from './services/ingest';
 import { OpStore } from './room/op-store';
 import { opSummary } from './room/op-summary';
 
@@ -87,14 +90,24 @@ export class SessionRoom extends DurableObject<Env> implements SessionRoomApi {
 
   // ── WebSockets ────────────────────────────────────────────────────────────────────────────
   override async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer) {
+    // One frame's failure is that frame's answer: nothing an agent sends may throw out of the room.
+    try {
+      await this.onSocketMessage(ws, raw);
+    } catch (err) {
+      const message = err instanceof FrameError ? err.message : 'the room could not handle that message';
+      if (!(err instanceof FrameError)) console.error('webSocketMessage failed', err);
+      try {
+        ws.send(json({ t: 'error', message }));
+      } catch {
+        // the socket is closing; its close handler runs
+      }
+    }
+  }
+
+  private async onSocketMessage(ws: WebSocket, raw: string | ArrayBuffer) {
     if (raw === 'ping') return ws.send('pong');
     if (this.roleOf(ws) !== 'agent' || typeof raw !== 'string') return;
-    let data: unknown;
-    try {
-      data = JSON.parse(raw);
-    } catch {
-      return ws.send(json({ t: 'error', message: 'messages must be JSON' }));
-    }
+    const data = parseJsonLimited(raw, FRAME_SHAPE, (message) => new FrameError(`messages must be JSON within limits: ${message}`));
     const parsed = agentMessage.safeParse(data);
     if (!parsed.success) return ws.send(json({ t: 'error', message: `invalid message: ${parsed.error.issues[0]?.message ?? 'unknown'}` }));
     const m = parsed.data;
@@ -178,7 +191,7 @@ export class SessionRoom extends DurableObject<Env> implements SessionRoomApi {
 
   private async storeFrame(callId: string, contentType: 'image/png' | 'image/jpeg', width: number, height: number, data: string) {
     const meta = await this.meta();
-    const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+    const bytes = decodeBase64(data);
     const key = frameKey(meta.projectId, meta.sessionId, callId);
     await this.env.ARTIFACTS.put(key, bytes, { httpMetadata: { contentType }, customMetadata: { width: String(width), height: String(height) } });
     const sha256 = hex(await crypto.subtle.digest('SHA-256', bytes));
@@ -201,12 +214,8 @@ export class SessionRoom extends DurableObject<Env> implements SessionRoomApi {
 
   private async emit(type: string, kind: EventKind, payload: EventPayload) {
     const meta = await this.meta();
-    await this.env.EVENTS.send({
-      projectId: meta.projectId,
-      receivedAt: Date.now(),
-      producer: { kind: 'edge' },
-      event: { v: 1, id: crypto.randomUUID(), type, kind, source: 'spark-edge', ts: Date.now() / 1000, session_id: meta.sessionId, payload },
-    });
+    // Through the ingest log when it is on: the consumer leaves logged events to the log in an outage.
+    await acceptEvents(this.env, meta.projectId, [{ v: 1, id: crypto.randomUUID(), type, kind, source: 'spark-edge', ts: Date.now() / 1000, session_id: meta.sessionId, payload }], () => ({ kind: 'edge' }));
   }
 
   private publish(view: OpView | undefined) {
@@ -250,6 +259,20 @@ export class SessionRoom extends DurableObject<Env> implements SessionRoomApi {
     const m = await this.ctx.storage.get<RoomMeta>('meta');
     if (!m) throw new Error('room has no session yet');
     return m;
+  }
+}
+
+/** A message the agent got wrong; its text goes back to the agent as `{ t: 'error' }`. */
+class FrameError extends Error {}
+
+// Preview frames carry up to ~11 MB of base64 in one string; every other limit is the default.
+const FRAME_SHAPE = { ...DEFAULT_JSON_SHAPE, maxStringChars: 11_200_000 };
+
+function decodeBase64(data: string): Uint8Array<ArrayBuffer> {
+  try {
+    return Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+  } catch {
+    throw new FrameError('frame data must be base64');
   }
 }
 

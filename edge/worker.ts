@@ -1,10 +1,13 @@
 import { createDb, dbConfigFromEnv } from '../db/client';
 import { runCron } from '../workers/cron';
 import { consumeDeadLetterBatch, EVENTS_DLQ } from '../workers/dlq-consumer';
-import { consumeEventBatch, EVENTS_QUEUE } from '../workers/event-consumer';
+import { consumeEventBatch, EVENTS_QUEUE, loggedKey } from '../workers/event-consumer';
 import { createApp } from './app';
 import type { Env } from './env';
 
+import { ingestLogEnabled, ingestLogStub, type LoggedEventKey } from './ingest-log-api';
+
+export { IngestLog } from './ingest-log';
 export { SessionRoom } from './session-room';
 
 const app = createApp();
@@ -21,9 +24,12 @@ export default {
           retryBaseSeconds: Number(env.QUEUE_RETRY_BASE_SECONDS ?? 2),
           insertMode: env.EVENTS_INSERT_MODE === 'per-event' ? 'per-event' : 'batch',
         });
-        if (report.retried > 0 || report.invalid > 0) console.log(`${EVENTS_QUEUE}:`, JSON.stringify(report));
+        if (report.retried > 0 || report.invalid > 0 || report.leftToLog > 0) console.log(`${EVENTS_QUEUE}:`, JSON.stringify({ ...report, persisted: report.persisted.length }));
+        await ackToIngestLog(env, report.persisted);
       } else if (batch.queue === EVENTS_DLQ) {
         await consumeDeadLetterBatch(batch, db);
+        // Kept in dead_letters (replayable): the ingest log may let them go.
+        await ackToIngestLog(env, batch.messages.map((m) => loggedKey(m.body)).filter((k) => k !== null));
       } else {
         console.error(`no consumer for queue ${batch.queue}; retrying`);
         batch.retryAll();
@@ -34,6 +40,8 @@ export default {
   },
 
   async scheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext) {
+    // After a restart nothing may have woken the ingest log yet: its constructor resends what is unacked.
+    if (ingestLogEnabled(env)) await ingestLogStub(env.INGEST_LOG_DO).stats().catch((err) => console.warn('ingest log unreachable', err));
     const { db, close } = createDb(dbConfigFromEnv(env));
     try {
       console.log(`cron ${controller.cron}:`, JSON.stringify(await runCron(controller.cron, db, new Date(controller.scheduledTime))));
@@ -42,3 +50,13 @@ export default {
     }
   },
 } satisfies ExportedHandler<Env, unknown>;
+
+/** Tells the ingest log which events are safe in Postgres. A failed ack only means a harmless resend later. */
+async function ackToIngestLog(env: Env, keys: LoggedEventKey[]) {
+  if (keys.length === 0) return;
+  try {
+    await ingestLogStub(env.INGEST_LOG_DO).ack(keys);
+  } catch (err) {
+    console.warn('ingest log ack failed; the log will resend those events', err);
+  }
+}

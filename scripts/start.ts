@@ -5,7 +5,8 @@
 // then it prints the URL to open. Ctrl-C stops everything.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { runMigrations } from '../db/migrate';
 import { startAgent } from '../local-agent/agent';
 import { consoleLogger, defaultHome, errorMessage, loadConfig, readCredentials } from '../local-agent/config';
@@ -26,6 +27,52 @@ async function stopAll(code = 0) {
 }
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
+
+const LOCK = '.spark/start.pid';
+
+/**
+ * One `npm start` per checkout: a second one would share .spark/ (the embedded database, the
+ * persisted Durable Objects and the ingest log) and take the first one's port.
+ */
+function takeStartLock() {
+  mkdirSync('.spark', { recursive: true });
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(LOCK, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      stops.push(() => rmSync(LOCK, { force: true }));
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number(readFileSync(LOCK, 'utf8').trim());
+      if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
+        throw new Error(`Spark is already running from this folder (npm start, pid ${pid}). Stop it first (Ctrl-C in its terminal, or kill ${pid}).`);
+      }
+      rmSync(LOCK, { force: true }); // left by a start that was killed
+    }
+  }
+  throw new Error(`could not take ${LOCK}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function ensurePortFree(host: string, port: number) {
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) =>
+      reject(new Error(err.code === 'EADDRINUSE' ? `port ${port} on ${host} is already in use (another Spark?); stop it or set PORT` : err.message)),
+    );
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
+}
 
 function ensureDevVars() {
   if (existsSync('.dev.vars') && /^JWT_SECRET=.{16,}/m.test(readFileSync('.dev.vars', 'utf8'))) return;
@@ -89,6 +136,8 @@ async function waitForHealth(url: string, child: ChildProcess, timeoutMs = 60_00
 }
 
 try {
+  takeStartLock();
+  await ensurePortFree(HOST, PORT);
   const url = await database();
   await runMigrations(url);
   console.log('• migrations applied');
@@ -98,7 +147,9 @@ try {
 
   const withPassword = new URL(url);
   if (!withPassword.password) withPassword.password = 'local'; // Hyperdrive's local emulation wants one
-  const wrangler = spawn('npx', ['wrangler', 'dev', '--ip', HOST, '--port', String(PORT), '--test-scheduled', '--persist-to', '.spark/wrangler', '--show-interactive-dev-session=false'], {
+  const wrangler = spawn('npx', ['wrangler', 'dev', '--ip', HOST, '--port', String(PORT), '--test-scheduled', '--persist-to', '.spark/wrangler', '--show-interactive-dev-session=false',
+    // Miniflare's queue keeps messages in memory: the ingest log keeps accepted events on disk until persisted.
+    '--var', 'INGEST_LOG:on'], {
     stdio: ['ignore', 'inherit', 'inherit'],
     env: { ...process.env, CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: withPassword.toString(),
       WRANGLER_SEND_METRICS: 'false',

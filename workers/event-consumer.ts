@@ -18,6 +18,10 @@ export interface BatchReport {
   retried: number;
   invalid: number;
   inserted: number;
+  /** Logged messages dropped from the queue while Postgres was away: the ingest log sends them again. */
+  leftToLog: number;
+  /** Logged events now persisted (inserted, or kept in dead_letters): the host acks them to the ingest log. */
+  persisted: { projectId: string; id: string }[];
 }
 
 /**
@@ -29,7 +33,7 @@ export interface BatchReport {
  * - bodies that break the contract go straight to `dead_letters` with the reason.
  */
 export async function consumeEventBatch(batch: MessageBatch<unknown>, db: Db, opts: ConsumerOptions): Promise<BatchReport> {
-  const report: BatchReport = { acked: 0, retried: 0, invalid: 0, inserted: 0 };
+  const report: BatchReport = { acked: 0, retried: 0, invalid: 0, inserted: 0, leftToLog: 0, persisted: [] };
   const retry = (m: Message<unknown>) => {
     m.retry({ delaySeconds: retryDelaySeconds(m.attempts, opts.retryBaseSeconds) });
     report.retried++;
@@ -37,6 +41,15 @@ export async function consumeEventBatch(batch: MessageBatch<unknown>, db: Db, op
   const ack = (m: Message<unknown>) => {
     m.ack();
     report.acked++;
+    const key = loggedKey(m.body);
+    if (key) report.persisted.push(key);
+  };
+  // With the ingest log behind a message, an outage must not use up the queue's retries (and end
+  // in the DLQ): the log keeps the event and sends it again later.
+  const unavailable = (m: Message<unknown>) => {
+    if (!loggedKey(m.body)) return retry(m);
+    m.ack();
+    report.leftToLog++;
   };
 
   const parsed = parseMessages(batch.messages);
@@ -73,7 +86,7 @@ export async function consumeEventBatch(batch: MessageBatch<unknown>, db: Db, op
       return report;
     }
     if (outcome.unavailable) {
-      valid.forEach(({ message }) => retry(message));
+      valid.forEach(({ message }) => unavailable(message));
       return report;
     }
   }
@@ -84,7 +97,8 @@ export async function consumeEventBatch(batch: MessageBatch<unknown>, db: Db, op
       ack(message);
     } catch (err) {
       console.warn(`message ${message.id} failed (attempt ${message.attempts})`, errorText(err));
-      retry(message);
+      if (isDatabaseUnavailable(err)) unavailable(message);
+      else retry(message);
     }
   }
   return report;
@@ -100,6 +114,13 @@ async function insertWholeBatch(db: Db, bodies: EventQueueMessage[]): Promise<Ba
     console.warn(unavailable ? `postgres unavailable, retrying ${bodies.length} messages` : 'batch insert refused, isolating messages', errorText(err));
     return { ok: false, unavailable };
   }
+}
+
+/** The ingest-log key of a message the log keeps (`logged: true`), else null. */
+export function loggedKey(body: unknown): { projectId: string; id: string } | null {
+  const b = body as { logged?: unknown; projectId?: unknown; event?: { id?: unknown } } | null;
+  if (b?.logged !== true || typeof b.projectId !== 'string' || typeof b.event?.id !== 'string') return null;
+  return { projectId: b.projectId, id: b.event.id };
 }
 
 export function projectIdOf(body: unknown): string | null {

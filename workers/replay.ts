@@ -3,6 +3,10 @@ import type { Db } from '../db/client';
 import { letterBody, markReplayed, pendingDeadLetters } from '../db/queries/dead-letters';
 import { sendInBatches } from './send-batches';
 
+function withoutLogMark({ logged: _logged, ...body }: EventQueueMessage): EventQueueMessage {
+  return body;
+}
+
 /**
  * Puts a project's dead letters back on the events queue and marks them replayed. A letter that
  * fails again comes back as a new dead letter, so nothing is lost either way.
@@ -10,7 +14,8 @@ import { sendInBatches } from './send-batches';
 export async function replayDeadLetters(db: Db, queue: Queue<EventQueueMessage>, projectId: string, ids?: string[]): Promise<number> {
   const letters = await pendingDeadLetters(db, projectId, ids);
   if (letters.length === 0) return 0;
-  await sendInBatches(queue, letters.map((l) => letterBody(l) as EventQueueMessage));
+  // A replayed letter is no longer in the ingest log: the consumer must retry it, not leave it to the log.
+  await sendInBatches(queue, letters.map((l) => withoutLogMark(letterBody(l) as EventQueueMessage)));
   await markReplayed(db, letters.map((l) => l.id));
   return letters.length;
 }

@@ -1,30 +1,82 @@
 import { zValidator } from '@hono/zod-validator';
-import type { ValidationTargets } from 'hono';
+import type { Context, ValidationTargets } from 'hono';
 import type { z } from 'zod';
 import { firstIssue } from '../../contracts/errors';
+import { checkJsonShape, DEFAULT_JSON_SHAPE, type JsonShapeLimits } from '../../contracts/json-shape';
+import { MAX_DRAINED_BODY_BYTES, MAX_JSON_BODY_BYTES } from '../../contracts/limits';
 import { HttpError } from './errors';
 
-/** zod validation whose failures answer 400 `{ error: { code: 'invalid_<target>', message, path } }`. */
-export function validate<T extends z.ZodType, Target extends keyof ValidationTargets>(target: Target, schema: T) {
-  return zValidator(target, schema, (result) => {
+/**
+ * zod validation whose failures answer 400 `{ error: { code: 'invalid_<target>', message, path } }`.
+ * A JSON body is read through readJsonLimited first (size and shape bounded), never by Hono itself.
+ */
+export function validate<T extends z.ZodType, Target extends keyof ValidationTargets>(target: Target, schema: T, maxBytes = MAX_JSON_BODY_BYTES) {
+  const inner = zValidator(target, schema, (result) => {
     if (!result.success) {
       const issue = firstIssue(result.error as unknown as z.ZodError);
       throw new HttpError(400, `invalid_${target}`, issue.message, issue.path);
     }
   });
+  if (target !== 'json') return inner;
+  return (async (c: Context, next) => {
+    // Without a JSON content type Hono validates `{}` and never reads the body: nothing to bound.
+    if (!JSON_MEDIA_TYPE.test((c.req.header('content-type') ?? '').split(';')[0]!.trim())) return inner(c, next);
+    const value = await readJsonLimited(c.req.raw, maxBytes);
+    // Hono's validator reads c.req.json(), which answers from this cache instead of the spent body.
+    c.req.bodyCache.json = Promise.resolve(value);
+    return inner(c, next);
+  }) as typeof inner;
 }
 
-/** Rejects bodies over `maxBytes` before they are parsed. */
-export async function readJsonLimited(req: Request, maxBytes: number): Promise<unknown> {
-  const declared = Number(req.headers.get('content-length') ?? NaN);
-  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
-  const buf = await req.arrayBuffer();
-  if (buf.byteLength > maxBytes) throw tooLarge(maxBytes);
+/**
+ * The one JSON body reader: refuses bodies over `maxBytes` with 413 (after draining them, so the
+ * client reads the answer instead of a reset connection) and documents whose shape breaks `shape`
+ * with 400, before JSON.parse builds anything.
+ */
+export async function readJsonLimited(req: Request, maxBytes: number, shape: JsonShapeLimits = DEFAULT_JSON_SHAPE): Promise<unknown> {
+  const text = new TextDecoder().decode(await readBodyLimited(req, maxBytes));
+  return parseJsonLimited(text, shape, (message) => new HttpError(400, 'invalid_body', `request body: ${message}`));
+}
+
+/** JSON.parse behind checkJsonShape; every failure becomes `fail(message)`, never a raw throw. */
+export function parseJsonLimited<E extends Error>(text: string, shape: JsonShapeLimits, fail: (message: string) => E): unknown {
+  const violation = checkJsonShape(text, shape);
+  if (violation) throw fail(violation.message);
   try {
-    return JSON.parse(new TextDecoder().decode(buf));
+    return JSON.parse(text);
   } catch {
-    throw new HttpError(400, 'invalid_body', 'request body must be valid JSON');
+    throw fail('must be valid JSON');
   }
 }
 
+/** The body's bytes, at most `maxBytes`; anything longer is read to the end (up to a cap) and refused. */
+export async function readBodyLimited(req: Request, maxBytes: number): Promise<Uint8Array> {
+  const declared = Number(req.headers.get('content-length') ?? NaN);
+  const over = Number.isFinite(declared) && declared > maxBytes;
+  if (!req.body) return new Uint8Array();
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (!over && total <= maxBytes) chunks.push(value);
+    else if (total > MAX_DRAINED_BODY_BYTES) {
+      await reader.cancel().catch(() => {});
+      break;
+    }
+  }
+  if (over || total > maxBytes) throw tooLarge(maxBytes);
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return out;
+}
+
+// Hono's own test for a JSON body (hono/validator's jsonRegex, on the media type).
+const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
 const tooLarge = (max: number) => new HttpError(413, 'payload_too_large', `request body must be at most ${max} bytes`);

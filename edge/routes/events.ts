@@ -7,7 +7,7 @@ import { HttpError } from '../http/errors';
 import { readJsonLimited, validate } from '../http/validate';
 import { requireProject } from '../services/access';
 import { decodeCursor, encodeCursor } from '../services/cursor';
-import { enqueueEvents, splitEvents } from '../services/ingest';
+import { acceptEvents, splitEvents } from '../services/ingest';
 import { producersOf } from '../services/provenance';
 import type { AppEnv } from '../types';
 
@@ -21,7 +21,7 @@ export const eventRoutes = new Hono<AppEnv>()
       throw new HttpError(400, 'invalid_body', issue.message, issue.path);
     }
     const { valid, rejected } = splitEvents(body.data.events);
-    await enqueueEvents(c.env.EVENTS, projectId, valid, await producersOf(c.env, c.var.caller, projectId, valid));
+    await acceptEvents(c.env, projectId, valid, await producersOf(c.env, c.var.caller, projectId, valid));
     return c.json({ accepted: valid.length, rejected }, 202);
   })
   .get('/:projectId/events', validate('query', eventsQuery), async (c) => {

@@ -1,22 +1,56 @@
 import { Hono } from 'hono';
 import { sql } from 'drizzle-orm';
 import { errorBody } from '../http/errors';
+import { ingestLogEnabled, ingestLogStub, type IngestLogStats } from '../ingest-log-api';
 import { buildOpenApiDocument } from '../openapi';
 import type { AppEnv } from '../types';
 
 let openApiDoc: ReturnType<typeof buildOpenApiDocument> | undefined;
 
+/** Liveness: the Worker answers. It touches nothing else, so a database outage never fails it. */
 export const healthRoutes = new Hono<AppEnv>()
   .get('/health', (c) => c.json({ status: 'ok' as const }))
   .get('/api/openapi.json', (c) => c.json((openApiDoc ??= buildOpenApiDocument())));
 
-/** Readiness needs the database, so it is mounted behind the per-request client. */
+/** How long readiness waits for `select 1` before calling the database unreachable. */
+const READY_DB_TIMEOUT_MS = 3_000;
+
+/**
+ * Readiness: 503 naming the reason while the database is away. With the ingest log on, it also
+ * says how many accepted events wait to be persisted (and wakes the log after a restart).
+ */
 export const readyRoutes = new Hono<AppEnv>().get('/ready', async (c) => {
-  try {
-    await c.var.db.execute(sql`select 1`);
-    return c.json({ status: 'ready' as const });
-  } catch (err) {
-    console.warn('not ready', err);
-    return c.json(errorBody('unavailable', 'database unreachable'), 503);
+  const ingestLog = ingestLogEnabled(c.env) ? await logStats(c.env.INGEST_LOG_DO) : undefined;
+  const reason = await databaseProblem(() => c.var.db.execute(sql`select 1`));
+  if (reason) {
+    c.header('Retry-After', '5');
+    return c.json({ ...errorBody('not_ready', `the database is unreachable (${reason})`), ...(ingestLog ? { ingest_log: ingestLog } : {}) }, 503);
   }
+  return c.json({ status: 'ready' as const, ...(ingestLog ? { ingest_log: ingestLog } : {}) });
 });
+
+async function logStats(ns: Parameters<typeof ingestLogStub>[0]): Promise<IngestLogStats | { error: string }> {
+  try {
+    return await ingestLogStub(ns).stats();
+  } catch (err) {
+    return { error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/** Null when the probe succeeds in time; otherwise a short reason (an error code, never an address). */
+async function databaseProblem(probe: () => Promise<unknown>): Promise<string | null> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve(`no answer within ${READY_DB_TIMEOUT_MS} ms`), READY_DB_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([probe().then(() => null), timeout]);
+  } catch (err) {
+    const e = err as { code?: unknown; cause?: { code?: unknown } };
+    const code = e.code ?? e.cause?.code;
+    console.warn('not ready', err);
+    return typeof code === 'string' && code ? code : 'connection failed';
+  } finally {
+    clearTimeout(timer);
+  }
+}

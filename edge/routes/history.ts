@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { changeExport, changesQuery, rollbackBody } from '../../contracts/api';
 import { MAX_HISTORY_IMPORT_BYTES } from '../../contracts/limits';
 import { listBuildJobs } from '../../db/queries/sessions';
@@ -11,13 +10,6 @@ import { planRollback, restoreOp } from '../services/history';
 import { sessionRoom } from '../services/room';
 import type { AppEnv } from '../types';
 import { S } from './live';
-
-const importLimit = bodyLimit({
-  maxSize: MAX_HISTORY_IMPORT_BYTES,
-  onError: () => {
-    throw new HttpError(413, 'payload_too_large', `a history import must be at most ${MAX_HISTORY_IMPORT_BYTES} bytes`);
-  },
-});
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -83,7 +75,7 @@ export const historyRoutes = new Hono<AppEnv>()
     });
   })
   // The whole import is bounded, and every change is checked as the operation Undo would make of it.
-  .post(`${S}/changes/import`, importLimit, validate('json', changeExport), async (c) => {
+  .post(`${S}/changes/import`, validate('json', changeExport, MAX_HISTORY_IMPORT_BYTES), async (c) => {
     const { projectId, sessionId } = await sessionRoom(c, 'write');
     const imported = await importChanges(
       c.var.db,

@@ -14,6 +14,7 @@ import { displayPrefix, generateApiToken, hashApiToken } from '../auth/api-token
 import { HttpError, notFound } from '../http/errors';
 import { validate } from '../http/validate';
 import { isUuid, requireProject, requireUser } from '../services/access';
+import { forgetCachedToken } from '../services/token-cache';
 import type { AppEnv } from '../types';
 import { tokenView } from '../views';
 
@@ -72,5 +73,6 @@ export const projectRoutes = new Hono<AppEnv>()
     const { projectId, tokenId } = c.req.param();
     await requireProject(c.var.db, c.var.caller, projectId, 'admin');
     if (!isUuid(tokenId) || !(await revokeApiToken(c.var.db, projectId, tokenId))) throw notFound('token');
+    forgetCachedToken(tokenId); // other isolates refuse it once their entry expires (token-cache.ts)
     return c.body(null, 204);
   });

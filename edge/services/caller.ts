@@ -4,6 +4,7 @@ import { findActiveApiToken, touchApiToken } from '../../db/queries/identity';
 import { readAccessToken } from '../auth/access-token';
 import { hashApiToken, looksLikeApiToken } from '../auth/api-token';
 import { unauthorized } from '../http/errors';
+import { cachedApiToken } from './token-cache';
 
 /** Who is calling: a person with an access token, or a machine with a project API token. */
 export type Caller =
@@ -24,10 +25,15 @@ export async function resolveCaller(
 ): Promise<Caller> {
   if (!token) throw unauthorized('missing bearer token');
   if (looksLikeApiToken(token)) {
-    const row = await findActiveApiToken(db, await hashApiToken(token));
-    if (!row) throw unauthorized('API token is invalid or revoked');
-    onTouch(touchApiToken(db, row.id));
-    return { kind: 'token', tokenId: row.id, projectId: row.projectId, scope: row.scope };
+    const hash = await hashApiToken(token);
+    const found = await cachedApiToken(hash, async () => {
+      const row = await findActiveApiToken(db, hash);
+      return row ? { tokenId: row.id, projectId: row.projectId, scope: row.scope } : null;
+    });
+    if (!found) throw unauthorized('API token is invalid or revoked');
+    // last_used_at is as precise as the cache: written when the token is looked up again.
+    if (found.fresh) onTouch(touchApiToken(db, found.token.tokenId));
+    return { kind: 'token', ...found.token };
   }
   const claims = await readAccessToken(token, jwtSecret);
   if (!claims) throw unauthorized('access token is invalid or expired');

@@ -1,6 +1,9 @@
 import { sparkEventV1, type EventProducer, type EventQueueMessage, type SparkEventV1 } from '../../contracts/event';
 import { firstIssue } from '../../contracts/errors';
-import { sendInBatches } from '../../workers/send-batches';
+import { PartialSendError, sendInBatches } from '../../workers/send-batches';
+import type { Env } from '../env';
+import { HttpError } from '../http/errors';
+import { ingestLogEnabled, ingestLogStub } from '../ingest-log-api';
 
 export interface Rejection {
   index: number;
@@ -19,7 +22,50 @@ export function splitEvents(raw: readonly unknown[]): { valid: SparkEventV1[]; r
   return { valid, rejected };
 }
 
-/** Hands valid events to the queue, each marked with its producer; the consumer persists them idempotently. */
-export async function enqueueEvents(queue: Queue<EventQueueMessage>, projectId: string, events: readonly SparkEventV1[], producerOf: (e: SparkEventV1) => EventProducer, receivedAt = Date.now()) {
-  await sendInBatches(queue, events.map((event) => ({ projectId, event, receivedAt, producer: producerOf(event) })));
+/** Seconds a client should wait before resending after a 503 from ingest. */
+const RETRY_AFTER_SECONDS = '5';
+
+/**
+ * Makes events durable, or throws 503 (with Retry-After) saying how many were kept. With the
+ * ingest log (local stack) that is all or nothing; with the plain queue (production, where a
+ * resolved send is durable) a failed send names how many went first. Resending the whole request
+ * is always safe: the consumer is idempotent on event id.
+ */
+export async function acceptEvents(
+  env: Pick<Env, 'EVENTS' | 'INGEST_LOG' | 'INGEST_LOG_DO'>,
+  projectId: string,
+  events: readonly SparkEventV1[],
+  /** Who produced each event, from the caller (never from the body): history is projected from agents' reports only. */
+  producerOf: (e: SparkEventV1) => EventProducer,
+  receivedAt = Date.now(),
+): Promise<void> {
+  const messages: EventQueueMessage[] = events.map((event) => ({ projectId, event, receivedAt, producer: producerOf(event) }));
+  if (messages.length === 0) return;
+  if (ingestLogEnabled(env)) return appendToLog(env, messages);
+  try {
+    await sendInBatches(env.EVENTS, messages);
+  } catch (err) {
+    const sent = err instanceof PartialSendError ? err.sent : 0;
+    console.error('ingest: queue send failed', err);
+    throw unavailable(
+      sent === 0
+        ? 'the event queue is not accepting events right now; none of them were accepted; resend them later'
+        : `the event queue stopped accepting events: the first ${sent} valid events (in request order) were accepted, the other ${messages.length - sent} were not; resending all of them is safe`,
+    );
+  }
 }
+
+async function appendToLog(env: Pick<Env, 'INGEST_LOG_DO'>, messages: EventQueueMessage[]) {
+  let result;
+  try {
+    result = await ingestLogStub(env.INGEST_LOG_DO).append(messages);
+  } catch (err) {
+    console.error('ingest: the ingest log could not take events', err);
+    throw unavailable('the ingest log is not accepting events right now; none of them were accepted; resend them later');
+  }
+  if (!result.ok) {
+    throw unavailable(`the ingest log is full (${result.pending} events wait for the database); none of these were accepted; resend them later`);
+  }
+}
+
+const unavailable = (message: string) => new HttpError(503, 'unavailable', message, undefined, { 'Retry-After': RETRY_AFTER_SECONDS });

@@ -14,6 +14,8 @@ export interface SparkWorkerOptions {
   /** Serve the built web UI (web/dist) as static assets, as wrangler.toml says. */
   withAssets?: boolean;
   port?: number;
+  /** Keep Durable Object storage (the ingest log, rooms) on disk here, so a new instance finds it. */
+  persistTo?: string;
 }
 
 /**
@@ -35,6 +37,7 @@ export async function startSparkWorker(opts: SparkWorkerOptions) {
     hyperdrives: opts.direct ? {} : { HYPERDRIVE: hyperdriveUrl },
     ...(opts.rateLimit ? { ratelimits: { ...rest.ratelimits, API_RATE_LIMIT: { simple: opts.rateLimit } } } : {}),
     ...(opts.withAssets ? { assets } : {}),
+    ...(opts.persistTo ? { durableObjectsPersist: opts.persistTo } : {}),
     host: '127.0.0.1',
     port: opts.port ?? 0,
   } as ConstructorParameters<typeof Miniflare>[0]);

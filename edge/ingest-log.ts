@@ -1,0 +1,146 @@
+import { DurableObject } from 'cloudflare:workers';
+import type { EventQueueMessage } from '../contracts/event';
+import { sendInBatches } from '../workers/send-batches';
+import type { Env } from './env';
+import type { AppendResult, IngestLogApi, IngestLogStats, LoggedEventKey } from './ingest-log-api';
+
+// The ingest write-ahead log of the local stack (INGEST_LOG=on, set by `npm start`). Miniflare's
+// local queue keeps messages in memory only, so the edge appends accepted events here (Durable
+// Object storage, persisted by `wrangler dev --persist-to`) before answering 202. The log feeds
+// them to the queue, keeps each one until the consumer acks it (inserted or dead-lettered), and
+// sends again what stays unacknowledged: after a while, and whenever the object starts afresh
+// (after a restart the queue is empty). The consumer is idempotent on event id, so a resend of
+// an event that did arrive is harmless. Production keeps the plain queue send: Cloudflare Queues
+// keep a message once send() resolves.
+
+/** Events waiting in the log (sent or not) before appends are refused with 503. */
+export const MAX_LOG_PENDING = 100_000;
+/** Events on the queue but not yet acked; the rest wait in the log (local queues break near 10,000). */
+export const MAX_LOG_IN_FLIGHT = 5_000;
+/** An event sent this long ago without an ack is sent again. */
+const DEFAULT_RESEND_AFTER_MS = 20_000;
+/** How often the log looks again while it holds events. */
+const TICK_MS = 2_000;
+/** Rows read per send round. */
+const SEND_CHUNK = 500;
+
+export class IngestLog extends DurableObject<Env> implements IngestLogApi {
+  private pending = 0;
+  private draining = false;
+  private drainAgain = false;
+  private readonly resendAfterMs: number;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    const seconds = Number(env.INGEST_LOG_RESEND_SECONDS);
+    this.resendAfterMs = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : DEFAULT_RESEND_AFTER_MS;
+    void ctx.blockConcurrencyWhile(async () => {
+      const sql = ctx.storage.sql;
+      sql.exec(`create table if not exists pending (
+        seq integer primary key,
+        project_id text not null,
+        event_id text not null,
+        body text not null,
+        sent_at integer not null default 0,
+        sends integer not null default 0
+      )`);
+      sql.exec('create unique index if not exists pending_key on pending (project_id, event_id)');
+      sql.exec('create index if not exists pending_sent on pending (sent_at, seq)');
+      // A fresh start (a restarted stack, an evicted object): whatever was on the in-memory
+      // queue may be gone, so everything unacked is sent again.
+      sql.exec('update pending set sent_at = 0 where sent_at > 0');
+      this.pending = this.count('select count(*) as n from pending');
+      if (this.pending > 0) await ctx.storage.setAlarm(Date.now());
+    });
+  }
+
+  /** Keeps the events durably (one transaction), then hands them to the queue in the background. */
+  async append(messages: EventQueueMessage[]): Promise<AppendResult> {
+    if (this.pending + messages.length > MAX_LOG_PENDING) return { ok: false, reason: 'full', pending: this.pending };
+    const sql = this.ctx.storage.sql;
+    this.ctx.storage.transactionSync(() => {
+      for (const m of messages) {
+        sql.exec(
+          `insert into pending (project_id, event_id, body) values (?, ?, ?)
+           on conflict (project_id, event_id) do update set body = excluded.body, sent_at = 0`,
+          m.projectId,
+          m.event.id,
+          JSON.stringify({ ...m, logged: true }),
+        );
+      }
+    });
+    // A resent event replaces its row, so count rather than add.
+    this.pending = this.count('select count(*) as n from pending');
+    this.kick();
+    return { ok: true };
+  }
+
+  /** The consumer persisted these (inserted, or kept in dead_letters): the log lets them go. */
+  async ack(keys: LoggedEventKey[]): Promise<number> {
+    let removed = 0;
+    this.ctx.storage.transactionSync(() => {
+      for (const k of keys) {
+        removed += this.ctx.storage.sql.exec('delete from pending where project_id = ? and event_id = ?', k.projectId, k.id).rowsWritten;
+      }
+    });
+    this.pending -= removed;
+    if (removed > 0) this.kick();
+    return removed;
+  }
+
+  async stats(): Promise<IngestLogStats> {
+    return { pending: this.pending, inFlight: this.count('select count(*) as n from pending where sent_at > 0') };
+  }
+
+  /** Sends again what waited too long for its ack, feeds the queue, and looks again while anything is left. */
+  override async alarm() {
+    const staleBefore = Date.now() - this.resendAfterMs;
+    this.ctx.storage.sql.exec('update pending set sent_at = 0 where sent_at > 0 and sent_at < ?', staleBefore);
+    await this.drain();
+    if (this.pending > 0) await this.ctx.storage.setAlarm(Date.now() + TICK_MS);
+  }
+
+  private kick() {
+    this.drain()
+      .then(async () => {
+        if (this.pending > 0 && (await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + TICK_MS);
+      })
+      .catch((err) => console.error('ingest log: drain failed', err));
+  }
+
+  /** Sends unsent events in order while fewer than MAX_LOG_IN_FLIGHT wait for their ack. One drain at a time. */
+  private async drain(): Promise<void> {
+    if (this.draining) {
+      this.drainAgain = true;
+      return;
+    }
+    this.draining = true;
+    try {
+      for (;;) {
+        this.drainAgain = false;
+        const budget = Math.min(SEND_CHUNK, MAX_LOG_IN_FLIGHT - this.count('select count(*) as n from pending where sent_at > 0'));
+        if (budget <= 0) break;
+        const rows = this.ctx.storage.sql.exec<{ seq: number; body: string }>('select seq, body from pending where sent_at = 0 order by seq limit ?', budget).toArray();
+        if (rows.length === 0 && !this.drainAgain) break;
+        if (rows.length === 0) continue;
+        try {
+          await sendInBatches(this.env.EVENTS, rows.map((r) => JSON.parse(r.body) as EventQueueMessage));
+        } catch (err) {
+          // Kept unsent: the next tick tries again (some may have gone; resends are harmless).
+          console.warn('ingest log: queue send failed; will retry', err instanceof Error ? err.message : err);
+          break;
+        }
+        const now = Date.now();
+        this.ctx.storage.transactionSync(() => {
+          for (const r of rows) this.ctx.storage.sql.exec('update pending set sent_at = ?, sends = sends + 1 where seq = ? and sent_at = 0', now, r.seq);
+        });
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private count(query: string, ...bindings: unknown[]): number {
+    return Number(this.ctx.storage.sql.exec<{ n: number }>(query, ...bindings).one().n);
+  }
+}
