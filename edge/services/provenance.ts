@@ -1,6 +1,7 @@
 import { sha256Hex } from '../../contracts/bytes';
 import { HISTORY_EVENT_OP, type EventProducer, type SparkEventV1 } from '../../contracts/event';
 import type { Env } from '../env';
+import { HttpError } from '../http/errors';
 import type { OpProof } from '../room/op-proofs';
 import { roomStub } from '../session-room';
 import type { Caller } from './caller';
@@ -30,7 +31,13 @@ async function verifiedReports(env: Pick<Env, 'SESSION_ROOM'>, projectId: string
   const verified = new Set<string>();
   await Promise.all(
     [...bySession].map(async ([sessionId, claims]) => {
-      const proofs = await roomStub(env.SESSION_ROOM, sessionId).opProofs(claims.map((e) => historyCallId(e)!));
+      const proofs = await roomStub(env.SESSION_ROOM, sessionId)
+        .opProofs(claims.map((e) => historyCallId(e)!))
+        .catch((err: unknown) => {
+          // Nothing was accepted yet: the agent's outbox resends the whole batch after this.
+          console.error('ingest: the session room could not check agent reports', err instanceof Error ? err.message : String(err));
+          throw new HttpError(503, 'unavailable', 'the session could not check these reports right now; none were accepted; resend them shortly', undefined, { 'Retry-After': '5' });
+        });
       for (const e of claims) {
         if (await reportMatches(e, proofs[historyCallId(e)!], projectId)) verified.add(e.id);
       }
