@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { pairCommand } from '../../contracts/agent-install';
 import { pairBody } from '../../contracts/api';
 import { claimPairingCode, insertPairingCode, listAgents } from '../../db/queries/agents';
 import { displayPrefix, generateApiToken, hashApiToken } from '../auth/api-token';
@@ -22,7 +23,7 @@ export const agentRoutes = new Hono<AppEnv>()
       expiresAt: new Date(Date.now() + PAIRING_TTL_MS),
     });
     const edge = new URL(c.req.url).origin;
-    return c.json({ code, expires_at: row.expiresAt.toISOString(), command: `npx spark-agent pair ${code} --edge ${edge}` }, 201);
+    return c.json({ code, expires_at: row.expiresAt.toISOString(), command: pairCommand(edge, code) }, 201);
   })
   .get('/:projectId/agents', async (c) => {
     const projectId = c.req.param('projectId');
