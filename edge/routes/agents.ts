@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { pairCommand } from '../../contracts/agent-install';
+import { agentCommand, pairCommand } from '../../contracts/agent-install';
 import { pairBody } from '../../contracts/api';
 import { claimPairingCode, insertPairingCode, listAgents } from '../../db/queries/agents';
 import { displayPrefix, generateApiToken, hashApiToken } from '../auth/api-token';
@@ -7,6 +7,7 @@ import { HttpError } from '../http/errors';
 import { rateLimitByAddress } from '../http/middleware';
 import { validate } from '../http/validate';
 import { requireProject } from '../services/access';
+import { agentTarballTag } from '../services/agent-package';
 import { generatePairingCode, hashPairingCode, normalizePairingCode, PAIRING_TTL_MS } from '../services/pairing';
 import type { AppEnv } from '../types';
 
@@ -23,7 +24,8 @@ export const agentRoutes = new Hono<AppEnv>()
       expiresAt: new Date(Date.now() + PAIRING_TTL_MS),
     });
     const edge = new URL(c.req.url).origin;
-    return c.json({ code, expires_at: row.expiresAt.toISOString(), command: pairCommand(edge, code) }, 201);
+    const tag = await agentTarballTag(c.env.ASSETS, edge);
+    return c.json({ code, expires_at: row.expiresAt.toISOString(), command: pairCommand(edge, code, tag), start_command: agentCommand(edge, 'start', tag) }, 201);
   })
   .get('/:projectId/agents', async (c) => {
     const projectId = c.req.param('projectId');
