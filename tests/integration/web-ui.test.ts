@@ -105,14 +105,15 @@ describe('web UI', () => {
 
     await page.getByTestId('add-agent').click();
     const code = await textOf(page.getByTestId('pairing-code'), /^[A-Z2-9]{4}-[A-Z2-9]{4}$/);
-    const command = await textOf(page.getByTestId('pairing-command'), /^npx spark-agent pair /);
+    const command = await textOf(page.getByTestId('pairing-command'), /^npx -y http:\/\/\S+\/agent\.tgz\S* pair /);
     expect(command).toContain(code);
     expect(command).toContain(`--edge ${worker.url}`);
     await textOf(page.getByTestId('pairing-expiry'), /\d+:\d\d/);
     await textOf(page.getByTestId('pairing-status'), /Waiting for the agent/);
     await shot(page, 'project-pairing-1280');
 
-    // On the Unity machine: `spark-agent pair <code> --edge <url>`; the page notices by itself.
+    // On the Unity machine: `spark-agent pair <code> --edge <url>` (agent-install.test.ts runs the
+    // command itself through npx); the page notices by itself.
     agent = await pairAndStartAgent({ edge: worker.url, code, mcpUrl: unity.url, startNow: false });
     await textOf(page.getByTestId('pairing-status'), /Paired with studio-pc/, 15_000);
     await page.getByTestId('agent-row').first().waitFor();

@@ -76,8 +76,10 @@ function Agents(props: { projectId: string; hasSession: boolean }) {
     setBusy(true);
     setError(null);
     try {
+      // The agents there before the code: whatever appears after it is the one that paired.
+      const known = await unwrap(projectsApi[':projectId'].agents.$get(param));
       const res = await unwrap(projectsApi[':projectId']['pairing-codes'].$post(param));
-      setPairing({ ...res, knownIds: items.map((a) => a.id) });
+      setPairing({ ...res, knownIds: known.items.map((a) => a.id) });
     } catch (err) {
       setError(errorMessage(err));
     } finally {
@@ -136,7 +138,7 @@ function Agents(props: { projectId: string; hasSession: boolean }) {
           </ol>
           <details class="fold" data-testid="unity-mcp-help">
             <summary>
-              <span class="subhead">Unity MCP server elsewhere, or with a key?</span>
+              <span class="subhead">Unity MCP server address and key</span>
             </summary>
             <p class="small">
               The agent talks to CoplayDev’s Unity MCP server at <code>UNITY_MCP_URL</code>, by default <code>http://localhost:8080/mcp</code>. If the server

@@ -265,21 +265,21 @@ function ActionStatus(props: { action: Action; op: OpView | undefined; online: b
   if (!op || !isTerminal(op.state)) {
     const wait = op ? explainWait(op, props.online) : null;
     return (
-      <div class="action-status small muted" role="status" data-testid="script-status" data-state={op?.state ?? 'sending'}>
+      <div class="action-status small muted" role="status" data-testid="script-status" data-state={op?.state ?? 'sending'} data-call-id={action.callId}>
         <Spinner label={verb} /> {wait ?? (op?.state === 'running' ? `${verb}${op.stage ? ` (${op.stage})` : ''}…` : `${verb}: waiting for the agent…`)}
       </div>
     );
   }
   if (op.state !== 'succeeded') {
     return (
-      <div class="action-status" data-testid="script-status" data-state={op.state}>
+      <div class="action-status" data-testid="script-status" data-state={op.state} data-call-id={action.callId}>
         <ErrorNote {...explainOpError(op, props.agentCommand)} alert />
       </div>
     );
   }
   const compile = action.kind === 'save' ? compileOf(op.result) : null;
   return (
-    <div class="action-status small" role="status" data-testid="script-status" data-state="succeeded">
+    <div class="action-status small" role="status" data-testid="script-status" data-state="succeeded" data-call-id={action.callId}>
       <span class="text-ok">✓ {action.kind === 'delete' ? `Deleted ${action.path}` : `Saved ${action.path}`}</span>
       {compile ? <CompileResult compile={compile} /> : null}
     </div>
