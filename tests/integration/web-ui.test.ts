@@ -109,7 +109,7 @@ describe('web UI', () => {
     expect(command).toContain(code);
     expect(command).toContain(`--edge ${worker.url}`);
     await textOf(page.getByTestId('pairing-expiry'), /\d+:\d\d/);
-    await textOf(page.getByTestId('pairing-status'), /Waiting for the agent/);
+    await textOf(page.getByTestId('pairing-status'), /Waiting for the command to run on your Unity machine/);
     await shot(page, 'project-pairing-1280');
 
     // On the Unity machine: `spark-agent pair <code> --edge <url>` (agent-install.test.ts runs the

@@ -162,11 +162,11 @@ export function SessionPage(props: { projectId: string; sessionId: string }) {
           This session is {s!.state}: new operations are refused. <Link href={paths.project(projectId)}>Start a new session</Link>.
         </p>
       ) : live.synced && !live.online ? (
-        <div class="notice notice-warn" role="status" data-testid="agent-offline-notice">
+        <p class="notice notice-warn" role="status" data-testid="agent-offline-notice" key="agent-offline">
           <strong>No agent is online.</strong> On your Unity machine, run <code data-testid="agent-start-command">{startCommand}</code> — or, for a machine that
           is not paired yet, <Link href={paths.project(projectId)}>add an agent</Link>. What you ask for meanwhile waits in the queue (unclaimed operations
           expire after a while).
-        </div>
+        </p>
       ) : live.online && agent?.unity === 'down' ? (
         <p class="notice notice-warn" role="status" data-testid="unity-down-notice">
           <strong>The agent is online but cannot reach Unity.</strong> Open the Unity editor with its MCP server running; the agent looks for it at
@@ -174,7 +174,8 @@ export function SessionPage(props: { projectId: string; sessionId: string }) {
         </p>
       ) : null}
       {/* Two columns on wide screens; on a phone the columns dissolve and the panels stack in `order`. */}
-      <div class="session-grid">
+      {/* Keyed: the notice above comes and goes, and must never be taken for the grid (which would remount every panel). */}
+      <div class="session-grid" key="grid">
         <div class="session-col">
           <ProgressPanel live={live} labels={labels} agentCommand={startCommand} />
           <PreviewPanel live={live} sendOp={sendOp} framePath={framePath} />
