@@ -71,7 +71,7 @@ describe('first run in the browser: pairing, the script editor, true progress', 
     await browser?.close();
     await worker?.dispose();
     await db?.drop();
-  });
+  }, 120_000);
 
   it('tells a person the one command, the Unity MCP settings, and waits until the agent is online', async () => {
     await page.goto(`${worker.url}/login?next=${encodeURIComponent(`/projects/${user.projectId}`)}`);
@@ -106,7 +106,7 @@ describe('first run in the browser: pairing, the script editor, true progress', 
     await agent.start();
     await page.locator('[data-testid="pairing-status"][data-state="online"]').waitFor({ timeout: 30_000 });
     await textOf(page.getByTestId('pairing-status'), /studio-pc is connected/);
-  });
+  }, 120_000);
 
   it('shows the pairing page on a phone without sideways scrolling', async () => {
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
@@ -118,7 +118,7 @@ describe('first run in the browser: pairing, the script editor, true progress', 
     await noSideScroll(p);
     await shot(p, 'pairing-390');
     await phone.close();
-  });
+  }, 120_000);
 
   it('creates a script with C# highlighting, the save button disabled while Unity writes it', async () => {
     await page.goto(`${worker.url}/projects/${user.projectId}/sessions/${sessionId}`);
@@ -145,7 +145,7 @@ describe('first run in the browser: pairing, the script editor, true progress', 
     expect(await save.isDisabled()).toBe(true);
     await page.locator(`[data-testid="script-item"][data-path="${HELLO}"]`).waitFor({ timeout: 20_000 });
     await shot(page, 'session-editor-1280');
-  });
+  }, 120_000);
 
   it('edits it in place with a patch, and shows what the compiler says', async () => {
     await page.reload();
@@ -168,7 +168,7 @@ describe('first run in the browser: pairing, the script editor, true progress', 
     await saveAndWait(page);
     expect(readFileSync(onDisk(HELLO), 'utf8')).toBe(broken);
     await expectCompileShownAsReported(page, user, opsPath());
-  });
+  }, 120_000);
 
   it('says in plain words why an operation failed, with the raw detail folded away', async () => {
     // Someone changes the file in Unity behind the editor's back: the patch is refused, not merged blindly.
@@ -177,7 +177,7 @@ describe('first run in the browser: pairing, the script editor, true progress', 
     await page.getByTestId('script-code').fill(helloCode);
     await saveAndWait(page, 'failed');
     const note = page.getByTestId('script-status').getByTestId('error-note');
-    await textOf(note, /The file changed in Unity since you opened it\. Reload it in the editor, then make your change again\./, 20_000);
+    await textOf(note, /The file changed in Unity since you opened it\. Spark left it as it is: replace it with your version, or make your change in Unity\./, 20_000);
     const detail = note.locator('details');
     expect(await detail.evaluate((d: HTMLDetailsElement) => d.open)).toBe(false);
     expect(await detail.textContent()).toMatch(/stale_file: /);
@@ -185,7 +185,14 @@ describe('first run in the browser: pairing, the script editor, true progress', 
     // The same words in the activity list.
     await textOf(page.getByTestId('op-error').first(), /The file changed in Unity/);
     await shot(page, 'session-error-1280');
-  });
+
+    // The next step it offers: put this version over Unity's, whole.
+    const before = await page.getByTestId('script-status').getAttribute('data-call-id');
+    await page.getByTestId('replace-script').click();
+    await page.locator(`[data-testid="script-status"][data-state="succeeded"]:not([data-call-id="${before}"])`).waitFor({ timeout: 20_000 });
+    expect(readFileSync(onDisk(HELLO), 'utf8')).toBe(helloCode);
+    await page.locator('[data-testid="script-editor"][data-dirty="false"]').waitFor();
+  }, 120_000);
 
   it('deletes the script after a confirmation', async () => {
     await page.getByTestId('delete-script').click();
@@ -197,7 +204,7 @@ describe('first run in the browser: pairing, the script editor, true progress', 
     await page.getByTestId('script-editor').waitFor({ state: 'detached', timeout: 20_000 });
     expect(existsSync(onDisk(HELLO))).toBe(false);
     await page.getByTestId('scripts-empty').waitFor({ timeout: 20_000 });
-  });
+  }, 120_000);
 
   it('marks only the preset file being written as "writing", and shows the build progress Unity reports', async () => {
     const preset = loadPresets().find((p) => p.id === 'top-down-action')!;
@@ -253,7 +260,7 @@ describe('first run in the browser: pairing, the script editor, true progress', 
     await shot(page, 'session-progress-1280');
     await page.locator('[data-testid="build-row"][data-status="completed"]').waitFor({ timeout: 30_000 });
     expect(await page.getByTestId('start-build').isDisabled()).toBe(false);
-  });
+  }, 120_000);
 
   it('shows an asset inspection readably', async () => {
     const asset = 'Assets/Textures/hero.png';
@@ -269,7 +276,7 @@ describe('first run in the browser: pairing, the script editor, true progress', 
     const text = await row.getByTestId('op-result').locator('dl').textContent();
     expect(text).not.toContain('[object Object]');
     expect((text ?? '').length).toBeGreaterThan(3);
-  });
+  }, 120_000);
 
   it('fits the session view with the editor on a phone', async () => {
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
@@ -285,7 +292,7 @@ describe('first run in the browser: pairing, the script editor, true progress', 
     await phone.close();
     await page.locator('#scripts').screenshot({ path: `${SHOTS}/panel-scripts-1280.png` });
     expect(problems).toEqual([]);
-  });
+  }, 120_000);
 
   async function login(p: Page, next: string) {
     await p.goto(`${worker.url}/login?next=${encodeURIComponent(next)}`);

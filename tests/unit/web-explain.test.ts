@@ -16,7 +16,7 @@ describe('errors for people', () => {
 
     expect(explainOpError(failed('unity_unreachable', 'fetch failed')).next).toMatch(/UNITY_MCP_URL \(default http:\/\/localhost:8080\/mcp\)/);
     expect(explainOpError(failed('unity_busy', 'manage_script: Unity is still busy after retries (domain reload)')).title).toMatch(/compiling or reloading/);
-    expect(explainOpError(failed('stale_file', 'Assets/A.cs changed')).next).toMatch(/Reload/);
+    expect(explainOpError(failed('stale_file', 'Assets/A.cs changed')).next).toMatch(/replace it with your version/);
     expect(explainOpError(failed('weird', 'first line\nsecond line')).title).toBe('Unity reported: first line');
   });
 

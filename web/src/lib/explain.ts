@@ -44,7 +44,7 @@ export function explainOpError(op: Pick<OpView, 'state' | 'error' | 'op'>, agent
     return { title: 'Unity stayed busy (compiling or reloading) for too long.', next: 'Wait until the Unity editor is idle, then try again.', detail };
   }
   if (code === 'stale_file') {
-    return { title: 'The file changed in Unity since you opened it.', next: 'Reload it in the editor, then make your change again.', detail };
+    return { title: 'The file changed in Unity since you opened it.', next: 'Spark left it as it is: replace it with your version, or make your change in Unity.', detail };
   }
   if (code === 'exists') return { title: 'A file with that name already exists.', next: 'Open it from the list to edit it, or choose another name.', detail };
   if (code === 'not_found') return { title: 'Unity has no such file.', next: 'Check the path; it may have been moved or deleted in Unity.', detail };

@@ -80,9 +80,15 @@ export function ScriptsPanel(props: { live: LiveState; sendOp: SendOp; sp: Sessi
     setConfirmDelete(false);
   };
 
-  const send = async (kind: Action['kind']) => {
+  const send = async (kind: Action['kind'], replace = false) => {
     if (!buffer || running) return;
-    const op = kind === 'delete' ? { op: 'delete_script' as const, path: buffer.path } : saveOp(buffer);
+    // Replace: write the whole text over whatever Unity has now (after a refused patch).
+    const op =
+      kind === 'delete'
+        ? { op: 'delete_script' as const, path: buffer.path }
+        : replace
+          ? { op: 'generate_script' as const, path: buffer.path, code: buffer.text, overwrite: true }
+          : saveOp(buffer);
     if (!op) return;
     setSending(true);
     setError(null);
@@ -151,7 +157,15 @@ export function ScriptsPanel(props: { live: LiveState; sendOp: SendOp; sp: Sessi
           ) : !opening ? (
             <p class="muted small">Pick a script to edit it, or start a new one.</p>
           ) : null}
-          {action ? <ActionStatus action={action} op={actionOp} online={props.live.online} agentCommand={props.agentCommand} /> : null}
+          {action ? (
+            <ActionStatus
+              action={action}
+              op={actionOp}
+              online={props.live.online}
+              agentCommand={props.agentCommand}
+              onReplace={buffer && buffer.path === action.path && !running ? () => void send('save', true) : undefined}
+            />
+          ) : null}
         </div>
       </div>
     </Panel>
@@ -259,7 +273,7 @@ function Editor(props: {
   );
 }
 
-function ActionStatus(props: { action: Action; op: OpView | undefined; online: boolean; agentCommand?: string }) {
+function ActionStatus(props: { action: Action; op: OpView | undefined; online: boolean; agentCommand?: string; onReplace?: () => void }) {
   const { action, op } = props;
   const verb = action.kind === 'delete' ? 'Deleting' : 'Saving';
   if (!op || !isTerminal(op.state)) {
@@ -274,6 +288,13 @@ function ActionStatus(props: { action: Action; op: OpView | undefined; online: b
     return (
       <div class="action-status" data-testid="script-status" data-state={op.state} data-call-id={action.callId}>
         <ErrorNote {...explainOpError(op, props.agentCommand)} alert />
+        {op.error?.code === 'stale_file' && props.onReplace ? (
+          <div class="row-actions">
+            <button type="button" class="btn btn-small btn-danger" onClick={props.onReplace} data-testid="replace-script">
+              Replace Unity’s version with mine
+            </button>
+          </div>
+        ) : null}
       </div>
     );
   }
