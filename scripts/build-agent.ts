@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { AGENT_TARBALL_PATH } from '../contracts/agent-install';
+import { createHash } from 'node:crypto';
+import { AGENT_MANIFEST_PATH, AGENT_TARBALL_PATH, type AgentManifest } from '../contracts/agent-install';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -77,6 +78,21 @@ export async function buildAgent(outFile = join(ROOT, 'dist', AGENT_TARBALL_PATH
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }
+}
+
+/**
+ * The agent as the edge serves it, into a web build's folder: agent.tgz, the same bytes under a
+ * versioned name in agent/, and agent.json naming that one (the pairing command uses it).
+ */
+export async function buildAgentAssets(outDir: string): Promise<AgentManifest> {
+  const built = await buildAgent(join(outDir, AGENT_TARBALL_PATH.slice(1)));
+  const sha256 = createHash('sha256').update(readFileSync(built.file)).digest('hex');
+  const path = `/agent/spark-agent-${built.version}-${sha256.slice(0, 12)}.tgz`;
+  mkdirSync(join(outDir, 'agent'), { recursive: true });
+  copyFileSync(built.file, join(outDir, path.slice(1)));
+  const manifest: AgentManifest = { version: built.version, path, sha256, bytes: built.bytes };
+  writeFileSync(join(outDir, AGENT_MANIFEST_PATH.slice(1)), `${JSON.stringify(manifest)}\n`);
+  return manifest;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -1,15 +1,15 @@
 // Builds the browser UI into web/dist: the app bundle (esbuild, minified, ES2020, content-hashed
 // names), the stylesheet, index.html pointing at both, and presets.json (fetched by the page when
-// a session opens, so the preset scripts stay out of the JS bundle), and agent.tgz (the bundled
-// agent a Unity machine installs with npx: scripts/build-agent.ts). Prints the gzipped sizes.
+// a session opens, so the preset scripts stay out of the JS bundle), and the bundled agent a Unity
+// machine installs with npx (agent.tgz, agent/<versioned>.tgz, agent.json: scripts/build-agent.ts).
+// Prints the gzipped sizes.
 //   npx tsx scripts/build-web.ts        (or call buildWeb() from a test setup / npm start)
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
-import { AGENT_TARBALL_PATH } from '../contracts/agent-install';
-import { buildAgent } from './build-agent';
+import { buildAgentAssets } from './build-agent';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SRC = join(ROOT, 'web/src');
@@ -28,7 +28,7 @@ export interface BuildWebResult {
   js: { file: string; bytes: number; gzip: number };
   css: { file: string; bytes: number; gzip: number };
   presets: { count: number; bytes: number; gzip: number };
-  agent: { file: string; bytes: number };
+  agent: { file: string; bytes: number; version: string };
 }
 
 /**
@@ -83,7 +83,7 @@ export async function buildWeb(opts: BuildWebOptions = {}): Promise<BuildWebResu
   const presetsJson = JSON.stringify(await readPresets());
   writeFileSync(join(outDir, 'presets.json'), presetsJson);
 
-  const agent = await buildAgent(join(outDir, AGENT_TARBALL_PATH.slice(1)));
+  const agent = await buildAgentAssets(outDir);
 
   const size = (path: string) => {
     const buf = readFileSync(path);
@@ -94,7 +94,7 @@ export async function buildWeb(opts: BuildWebOptions = {}): Promise<BuildWebResu
     js: { file: `assets/${jsFile}`, ...size(join(outDir, 'assets', jsFile)) },
     css: { file: `assets/${cssFile}`, ...size(join(outDir, 'assets', cssFile)) },
     presets: { count: (JSON.parse(presetsJson) as unknown[]).length, ...size(join(outDir, 'presets.json')) },
-    agent: { file: AGENT_TARBALL_PATH.slice(1), bytes: agent.bytes },
+    agent: { file: agent.path.slice(1), bytes: agent.bytes, version: agent.version },
   };
   if (opts.log ?? true) {
     const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;

@@ -1,16 +1,16 @@
-import { AGENT_TARBALL_PATH } from '../../contracts/agent-install';
+import { AGENT_MANIFEST_PATH, AGENT_VERSIONED_PATH, type AgentManifest } from '../../contracts/agent-install';
 
 /**
- * A short tag that changes whenever the agent tarball the edge serves does: its ETag, asked of
- * the static assets. Undefined when there are no assets (an API-only host) or no ETag.
+ * The path of the current versioned agent tarball, read from the manifest among the static
+ * assets. Undefined when there is none (an API-only host; the SPA fallback answers HTML).
  */
-export async function agentTarballTag(assets: Fetcher | undefined, origin: string): Promise<string | undefined> {
+export async function currentAgentTarball(assets: Fetcher | undefined, origin: string): Promise<string | undefined> {
   if (!assets) return undefined;
   try {
-    const res = await assets.fetch(new Request(`${origin}${AGENT_TARBALL_PATH}`, { method: 'HEAD' }));
-    const etag = res.ok ? res.headers.get('etag') : null;
-    const tag = etag?.replace(/^W\//, '').replace(/[^A-Za-z0-9]/g, '').slice(0, 16);
-    return tag || undefined;
+    const res = await assets.fetch(new Request(`${origin}${AGENT_MANIFEST_PATH}`));
+    if (!res.ok || !(res.headers.get('content-type') ?? '').includes('json')) return undefined;
+    const manifest = (await res.json()) as Partial<AgentManifest>;
+    return typeof manifest.path === 'string' && AGENT_VERSIONED_PATH.test(manifest.path) ? manifest.path : undefined;
   } catch {
     return undefined;
   }

@@ -1,9 +1,11 @@
 // The first run on a Unity machine that has Node and nothing of Spark: the exact command the
-// pairing API gives the page (`npx -y <edge>/agent.tgz?v=… pair CODE --edge <edge>`) runs in an
+// pairing API gives the page (`npx -y <edge>/agent/spark-agent-….tgz pair CODE --edge <edge>`) runs in an
 // empty folder with a fresh HOME and an npm cache of its own, installs the agent from the real
 // Worker (workerd, serving web/dist), pairs, keeps running, comes online and does the work
 // against the test Unity MCP server (which asks for an API key, given as UNITY_MCP_TOKEN).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { get } from 'node:http';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -60,12 +62,14 @@ describe('installing the agent from the edge', () => {
     if (machine) rmSync(machine, { recursive: true, force: true });
   });
 
-  it('serves the agent as an npm tarball', async () => {
-    const res = await worker.fetch('/agent.tgz');
-    expect(res.status).toBe(200);
-    const bytes = new Uint8Array(await res.arrayBuffer());
+  it('serves the agent as an npm tarball, under a fixed name and under its versioned one', async () => {
+    const bytes = await download(`${worker.url}/agent.tgz`);
     // gzip magic; the SPA fallback would have answered index.html.
     expect([bytes[0], bytes[1]]).toEqual([0x1f, 0x8b]);
+    const manifest = JSON.parse((await download(`${worker.url}/agent.json`)).toString('utf8')) as { path: string; sha256: string };
+    const versioned = await download(worker.url + manifest.path);
+    expect(versioned.equals(bytes)).toBe(true);
+    expect(createHash('sha256').update(versioned).digest('hex')).toBe(manifest.sha256);
   });
 
   it('pairs, keeps running and comes online with the one command the page shows', async () => {
@@ -75,7 +79,9 @@ describe('installing the agent from the edge', () => {
     const pairing = await user.api.post(`/api/projects/${user.projectId}/pairing-codes`);
     expect(pairing.status).toBe(201);
     const { code, command, start_command } = pairing.body as { code: string; command: string; start_command: string };
-    expect(command).toMatch(new RegExp(`^npx -y ${worker.url}/agent\\.tgz\\?v=[A-Za-z0-9]+ pair ${code} --edge ${worker.url}$`));
+    const manifest = JSON.parse((await download(`${worker.url}/agent.json`)).toString('utf8')) as { path: string };
+    expect(command).toBe(`npx -y ${worker.url}${manifest.path} pair ${code} --edge ${worker.url}`);
+    expect(manifest.path).toMatch(/^\/agent\/spark-agent-\d+\.\d+\.\d+-[0-9a-f]{12}\.tgz$/);
     expect(start_command).toBe(command.replace(/ pair .*$/, ' start'));
 
     // A Unity machine: an empty project folder, a HOME of its own, nothing of Spark.
@@ -161,3 +167,15 @@ describe('installing the agent from the edge', () => {
     expect(err).toMatch(/expired or was already used/);
   }, 120_000);
 });
+
+/** A GET on a connection of its own (as npm makes it), so no keep-alive socket outlives it. */
+function download(url: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    get(url, { agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => (res.statusCode === 200 ? resolve(Buffer.concat(chunks)) : reject(new Error(`${url}: ${res.statusCode}`))));
+      res.on('error', reject);
+    }).on('error', reject);
+  });
+}

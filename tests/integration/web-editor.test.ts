@@ -83,7 +83,7 @@ describe('first run in the browser: pairing, the script editor, true progress', 
     const code = await textOf(page.getByTestId('pairing-code'), /^[A-Z2-9]{4}-[A-Z2-9]{4}$/);
     const command = await textOf(page.getByTestId('pairing-command'), /^npx -y /);
     const esc = worker.url.replace(/[.]/g, '\\.');
-    expect(command).toMatch(new RegExp(`^npx -y ${esc}/agent\\.tgz\\?v=[A-Za-z0-9]+ pair ${code} --edge ${esc}$`));
+    expect(command).toMatch(new RegExp(`^npx -y ${esc}/agent/spark-agent-[0-9.]+-[0-9a-f]{12}\\.tgz pair ${code} --edge ${esc}$`));
     expect(await page.getByTestId('start-command').textContent()).toBe(command.replace(/ pair .*$/, ' start'));
     const steps = await page.getByTestId('pairing').textContent();
     expect(steps).toMatch(/Node\.js 20 or newer/);

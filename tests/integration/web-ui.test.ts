@@ -105,7 +105,7 @@ describe('web UI', () => {
 
     await page.getByTestId('add-agent').click();
     const code = await textOf(page.getByTestId('pairing-code'), /^[A-Z2-9]{4}-[A-Z2-9]{4}$/);
-    const command = await textOf(page.getByTestId('pairing-command'), /^npx -y http:\/\/\S+\/agent\.tgz\S* pair /);
+    const command = await textOf(page.getByTestId('pairing-command'), /^npx -y http:\/\/\S+\.tgz pair /);
     expect(command).toContain(code);
     expect(command).toContain(`--edge ${worker.url}`);
     await textOf(page.getByTestId('pairing-expiry'), /\d+:\d\d/);
