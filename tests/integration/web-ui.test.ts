@@ -185,7 +185,7 @@ describe('web UI', () => {
     await page.locator('[data-testid="build-row"][data-status="failed"]').waitFor({ timeout: 20_000 });
     await textOf(page.getByTestId('build-error').first(), /iOS build support is not installed/);
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="build-row"]').length === 2);
-  });
+  }, 120_000);
 
   it('views a change, undoes the last one, rolls back, and exports and imports the history', async () => {
     const rows = page.getByTestId('change-row');
@@ -259,7 +259,7 @@ describe('web UI', () => {
     // A file that is not an export is refused in the page.
     await page.getByTestId('import-file').setInputFiles({ name: 'nope.json', mimeType: 'application/json', buffer: Buffer.from('{"hello":1}') });
     await textOf(page.getByTestId('history-error'), /not a Spark history export/);
-  });
+  }, 120_000);
 
   it('fits a 390 px phone screen', async () => {
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
@@ -297,7 +297,7 @@ describe('web UI', () => {
     await noSideScroll(p);
     await shot(p, 'projects-390');
     await phone.close();
-  });
+  }, 120_000);
 
   it('sends a person whose token no longer works back to log in, saying why', async () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
