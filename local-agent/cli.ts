@@ -234,7 +234,15 @@ async function status(flags: Record<string, string | boolean | undefined>, io: C
   try {
     res = await io.fetch(url, { signal: AbortSignal.timeout(3000) });
   } catch {
-    io.err(`The Spark agent is not running (nothing answers on ${config.tray.host}:${config.tray.port}).\nStart it with: spark-agent start\n`);
+    // Installed through npx, `spark-agent` is not on the PATH: name the command that works.
+    let edge = config.edgeUrl;
+    try {
+      edge ??= readCredentials(config.home)?.edge_url;
+    } catch {
+      // unreadable credentials: the generic hint below
+    }
+    const how = edge ? `${agentCommand(edge, 'start')} (or the start command on your Spark project page)` : 'the start command on your Spark project page';
+    io.err(`The Spark agent is not running (nothing answers on ${config.tray.host}:${config.tray.port}).\nStart it with: ${how}\n`);
     return EXIT.notReady;
   }
   if (!res.ok) {
