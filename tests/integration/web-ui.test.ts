@@ -128,6 +128,8 @@ describe('web UI', () => {
     await page.locator('[data-testid="live-status"][data-state="open"]').waitFor();
     for (const id of ['progress-panel', 'preview-panel', 'presets-panel', 'build-panel', 'history-panel']) await page.getByTestId(id).waitFor();
     await page.getByTestId('agent-offline-notice').waitFor();
+    // What to run meanwhile: the current agent, by its versioned name.
+    await textOf(page.getByTestId('agent-start-command'), /^npx -y http:\/\/\S+\/agent\/spark-agent-\S+\.tgz start$/);
     await page.getByTestId('preset-platformer-2d').waitFor();
     expect(await page.locator('[data-testid^="preset-"][role="tab"]').count()).toBe(3);
     expect(await page.locator('#build-target option').allTextContents()).toHaveLength(6);

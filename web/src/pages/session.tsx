@@ -1,9 +1,9 @@
 /** @jsxImportSource hono/jsx/dom */
 import { useCallback, useEffect, useReducer, useState } from 'hono/jsx/dom';
-import { agentCommand } from '../../../contracts/agent-install';
 import type { UnityOperationInput } from '../../../contracts/unity-ops';
 import { errorMessage, projectsApi, sendToLogin, unwrap, type SessionParam } from '../lib/api';
 import { useInterval, useResource, useTitle } from '../lib/hooks';
+import { currentAgentTarball, startCommand as agentStartCommand } from '../lib/agent-install';
 import { LiveSocket } from '../lib/live';
 import { describeOp, initialLiveState, liveReducer, type ConnState, type LiveState } from '../lib/live-state';
 import type { Preset } from '../lib/presets';
@@ -52,6 +52,7 @@ export function SessionPage(props: { projectId: string; sessionId: string }) {
   const session = useResource(() => unwrap(sessionApi.$get(sp)), [sessionId]);
   const project = useResource(() => unwrap(projectsApi[':projectId'].$get({ param: { projectId } })), [projectId]);
   const presets = useResource(loadPresets, []);
+  const tarball = useResource(currentAgentTarball, []);
   const [live, dispatch] = useReducer(liveReducer, initialLiveState());
   const [buildPresetId, setBuildPresetId] = useState('');
   const [labels, setLabels] = useState<Record<string, string>>({});
@@ -103,7 +104,7 @@ export function SessionPage(props: { projectId: string; sessionId: string }) {
 
   const s = session.data;
   // What runs the paired agent again on the Unity machine (pairing a new one: the project page).
-  const startCommand = agentCommand(location.origin, 'start');
+  const startCommand = agentStartCommand(tarball.data);
   const closed = s && (s.state === 'stopped' || s.state === 'expired');
   const conn = CONN[live.conn];
   const agent = live.agent;
