@@ -128,7 +128,14 @@ export const pairBody = z.object({
   name: name('name').default('Unity machine'),
 });
 export const pairResponse = z.object({ token: z.string(), project_id: z.uuid(), agent_id: z.uuid() });
-export const pairingCodeView = z.object({ code: z.string(), expires_at: z.string(), command: z.string() });
+export const pairingCodeView = z.object({
+  code: z.string(),
+  expires_at: z.string(),
+  /** Installs the agent from this edge, pairs it and keeps it running. */
+  command: z.string(),
+  /** Runs the paired agent again later. */
+  start_command: z.string(),
+});
 export const agentView = z.object({
   id: z.uuid(),
   name: z.string(),

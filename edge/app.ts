@@ -9,6 +9,7 @@ import { healthRoutes, readyRoutes } from './routes/health';
 import { historyRoutes } from './routes/history';
 import { liveRoutes } from './routes/live';
 import { projectRoutes } from './routes/projects';
+import { scriptRoutes } from './routes/scripts';
 import { sessionRoutes } from './routes/sessions';
 import type { AppEnv } from './types';
 
@@ -28,7 +29,8 @@ export function createApp(deps: AppDeps = {}) {
     .route('/', deadLetterRoutes)
     .route('/', agentRoutes)
     .route('/', liveRoutes)
-    .route('/', historyRoutes);
+    .route('/', historyRoutes)
+    .route('/', scriptRoutes);
 
   const app = new Hono<AppEnv>()
     .route('/', healthRoutes)

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import * as api from '../contracts/api';
 import { apiError } from '../contracts/errors';
 import { sparkEventV1 } from '../contracts/event';
+import { scriptContent, scriptContentQuery, scriptList } from '../contracts/scripts-api';
 import { MAX_INGEST_EVENTS } from '../contracts/limits';
 import { unityOperation } from '../contracts/unity-ops';
 import { opView } from '../contracts/ws';
@@ -55,6 +56,8 @@ const routes: RouteDoc[] = [
   { method: 'get', path: `${P}/sessions/{sessionId}/ops/{callId}`, summary: 'One operation', status: 200, response: opView },
   { method: 'get', path: `${P}/sessions/{sessionId}/frames/{callId}`, summary: 'A preview frame (immutable; ?token= allowed for <img>)', status: 200 },
   { method: 'get', path: `${P}/sessions/{sessionId}/connect`, summary: 'WebSocket to the session room (?role=browser|agent&token=)', status: 101 },
+  { method: 'get', path: `${P}/sessions/{sessionId}/scripts`, summary: "The session's scripts (from its change history), by path", status: 200, response: scriptList },
+  { method: 'get', path: `${P}/sessions/{sessionId}/scripts/content`, summary: "One script's newest text", query: scriptContentQuery, status: 200, response: scriptContent },
   { method: 'get', path: `${P}/dead-letters`, summary: 'Events that could not be stored (owner)', status: 200, response: list(api.deadLetterView) },
   { method: 'post', path: `${P}/dead-letters/replay`, summary: 'Re-enqueue dead letters (owner)', body: api.replayBody, status: 202, response: api.replayResponse },
 ];

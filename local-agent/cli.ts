@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // spark-agent: pair this machine with a Spark project, run the agent, or ask a running one how it is.
 //
-//   spark-agent pair <code> --edge <url> [--name <name>]
+//   spark-agent pair <code> --edge <url> [--name <name>] [--no-start]   (pairs, then runs the agent)
 //   spark-agent start [--edge <url>] [--nats <url>|off] [--tray <host:port>] [--debug]
 //   spark-agent status [--json]
 //
@@ -12,6 +12,7 @@ import { hostname } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { agentCommand } from '../contracts/agent-install';
 import { startAgent } from './agent';
 import {
   AGENT_VERSION,
@@ -39,9 +40,12 @@ export interface CliIo {
 const USAGE = `spark-agent ${AGENT_VERSION} — the Spark agent for your Unity machine
 
 Usage:
-  spark-agent pair <code> --edge <url> [--name <name>]   pair this machine with a project
+  spark-agent pair <code> --edge <url> [--name <name>]   pair this machine with a project, then run
+                                                         the agent (Ctrl-C to stop; --no-start: pair only)
   spark-agent start [options]                            run the agent (Ctrl-C to stop)
   spark-agent status [--json]                            ask the running agent how it is
+
+Installed from your Spark edge, these are: npx -y <edge>/agent.tgz <command> ...
 
 Options:
   --home <dir>         agent home (default ~/.spark-agent, or SPARK_AGENT_HOME)
@@ -50,8 +54,14 @@ Options:
   --unity-mcp-url <u>  Unity MCP server (UNITY_MCP_URL, default http://localhost:8080/mcp)
   --tray <host:port>   status page address (default 127.0.0.1:7878)
   --name <name>        this agent's name (default: the host name)
+  --no-start           (pair) save the pairing and exit instead of running the agent
   --debug              verbose logs
+
+Environment:
+  UNITY_MCP_URL        the Unity MCP server (default http://localhost:8080/mcp)
+  UNITY_MCP_TOKEN      its API key, sent as X-API-Key (only when the server asks for one)
 `;
+
 
 const pairAnswer = z.object({ token: z.string().min(1), project_id: z.uuid(), agent_id: z.string().min(1) });
 
@@ -69,6 +79,7 @@ function parse(argv: string[]) {
       tray: { type: 'string' },
       'tray-port': { type: 'string' },
       name: { type: 'string' },
+      'no-start': { type: 'boolean' },
       json: { type: 'boolean' },
       debug: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -183,12 +194,13 @@ async function pair(rest: string[], flags: Record<string, string | boolean | und
     paired_at: new Date().toISOString(),
   });
   if (previous && previous !== parsed.data.project_id) io.out(`Replaced the previous pairing (project ${previous}).\n`);
-  io.out(
-    `Paired "${name}" with project ${parsed.data.project_id} (agent ${parsed.data.agent_id}).\n` +
-      `Credentials saved to ${file} (readable only by you).\n` +
-      `Start the agent with: spark-agent start\n`,
-  );
-  return EXIT.ok;
+  io.out(`Paired "${name}" with project ${parsed.data.project_id} (agent ${parsed.data.agent_id}).\n` + `Credentials saved to ${file} (readable only by you).\n`);
+  if (flags['no-start'] === true) {
+    io.out(`Start the agent with: ${agentCommand(config.edgeUrl, 'start')}\n`);
+    return EXIT.ok;
+  }
+  // The page says "leave it running": pairing goes straight on to run the agent.
+  return start(flags, io);
 }
 
 async function start(flags: Record<string, string | boolean | undefined>, io: CliIo): Promise<number> {
@@ -198,6 +210,7 @@ async function start(flags: Record<string, string | boolean | undefined>, io: Cl
   const agent = await startAgent(config, { log });
   io.out(
     `Spark agent "${config.agentName}" running for project ${config.projectId} on ${config.edgeUrl}\n` +
+      `Unity MCP server: ${config.unityMcpUrl}${config.unityMcpToken ? ' (with UNITY_MCP_TOKEN)' : ''}\n` +
       `Status page: ${agent.trayUrl ?? '(off)'} — Ctrl-C to stop\n`,
   );
   const stopSignal =
@@ -221,7 +234,15 @@ async function status(flags: Record<string, string | boolean | undefined>, io: C
   try {
     res = await io.fetch(url, { signal: AbortSignal.timeout(3000) });
   } catch {
-    io.err(`The Spark agent is not running (nothing answers on ${config.tray.host}:${config.tray.port}).\nStart it with: spark-agent start\n`);
+    // Installed through npx, `spark-agent` is not on the PATH: name the command that works.
+    let edge = config.edgeUrl;
+    try {
+      edge ??= readCredentials(config.home)?.edge_url;
+    } catch {
+      // unreadable credentials: the generic hint below
+    }
+    const how = edge ? `${agentCommand(edge, 'start')} (or the start command on your Spark project page)` : 'the start command on your Spark project page';
+    io.err(`The Spark agent is not running (nothing answers on ${config.tray.host}:${config.tray.port}).\nStart it with: ${how}\n`);
     return EXIT.notReady;
   }
   if (!res.ok) {

@@ -1,12 +1,15 @@
 // Builds the browser UI into web/dist: the app bundle (esbuild, minified, ES2020, content-hashed
 // names), the stylesheet, index.html pointing at both, and presets.json (fetched by the page when
-// a session opens, so the preset scripts stay out of the JS bundle). Prints the gzipped sizes.
+// a session opens, so the preset scripts stay out of the JS bundle), and the bundled agent a Unity
+// machine installs with npx (agent.tgz, agent/<versioned>.tgz, agent.json: scripts/build-agent.ts).
+// Prints the gzipped sizes.
 //   npx tsx scripts/build-web.ts        (or call buildWeb() from a test setup / npm start)
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
+import { buildAgentAssets } from './build-agent';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SRC = join(ROOT, 'web/src');
@@ -25,6 +28,7 @@ export interface BuildWebResult {
   js: { file: string; bytes: number; gzip: number };
   css: { file: string; bytes: number; gzip: number };
   presets: { count: number; bytes: number; gzip: number };
+  agent: { file: string; bytes: number; version: string };
 }
 
 /**
@@ -79,6 +83,8 @@ export async function buildWeb(opts: BuildWebOptions = {}): Promise<BuildWebResu
   const presetsJson = JSON.stringify(await readPresets());
   writeFileSync(join(outDir, 'presets.json'), presetsJson);
 
+  const agent = await buildAgentAssets(outDir);
+
   const size = (path: string) => {
     const buf = readFileSync(path);
     return { bytes: buf.length, gzip: gzipSync(buf, { level: 9 }).length };
@@ -88,6 +94,7 @@ export async function buildWeb(opts: BuildWebOptions = {}): Promise<BuildWebResu
     js: { file: `assets/${jsFile}`, ...size(join(outDir, 'assets', jsFile)) },
     css: { file: `assets/${cssFile}`, ...size(join(outDir, 'assets', cssFile)) },
     presets: { count: (JSON.parse(presetsJson) as unknown[]).length, ...size(join(outDir, 'presets.json')) },
+    agent: { file: agent.path.slice(1), bytes: agent.bytes, version: agent.version },
   };
   if (opts.log ?? true) {
     const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
@@ -98,6 +105,7 @@ export async function buildWeb(opts: BuildWebOptions = {}): Promise<BuildWebResu
         `  ${res.css.file}  ${kb(res.css.bytes)}  (gzip ${kb(res.css.gzip)})`,
         `  JS + CSS gzipped: ${kb(res.js.gzip + res.css.gzip)}`,
         `  presets.json  ${res.presets.count} presets, ${kb(res.presets.bytes)} (gzip ${kb(res.presets.gzip)}), loaded on demand`,
+        `  ${res.agent.file}  ${kb(res.agent.bytes)}  (spark-agent ${agent.version}, for npx on the Unity machine)`,
       ].join('\n'),
     );
   }

@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { agentCommand, pairCommand } from '../../contracts/agent-install';
 import { pairBody } from '../../contracts/api';
 import { claimPairingCode, insertPairingCode, listAgents } from '../../db/queries/agents';
 import { displayPrefix, generateApiToken, hashApiToken } from '../auth/api-token';
@@ -6,6 +7,7 @@ import { HttpError } from '../http/errors';
 import { rateLimitByAddress } from '../http/middleware';
 import { validate } from '../http/validate';
 import { requireProject } from '../services/access';
+import { currentAgentTarball } from '../services/agent-package';
 import { generatePairingCode, hashPairingCode, normalizePairingCode, PAIRING_TTL_MS } from '../services/pairing';
 import type { AppEnv } from '../types';
 
@@ -22,7 +24,8 @@ export const agentRoutes = new Hono<AppEnv>()
       expiresAt: new Date(Date.now() + PAIRING_TTL_MS),
     });
     const edge = new URL(c.req.url).origin;
-    return c.json({ code, expires_at: row.expiresAt.toISOString(), command: `npx spark-agent pair ${code} --edge ${edge}` }, 201);
+    const tarball = await currentAgentTarball(c.env.ASSETS, edge);
+    return c.json({ code, expires_at: row.expiresAt.toISOString(), command: pairCommand(edge, code, tarball), start_command: agentCommand(edge, 'start', tarball) }, 201);
   })
   .get('/:projectId/agents', async (c) => {
     const projectId = c.req.param('projectId');

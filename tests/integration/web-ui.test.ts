@@ -105,14 +105,15 @@ describe('web UI', () => {
 
     await page.getByTestId('add-agent').click();
     const code = await textOf(page.getByTestId('pairing-code'), /^[A-Z2-9]{4}-[A-Z2-9]{4}$/);
-    const command = await textOf(page.getByTestId('pairing-command'), /^npx spark-agent pair /);
+    const command = await textOf(page.getByTestId('pairing-command'), /^npx -y http:\/\/\S+\.tgz pair /);
     expect(command).toContain(code);
     expect(command).toContain(`--edge ${worker.url}`);
     await textOf(page.getByTestId('pairing-expiry'), /\d+:\d\d/);
-    await textOf(page.getByTestId('pairing-status'), /Waiting for the agent/);
+    await textOf(page.getByTestId('pairing-status'), /Waiting for the command to run on your Unity machine/);
     await shot(page, 'project-pairing-1280');
 
-    // On the Unity machine: `spark-agent pair <code> --edge <url>`; the page notices by itself.
+    // On the Unity machine: `spark-agent pair <code> --edge <url>` (agent-install.test.ts runs the
+    // command itself through npx); the page notices by itself.
     agent = await pairAndStartAgent({ edge: worker.url, code, mcpUrl: unity.url, startNow: false });
     await textOf(page.getByTestId('pairing-status'), /Paired with studio-pc/, 15_000);
     await page.getByTestId('agent-row').first().waitFor();
@@ -127,6 +128,8 @@ describe('web UI', () => {
     await page.locator('[data-testid="live-status"][data-state="open"]').waitFor();
     for (const id of ['progress-panel', 'preview-panel', 'presets-panel', 'build-panel', 'history-panel']) await page.getByTestId(id).waitFor();
     await page.getByTestId('agent-offline-notice').waitFor();
+    // What to run meanwhile: the current agent, by its versioned name.
+    await textOf(page.getByTestId('agent-start-command'), /^npx -y http:\/\/\S+\/agent\/spark-agent-\S+\.tgz start$/);
     await page.getByTestId('preset-platformer-2d').waitFor();
     expect(await page.locator('[data-testid^="preset-"][role="tab"]').count()).toBe(3);
     expect(await page.locator('#build-target option').allTextContents()).toHaveLength(6);
@@ -184,7 +187,7 @@ describe('web UI', () => {
     await page.locator('[data-testid="build-row"][data-status="failed"]').waitFor({ timeout: 20_000 });
     await textOf(page.getByTestId('build-error').first(), /iOS build support is not installed/);
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="build-row"]').length === 2);
-  });
+  }, 120_000);
 
   it('views a change, undoes the last one, rolls back, and exports and imports the history', async () => {
     const rows = page.getByTestId('change-row');
@@ -258,7 +261,7 @@ describe('web UI', () => {
     // A file that is not an export is refused in the page.
     await page.getByTestId('import-file').setInputFiles({ name: 'nope.json', mimeType: 'application/json', buffer: Buffer.from('{"hello":1}') });
     await textOf(page.getByTestId('history-error'), /not a Spark history export/);
-  });
+  }, 120_000);
 
   it('fits a 390 px phone screen', async () => {
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
@@ -296,7 +299,7 @@ describe('web UI', () => {
     await noSideScroll(p);
     await shot(p, 'projects-390');
     await phone.close();
-  });
+  }, 120_000);
 
   it('sends a person whose token no longer works back to log in, saying why', async () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });

@@ -23,7 +23,7 @@ export async function pairAndStartAgent(o: RealAgentOptions) {
   const home = mkdtempSync(join(tmpdir(), 'spark-agent-'));
   const out: string[] = [];
   const env = { ...process.env, SPARK_AGENT_HOME: home };
-  const code = await agentCli(['pair', o.code, '--edge', o.edge, '--name', o.name ?? 'studio-pc'], { out: (s) => out.push(s), err: (s) => out.push(s), env, fetch });
+  const code = await agentCli(['pair', o.code, '--edge', o.edge, '--name', o.name ?? 'studio-pc', '--no-start'], { out: (s) => out.push(s), err: (s) => out.push(s), env, fetch });
   if (code !== 0) throw new Error(`spark-agent pair exited ${code}: ${out.join('')}`);
   const start = () =>
     startAgent(

@@ -320,11 +320,12 @@ describe('agent end to end (fake edge, real WebSocket)', () => {
     const err: string[] = [];
     const pairHome = join(home, 'paired');
     const io = { out: (s: string) => out.push(s), err: (s: string) => err.push(s), env: { SPARK_AGENT_HOME: pairHome }, fetch };
-    expect(await main(['pair', 'ABCD-1234', '--edge', edge.url, '--name', 'Studio PC'], io)).toBe(EXIT.ok);
+    expect(await main(['pair', 'ABCD-1234', '--edge', edge.url, '--name', 'Studio PC', '--no-start'], io)).toBe(EXIT.ok);
     const creds = readCredentials(pairHome)!;
     expect(creds).toMatchObject({ token: TOKEN, project_id: PROJECT, agent_id: 'agent-1', name: 'Studio PC', edge_url: edge.url });
     if (process.platform !== 'win32') expect(statSync(join(pairHome, 'credentials.json')).mode & 0o777).toBe(0o600);
     expect(out.join('')).toMatch(/Paired "Studio PC"/);
+    expect(out.join('')).toContain(`Start the agent with: npx -y ${edge.url}/agent.tgz start`);
 
     edge.setPair(410);
     expect(await main(['pair', 'OLD', '--edge', edge.url], io)).toBe(EXIT.refused);

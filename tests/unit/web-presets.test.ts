@@ -40,6 +40,26 @@ describe('web presets', () => {
       ['waiting', 'waiting'],
     ]);
     expect(rows[0]!.latencyMs).toBe(200);
+
+    // Only the file the agent says it is writing is "writing": the others it holds wait their turn.
+    const inAgent = applyRows(
+      { scripts },
+      Object.fromEntries(scripts.map((s, i) => [s.path, { status: 'sent' as const, callId: `c${i}` }])),
+      {
+        c0: view('c0', { state: 'succeeded' }),
+        c1: view('c1', { state: 'running', stage: 'writing', message: 'Assets/P/B.cs' }),
+        c2: view('c2', { state: 'running' }),
+        c3: view('c3', { state: 'delivered' }),
+      },
+    );
+    expect(inAgent.map((r) => [r.phase, r.text])).toEqual([
+      ['success', 'written'],
+      ['running', 'writing'],
+      ['pending', 'queued'],
+      ['pending', 'queued'],
+    ]);
+    const reloading = applyRows({ scripts: scripts.slice(0, 1) }, { 'Assets/P/A.cs': { status: 'sent', callId: 'r' } }, { r: view('r', { state: 'running', stage: 'writing', message: 'Unity is reloading; retry 2' }) });
+    expect(reloading[0]).toMatchObject({ phase: 'running', text: 'Unity is compiling, retrying…' });
     expect(rows[1]!.progress).toBe(0.5);
     expect(applySummary(rows)).toEqual({ total: 4, done: 1, failed: 1, finished: false });
   });

@@ -184,3 +184,19 @@ export function EmptyState(props: PropsWithChildren<{ 'data-testid'?: string }>)
     </div>
   );
 }
+
+/** An error for people: what happened, the next step, and the raw detail folded away. */
+export function ErrorNote(props: { title: string; next?: string; detail?: string; alert?: boolean; 'data-testid'?: string }) {
+  return (
+    <div class="error-note" role={props.alert ? 'alert' : undefined} data-testid={props['data-testid'] ?? 'error-note'}>
+      <strong class="error-title">{props.title}</strong>
+      {props.next ? <span class="error-next"> {props.next}</span> : null}
+      {props.detail ? (
+        <details class="error-detail">
+          <summary>Details</summary>
+          <code>{props.detail}</code>
+        </details>
+      ) : null}
+    </div>
+  );
+}

@@ -27,6 +27,8 @@ export interface BuildRow {
   /** 0..1, when known. */
   progress: number | null;
   stage: string | null;
+  /** What Unity last said about it (op.progress message), while it runs. */
+  message: string | null;
   error: string | null;
   artifactBytes: number | null;
   /** Epoch ms. */
@@ -89,6 +91,7 @@ export function mergeBuilds(jobs: readonly BuildJob[], ops: readonly OpView[], t
       status,
       progress,
       stage: op && !isTerminal(op.state) ? op.stage ?? null : null,
+      message: op && !isTerminal(op.state) ? op.message ?? null : null,
       error,
       artifactBytes: j.artifact_bytes,
       createdAt: created,
@@ -105,6 +108,7 @@ export function mergeBuilds(jobs: readonly BuildJob[], ops: readonly OpView[], t
       status,
       progress: status === 'completed' ? 1 : op.progress ?? null,
       stage: isTerminal(op.state) ? null : op.stage ?? null,
+      message: isTerminal(op.state) ? null : op.message ?? null,
       error: op.error?.message ?? null,
       artifactBytes: null,
       createdAt: op.queuedAt,
@@ -138,4 +142,12 @@ export function buildStatusLabel(s: BuildStatus): string {
     case 'timeout':
       return 'Timed out';
   }
+}
+
+/** The line under a running build's bar: what Unity reports (stage — message), or what it waits for. */
+export function buildActivityText(row: Pick<BuildRow, 'status' | 'stage' | 'message'>, online: boolean): string {
+  if (row.status === 'queued') return online ? 'waiting for Unity…' : 'waiting for the agent to connect…';
+  if (/reload|retry/i.test(`${row.stage ?? ''} ${row.message ?? ''}`)) return 'Unity is compiling, retrying…';
+  const parts = [row.stage, row.message && row.message !== row.stage ? row.message : null].filter((s): s is string => !!s);
+  return parts.length ? parts.join(' — ') : 'building…';
 }

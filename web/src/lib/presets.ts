@@ -37,9 +37,23 @@ export function applyRows(preset: Pick<Preset, 'scripts'>, sends: Readonly<Recor
     if (send.status === 'rejected') return { ...base, phase: 'failure', text: send.message };
     const op = ops[send.callId];
     if (!op) return { ...base, callId: send.callId, phase: 'pending', text: 'queued' };
-    const phase = opPhase(op.state);
+    // The room calls an op "running" once the agent has it in its journal; it is being written
+    // only when the agent says so (a progress stage). Until then it waits its turn.
+    const phase: OpPhase = op.state === 'running' && !op.stage ? 'pending' : opPhase(op.state);
     const text =
-      phase === 'success' ? 'written' : phase === 'failure' ? op.error?.message ?? op.state : phase === 'running' ? op.stage ?? 'writing' : op.state === 'delivered' ? 'sent to the agent' : 'waiting for the agent';
+      phase === 'success'
+        ? 'written'
+        : phase === 'failure'
+          ? op.error?.message ?? op.state
+          : phase === 'running'
+            ? /reload|retry/i.test(`${op.stage} ${op.message ?? ''}`)
+              ? 'Unity is compiling, retrying…'
+              : op.stage === 'writing' || op.stage === 'deleting'
+                ? 'writing'
+                : op.stage!
+            : op.state === 'queued'
+              ? 'queued (waiting for the agent)'
+              : 'queued';
     return { path: s.path, phase, text, progress: op.progress ?? null, callId: send.callId, latencyMs: op.latencyMs ?? null };
   });
 }

@@ -1,5 +1,5 @@
 /** @jsxImportSource hono/jsx/dom */
-import { useState } from 'hono/jsx/dom';
+import { useEffect, useState } from 'hono/jsx/dom';
 import { errorMessage, projectsApi, unwrap } from '../lib/api';
 import { formatCountdown } from '../lib/format';
 import { useInterval, useNow, useResource, useTitle } from '../lib/hooks';
@@ -8,7 +8,7 @@ import { paths } from '../lib/routes';
 import { Badge, CopyButton, EmptyState, InlineError, Link, Spinner, TimeAgo, type Tone } from '../components/ui';
 
 type AgentItem = { id: string; name: string; status: string; last_seen_at: string | null; unity_profile: string | null; created_at: string };
-type Pairing = { code: string; expires_at: string; command: string; knownIds: string[] };
+type Pairing = { code: string; expires_at: string; command: string; start_command: string; knownIds: string[] };
 
 export const sessionTone = (state: string): Tone => (state === 'active' ? 'ok' : state === 'sleeping' ? 'info' : 'muted');
 export const agentTone = (status: string): Tone => (status === 'online' ? 'ok' : 'muted');
@@ -17,6 +17,7 @@ export function ProjectPage(props: { projectId: string }) {
   const param = { param: { projectId: props.projectId } };
   const project = useResource(() => unwrap(projectsApi[':projectId'].$get(param)), [props.projectId]);
   useTitle(project.data?.name ?? 'Project');
+  const [sessionCount, setSessionCount] = useState(0);
 
   if (project.error && !project.data) {
     return (
@@ -40,8 +41,8 @@ export function ProjectPage(props: { projectId: string }) {
         {project.data?.role ? <Badge tone="muted">{project.data.role}</Badge> : null}
       </div>
       <div class="two-col">
-        <Sessions projectId={props.projectId} />
-        <Agents projectId={props.projectId} />
+        <Sessions projectId={props.projectId} onCount={setSessionCount} />
+        <Agents projectId={props.projectId} hasSession={sessionCount > 0} />
       </div>
     </main>
   );
@@ -57,7 +58,8 @@ function Breadcrumbs(props: { name: string | null }) {
   );
 }
 
-function Agents(props: { projectId: string }) {
+function Agents(props: { projectId: string; hasSession: boolean }) {
+  const hasSession = props.hasSession;
   const param = { param: { projectId: props.projectId } };
   const agents = useResource(() => unwrap(projectsApi[':projectId'].agents.$get(param)), [props.projectId]);
   const [pairing, setPairing] = useState<Pairing | null>(null);
@@ -68,14 +70,16 @@ function Agents(props: { projectId: string }) {
   const expired = pairing !== null && Date.parse(pairing.expires_at) <= now;
   const paired = pairing ? items.find((a) => !pairing.knownIds.includes(a.id)) : undefined;
   // While a code is out, watch for the agent closely; otherwise now and then.
-  useInterval(() => void agents.reload(), pairing && !paired?.status.includes('online') && !expired ? 3000 : 15_000);
+  useInterval(() => void agents.reload(), pairing && paired?.status !== 'online' && !expired ? 3000 : 15_000);
 
   const addAgent = async () => {
     setBusy(true);
     setError(null);
     try {
+      // The agents there before the code: whatever appears after it is the one that paired.
+      const known = await unwrap(projectsApi[':projectId'].agents.$get(param));
       const res = await unwrap(projectsApi[':projectId']['pairing-codes'].$post(param));
-      setPairing({ ...res, knownIds: items.map((a) => a.id) });
+      setPairing({ ...res, knownIds: known.items.map((a) => a.id) });
     } catch (err) {
       setError(errorMessage(err));
     } finally {
@@ -116,27 +120,57 @@ function Agents(props: { projectId: string }) {
             </div>
           </div>
           <ol class="steps">
-            <li>On the Unity machine, open a terminal in your Unity project folder.</li>
             <li>
-              Run this command:
+              On the machine with Unity (it needs <a href="https://nodejs.org/">Node.js</a> 20 or newer, nothing else), open the Unity editor with its MCP server
+              running, and open a terminal.
+            </li>
+            <li>
+              Run this command. It downloads the Spark agent from this server, pairs it with this project and keeps it running:
               <div class="command">
                 <code data-testid="pairing-command">{pairing.command}</code>
                 <CopyButton text={pairing.command} label="Copy the pairing command" data-testid="copy-command" />
               </div>
             </li>
-            <li>Leave it running. This page updates when the agent connects.</li>
+            <li>
+              Leave it running (Ctrl-C stops it). It prints a status page address (<code>http://127.0.0.1:7878</code>) you can open on that machine. To run it
+              again later: <code data-testid="start-command">{pairing.start_command}</code>
+            </li>
           </ol>
-          <div class="pairing-status" role="status" aria-live="polite" data-testid="pairing-status">
+          <details class="fold" data-testid="unity-mcp-help">
+            <summary>
+              <span class="subhead">Unity MCP server address and key</span>
+            </summary>
+            <p class="small">
+              The agent talks to CoplayDev’s Unity MCP server at <code>UNITY_MCP_URL</code>, by default <code>http://localhost:8080/mcp</code>. If the server
+              asks for an API key, put it in <code>UNITY_MCP_TOKEN</code> (sent as <code>X-API-Key</code>). Set them in the same terminal before the command:
+            </p>
+            <pre class="code small" data-testid="unity-env-example">
+              <code>{`# macOS, Linux
+export UNITY_MCP_URL=http://localhost:8080/mcp
+export UNITY_MCP_TOKEN=your-key
+
+# Windows PowerShell
+$env:UNITY_MCP_URL="http://localhost:8080/mcp"
+$env:UNITY_MCP_TOKEN="your-key"`}</code>
+            </pre>
+          </details>
+          <div class="pairing-status" role="status" aria-live="polite" data-testid="pairing-status" data-state={paired ? (paired.status === 'online' ? 'online' : 'paired') : expired ? 'expired' : 'waiting'}>
             {paired ? (
-              <>
-                <Badge tone={agentTone(paired.status)}>{paired.status}</Badge> Paired with <strong>{paired.name}</strong>
-                {paired.status === 'online' ? ' — connected.' : ' — waiting for it to connect…'}
-              </>
+              paired.status === 'online' ? (
+                <>
+                  <Badge tone="ok">online</Badge> <strong>{paired.name}</strong> is connected. Open a session to work with it.
+                </>
+              ) : (
+                <>
+                  <Spinner label="Waiting" /> Paired with <strong>{paired.name}</strong>. It comes online when it connects to an active session
+                  {hasSession ? ', in a few seconds.' : ': start one under Sessions (the agent looks for new ones every 30 s).'}
+                </>
+              )
             ) : expired ? (
               <>This code has expired. Make a new one with “New code”.</>
             ) : (
               <>
-                <Spinner label="Waiting" /> Waiting for the agent to pair…
+                <Spinner label="Waiting" /> Waiting for the command to run on your Unity machine… This page updates by itself.
               </>
             )}
           </div>
@@ -166,13 +200,15 @@ function Agents(props: { projectId: string }) {
   );
 }
 
-function Sessions(props: { projectId: string }) {
+function Sessions(props: { projectId: string; onCount: (n: number) => void }) {
   const param = { param: { projectId: props.projectId } };
   const sessions = useResource(() => unwrap(projectsApi[':projectId'].sessions.$get(param)), [props.projectId]);
   const [name, setName] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const items = sessions.data?.items ?? [];
+  const active = items.filter((s) => s.state === 'active').length;
+  useEffect(() => props.onCount(active), [active]);
 
   const create = async (e: Event) => {
     e.preventDefault();

@@ -3,6 +3,7 @@ import { useCallback, useEffect, useReducer, useState } from 'hono/jsx/dom';
 import type { UnityOperationInput } from '../../../contracts/unity-ops';
 import { errorMessage, projectsApi, sendToLogin, unwrap, type SessionParam } from '../lib/api';
 import { useInterval, useResource, useTitle } from '../lib/hooks';
+import { currentAgentTarball, startCommand as agentStartCommand } from '../lib/agent-install';
 import { LiveSocket } from '../lib/live';
 import { describeOp, initialLiveState, liveReducer, type ConnState, type LiveState } from '../lib/live-state';
 import type { Preset } from '../lib/presets';
@@ -12,6 +13,7 @@ import { BuildPanel } from '../panels/build';
 import { HistoryPanel } from '../panels/history';
 import { PresetsPanel } from '../panels/presets';
 import { PreviewPanel } from '../panels/preview';
+import { ScriptsPanel } from '../panels/scripts';
 import { ProgressPanel } from '../panels/progress';
 import { sessionTone } from './project';
 
@@ -50,6 +52,7 @@ export function SessionPage(props: { projectId: string; sessionId: string }) {
   const session = useResource(() => unwrap(sessionApi.$get(sp)), [sessionId]);
   const project = useResource(() => unwrap(projectsApi[':projectId'].$get({ param: { projectId } })), [projectId]);
   const presets = useResource(loadPresets, []);
+  const tarball = useResource(currentAgentTarball, []);
   const [live, dispatch] = useReducer(liveReducer, initialLiveState());
   const [buildPresetId, setBuildPresetId] = useState('');
   const [labels, setLabels] = useState<Record<string, string>>({});
@@ -100,6 +103,8 @@ export function SessionPage(props: { projectId: string; sessionId: string }) {
   };
 
   const s = session.data;
+  // What runs the paired agent again on the Unity machine (pairing a new one: the project page).
+  const startCommand = agentStartCommand(tarball.data);
   const closed = s && (s.state === 'stopped' || s.state === 'expired');
   const conn = CONN[live.conn];
   const agent = live.agent;
@@ -158,19 +163,22 @@ export function SessionPage(props: { projectId: string; sessionId: string }) {
           This session is {s!.state}: new operations are refused. <Link href={paths.project(projectId)}>Start a new session</Link>.
         </p>
       ) : live.synced && !live.online ? (
-        <p class="notice notice-warn" role="status" data-testid="agent-offline-notice">
-          No agent is connected to this session. What you ask for waits in the queue until one connects (unclaimed operations expire).{' '}
-          <Link href={paths.project(projectId)}>Add or check an agent</Link>.
+        <p class="notice notice-warn" role="status" data-testid="agent-offline-notice" key="agent-offline">
+          <strong>No agent is online.</strong> On your Unity machine, run <code data-testid="agent-start-command">{startCommand}</code> — or, for a machine that
+          is not paired yet, <Link href={paths.project(projectId)}>add an agent</Link>. What you ask for meanwhile waits in the queue (unclaimed operations
+          expire after a while).
         </p>
       ) : live.online && agent?.unity === 'down' ? (
-        <p class="notice notice-warn" role="status">
-          The agent is online but cannot reach Unity. Is the Unity editor open, with its MCP server running?
+        <p class="notice notice-warn" role="status" data-testid="unity-down-notice">
+          <strong>The agent is online but cannot reach Unity.</strong> Open the Unity editor with its MCP server running; the agent looks for it at
+          UNITY_MCP_URL (default http://localhost:8080/mcp), with UNITY_MCP_TOKEN as its key when it asks for one.
         </p>
       ) : null}
       {/* Two columns on wide screens; on a phone the columns dissolve and the panels stack in `order`. */}
-      <div class="session-grid">
+      {/* Keyed: the notice above comes and goes, and must never be taken for the grid (which would remount every panel). */}
+      <div class="session-grid" key="grid">
         <div class="session-col">
-          <ProgressPanel live={live} labels={labels} />
+          <ProgressPanel live={live} labels={labels} agentCommand={startCommand} />
           <PreviewPanel live={live} sendOp={sendOp} framePath={framePath} />
           <BuildPanel live={live} sendOp={sendOp} sp={sp} presets={presets.data} presetId={buildPresetId} onPresetChange={setBuildPresetId} />
         </div>
@@ -178,6 +186,7 @@ export function SessionPage(props: { projectId: string; sessionId: string }) {
           <PresetsPanel live={live} sendOp={sendOp} presets={presets.data} error={presets.error} onUseForBuild={useForBuild} />
           <HistoryPanel sp={sp} changeTick={changeTick} onLabels={label} />
         </div>
+        <ScriptsPanel live={live} sendOp={sendOp} sp={sp} changeTick={changeTick} agentCommand={startCommand} />
       </div>
     </main>
   );

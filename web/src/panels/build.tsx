@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx/dom */
 import { useEffect, useRef, useState } from 'hono/jsx/dom';
 import { errorMessage, projectsApi, unwrap, type SessionParam } from '../lib/api';
-import { activeBuild, buildStatusLabel, isBuildDone, mergeBuilds, type BuildRow } from '../lib/builds';
+import { activeBuild, buildActivityText, buildStatusLabel, isBuildDone, mergeBuilds, type BuildRow } from '../lib/builds';
 import { formatBytes, formatMs, formatPercent } from '../lib/format';
 import { useInterval, useResource } from '../lib/hooks';
 import { isTerminal, type LiveState } from '../lib/live-state';
@@ -126,7 +126,9 @@ export function BuildPanel(props: {
             <span class="small muted">{formatPercent(active.progress)}</span>
           </div>
           <ProgressBar value={active.status === 'queued' ? null : active.progress} label="Build progress" data-testid="build-progress" />
-          <div class="small muted">{active.stage ?? (active.status === 'queued' ? (live.online ? 'waiting for Unity…' : 'waiting for the agent to connect…') : 'building…')}</div>
+          <div class="small muted" data-testid="build-activity">
+            {buildActivityText(active, live.online)}
+          </div>
         </div>
       ) : null}
       <h3 class="subhead">History</h3>

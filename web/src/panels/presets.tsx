@@ -22,6 +22,8 @@ export function PresetsPanel(props: {
   const [sends, setSends] = useState<Record<string, Record<string, ScriptSend>>>({});
   const [applying, setApplying] = useState<string | null>(null);
   const selected = presets?.find((p) => p.id === selectedId) ?? presets?.[0];
+  // An apply runs until its last file is written or failed, not only while its POSTs go out.
+  const inFlight = (presets ?? []).some((p) => sends[p.id] && !applySummary(applyRows(p, sends[p.id]!, props.live.ops)).finished);
 
   const apply = async (preset: Preset) => {
     setApplying(preset.id);
@@ -73,6 +75,7 @@ export function PresetsPanel(props: {
               live={props.live}
               sends={sends[selected.id]}
               applying={applying}
+              inFlight={inFlight}
               onApply={() => apply(selected)}
               onUseForBuild={() => props.onUseForBuild(selected.id)}
             />
@@ -88,20 +91,22 @@ function PresetDetail(props: {
   live: LiveState;
   sends: Record<string, ScriptSend> | undefined;
   applying: string | null;
+  /** Some apply still has files to write. */
+  inFlight: boolean;
   onApply: () => void;
   onUseForBuild: () => void;
 }) {
   const { preset } = props;
   const rows = props.sends ? applyRows(preset, props.sends, props.live.ops) : null;
   const summary = rows ? applySummary(rows) : null;
-  const busy = props.applying !== null;
+  const busy = props.applying !== null || props.inFlight;
   const options = Object.entries(preset.build.options ?? {});
   return (
     <div id="preset-detail" role="tabpanel" aria-labelledby={`preset-tab-${preset.id}`} class="preset-detail" data-testid="preset-detail" data-preset-id={preset.id}>
       <p>{preset.description}</p>
       <div class="row-actions">
         <button type="button" class="btn btn-primary" onClick={props.onApply} disabled={busy} data-testid="apply-preset">
-          {props.applying === preset.id ? 'Applying…' : `Apply “${preset.name}”`}
+          {busy ? 'Applying…' : `Apply “${preset.name}”`}
         </button>
         <button type="button" class="btn" onClick={props.onUseForBuild} data-testid="use-preset-build">
           Use its build settings

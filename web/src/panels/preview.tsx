@@ -152,8 +152,8 @@ export function PreviewPanel(props: { live: LiveState; sendOp: SendOp; framePath
           <label for="preview-height">Height (px)</label>
           <input id="preview-height" type="number" inputMode="numeric" min={MIN_PREVIEW_PX} max={MAX_PREVIEW_PX} value={height} data-testid="preview-height" onInput={(e: Event) => setHeight((e.target as HTMLInputElement).value)} />
         </div>
-        <button type="submit" class="btn btn-primary" disabled={sending} data-testid="request-preview">
-          {sending ? 'Requesting…' : 'Request preview'}
+        <button type="submit" class="btn btn-primary" disabled={sending || reqPhase === 'pending' || reqPhase === 'running'} data-testid="request-preview">
+          {sending ? 'Requesting…' : reqPhase === 'pending' || reqPhase === 'running' ? 'Rendering…' : 'Request preview'}
         </button>
       </form>
       <InlineError message={formError} data-testid="preview-form-error" />

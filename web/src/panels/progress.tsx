@@ -1,14 +1,16 @@
 /** @jsxImportSource hono/jsx/dom */
 import type { OpView } from '../../../contracts/ws';
 import { formatMs, opLabel } from '../lib/format';
+import { explainOpError, explainWait } from '../lib/explain';
 import { opPhase, opStatusText, recentOps, type LiveState } from '../lib/live-state';
 import { useNow } from '../lib/hooks';
-import { EmptyState, Panel, ProgressBar, TimeAgo } from '../components/ui';
+import { resultFacts } from '../lib/scripts';
+import { EmptyState, ErrorNote, Panel, ProgressBar, TimeAgo } from '../components/ui';
 
 const ICON = { pending: '◷', running: '', success: '✓', failure: '✕' } as const;
 const PHASE_LABEL = { pending: 'Waiting', running: 'In progress', success: 'Succeeded', failure: 'Failed' } as const;
 
-export function ProgressPanel(props: { live: LiveState; labels: Readonly<Record<string, string>> }) {
+export function ProgressPanel(props: { live: LiveState; labels: Readonly<Record<string, string>>; agentCommand?: string }) {
   const ops = recentOps(props.live, 10);
   const anyActive = ops.some((o) => opPhase(o.state) === 'pending' || opPhase(o.state) === 'running');
   const now = useNow(1000, anyActive);
@@ -37,7 +39,7 @@ export function ProgressPanel(props: { live: LiveState; labels: Readonly<Record<
       ) : (
         <ol class="ops" aria-label="Last 10 operations, newest first">
           {ops.map((op) => (
-            <OpRow key={op.callId} op={op} now={now} what={props.labels[op.callId]} />
+            <OpRow key={op.callId} op={op} now={now} what={props.labels[op.callId]} online={props.live.online} agentCommand={props.agentCommand} />
           ))}
         </ol>
       )}
@@ -45,7 +47,7 @@ export function ProgressPanel(props: { live: LiveState; labels: Readonly<Record<
   );
 }
 
-function OpRow(props: { op: OpView; now: number; what: string | undefined }) {
+function OpRow(props: { op: OpView; now: number; what: string | undefined; online: boolean; agentCommand?: string }) {
   const { op } = props;
   const phase = opPhase(op.state);
   // What this tab knows it sent, else the room's summary (a reload, another tab).
@@ -69,11 +71,14 @@ function OpRow(props: { op: OpView; now: number; what: string | undefined }) {
             {what}
           </div>
         ) : null}
-        {phase !== 'success' ? (
-          <div class={`op-status small ${phase === 'failure' ? 'text-err' : 'muted'}`} data-testid="op-status">
-            {opStatusText(op)}
+        {phase === 'failure' ? (
+          <ErrorNote {...explainOpError(op, props.agentCommand)} data-testid="op-error" />
+        ) : phase !== 'success' ? (
+          <div class="op-status small muted" data-testid="op-status">
+            {explainWait(op, props.online) ?? opStatusText(op)}
           </div>
         ) : null}
+        {phase === 'success' && RESULT_OPS.includes(op.op) && op.result !== undefined ? <ResultFacts result={op.result} /> : null}
         {phase === 'running' ? <ProgressBar value={op.progress ?? null} label={`${opLabel(op.op)} progress`} /> : null}
         <div class="op-timings small muted" data-testid="op-timings">
           {waited !== null ? <span>{phase === 'pending' ? 'waiting' : 'running'} {formatMs(waited)}</span> : null}
@@ -90,5 +95,32 @@ function OpRow(props: { op: OpView; now: number; what: string | undefined }) {
         </div>
       </div>
     </li>
+  );
+}
+
+/** Operations whose result is worth reading (what Unity found in an asset). */
+const RESULT_OPS = ['ingest_asset', 'deconstruct_asset'];
+
+function ResultFacts(props: { result: unknown }) {
+  const facts = resultFacts(props.result);
+  return (
+    <div class="op-result" data-testid="op-result">
+      {facts.length ? (
+        <dl class="kv small">
+          {facts.map((f) => (
+            <>
+              <dt>{f.label}</dt>
+              <dd>{f.value}</dd>
+            </>
+          ))}
+        </dl>
+      ) : (
+        <span class="small muted">Unity returned nothing to show.</span>
+      )}
+      <details class="error-detail">
+        <summary>Raw result</summary>
+        <code>{JSON.stringify(props.result, null, 2)}</code>
+      </details>
+    </div>
   );
 }
