@@ -34,7 +34,7 @@ export interface UnityMcpServerOptions {
   apiKey?: string;
   /** After every script write or delete, the editor "reloads" for this long (default 0: never). */
   reloadAfterWriteMs?: number;
-  /** The Game View's size in pixels (default 1920x1080); screenshots are taken at this size. */
+  /** The Game View's size in pixels (default 1280x720); screenshots are taken at this size. */
   gameView?: { width: number; height: number };
   /** How long a build takes from `build` to succeeded (default 1500 ms). */
   buildDurationMs?: number;

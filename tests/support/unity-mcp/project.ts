@@ -282,7 +282,7 @@ export function assetTypeFor(rel: string, isFolder: boolean): string {
 
 const BUILT_IN_MENU_ITEMS = ['File/Save Project', 'File/Save', 'Assets/Refresh', 'Edit/Play', 'Edit/Pause', 'Window/General/Console'];
 
-export const DEFAULT_GAME_VIEW = { width: 1920, height: 1080 } as const;
+export const DEFAULT_GAME_VIEW = { width: 1280, height: 720 } as const;
 
 export class UnityProject {
   readonly projectDir: string;
