@@ -44,12 +44,19 @@ export function planReplacement(before: string, after: string, maxBytes = MAX_ED
     return { noOp: false, steps: [{ start: prefix, end: oldEnd, newText: after.slice(prefix, middleEnd) }] };
   }
 
-  const cuts = balancedCuts(after, prefix, middleEnd);
+  // Cut only where the scanner is outside strings and comments, with the nesting found where the
+  // replaced part ends; move that end past any string or comment it falls in (both texts share it).
+  const signatures = delimiterSignatures(after, prefix);
+  let end = middleEnd;
+  while (end < after.length && !signatures.has(end)) end++;
+  const target = signatures.get(end);
+  const cuts = [...signatures.entries()].filter(([i, sig]) => i > prefix && i <= end && sig === target).map(([i]) => i);
+  const shift = end - middleEnd;
   const bytesAt = utf8Offsets(after);
   const steps: ReplaceStep[] = [];
   let from = prefix;
-  while (from < middleEnd) {
-    const to = lastCutWithin(bytesAt, cuts, from, middleEnd, maxBytes);
+  while (from < end) {
+    const to = lastCutWithin(bytesAt, cuts, from, end, maxBytes);
     if (to === undefined) {
       return {
         noOp: false,
@@ -58,7 +65,7 @@ export function planReplacement(before: string, after: string, maxBytes = MAX_ED
     }
     const piece = after.slice(from, to);
     // The first piece replaces the old middle; the next ones are inserted right after the previous.
-    steps.push(steps.length === 0 ? { start: prefix, end: oldEnd, newText: piece } : { start: from, end: from, newText: piece });
+    steps.push(steps.length === 0 ? { start: prefix, end: oldEnd + shift, newText: piece } : { start: from, end: from, newText: piece });
     from = to;
   }
   return { noOp: false, steps };
@@ -98,19 +105,21 @@ function utf8Length(text: string, from: number, to: number): number {
 }
 
 /**
- * Indexes in (from, to] of `text` where the stack of open delimiters (outside strings, chars and
- * comments) equals the stack at `to`: text cut there and continued with what follows `to` keeps
- * the same balance. Mirrors Unity's CheckBalancedDelimiters scanner.
+ * For every index from `from` on where Unity's CheckBalancedDelimiters scanner is outside strings,
+ * chars and comments: the stack of open delimiters there. Text cut at two indexes with the same
+ * stack, and continued with what followed the second, keeps its balance.
  */
-function balancedCuts(text: string, from: number, to: number): number[] {
+function delimiterSignatures(text: string, from: number): Map<number, string> {
   const stack: string[] = [];
   const signatures = new Map<number, string>();
   let inString = false, inChar = false, inLine = false, inBlock = false, escape = false;
-  for (let i = 0; i <= to; i++) {
-    if (i >= from && i <= to && !inString && !inChar && !inLine && !inBlock && !escape && !isLowSurrogate(text.charCodeAt(i))) {
+  for (let i = 0; i <= text.length; i++) {
+    const free = !inString && !inChar && !inLine && !inBlock && !escape;
+    // Never between the halves of a surrogate pair or of a CRLF.
+    if (i >= from && free && !isLowSurrogate(text.charCodeAt(i)) && !(text[i - 1] === '\r' && text[i] === '\n')) {
       signatures.set(i, stack.join(''));
     }
-    if (i === to) break;
+    if (i === text.length) break;
     const c = text[i]!;
     const next = text[i + 1];
     if (c === '\n') inLine = false;
@@ -126,8 +135,7 @@ function balancedCuts(text: string, from: number, to: number): number[] {
     if (c === '{' || c === '(' || c === '[') stack.push(c);
     else if (c === '}' || c === ')' || c === ']') stack.pop();
   }
-  const target = signatures.get(to);
-  return [...signatures.entries()].filter(([i, sig]) => i > from && sig === target && text[i - 1] !== '\r').map(([i]) => i);
+  return signatures;
 }
 
 /** bytesAt[i] = UTF-8 length of text.slice(0, i) (a surrogate pair counts 4 bytes at its end). */

@@ -65,8 +65,9 @@ const types = (rec: Recorded) => rec.events.map((e) => e.type);
 const eventOf = (rec: Recorded, type: string) => rec.events.find((e) => e.type === type)?.payload;
 
 const TOOLS = {
-  'unity-mcp': { write: 'create_script', preview: 'manage_camera', build: 'manage_build' },
-  seed: { write: 'generate_script', preview: 'render_preview', build: 'run_build' },
+  // A script write first asks for the file's sha (is it there? is it the same text?).
+  'unity-mcp': { write: 'create_script', firstOfWrite: 'get_sha', preview: 'manage_camera', build: 'manage_build' },
+  seed: { write: 'generate_script', firstOfWrite: 'generate_script', preview: 'render_preview', build: 'run_build' },
 } as const;
 
 describe.each(['unity-mcp', 'seed'] as const)('agent executor against the %s profile', (profile) => {
@@ -270,9 +271,10 @@ describe.each(['unity-mcp', 'seed'] as const)('agent executor against the %s pro
   });
 
   it('retries an idempotent call after a timeout and after a crash (reconnecting)', async () => {
-    const stalled = await createExecutor({ mcpUrl: server.url, mcpToken: API_KEY, timeouts: { unity: 400 }, retry: { baseDelayMs: 10 } });
+    // A timeout well above a normal answer on a busy 2-core machine, a stall well above the timeout.
+    const stalled = await createExecutor({ mcpUrl: server.url, mcpToken: API_KEY, timeouts: { unity: 1_200 }, retry: { baseDelayMs: 10 } });
     try {
-      server.control.stallNext(tools.preview, 1_500);
+      server.control.stallNext(tools.preview, 3_000);
       const before = callsTo(tools.preview);
       const out = await stalled.run(dispatch({ op: 'render_preview', width: 40, height: 30 }), hooks().h);
       expect(out.error).toBeUndefined();
@@ -284,7 +286,7 @@ describe.each(['unity-mcp', 'seed'] as const)('agent executor against the %s pro
       expect(stalled.info().unity).toBe('up');
 
       // A non-idempotent write is not retried after a timeout.
-      server.control.stallNext(tools.write, 1_000);
+      server.control.stallNext(tools.write, 3_000);
       const out3 = await stalled.run(dispatch({ op: 'generate_script', path: 'Assets/Scripts/Slow.cs', code: 'public class Slow {}\n' }), hooks().h);
       expect(out3).toMatchObject({ ok: false, error: { code: 'timeout' } });
     } finally {
@@ -294,10 +296,11 @@ describe.each(['unity-mcp', 'seed'] as const)('agent executor against the %s pro
 
   it('opens the circuit after repeated failures, fails fast, and recovers after the cooldown', async () => {
     let clock = Date.now();
-    const ex = await createExecutor({ mcpUrl: server.url, mcpToken: API_KEY, now: () => clock, breaker: { failureThreshold: 5, cooldownMs: 10_000 } });
+    // No retries: each op is one failed call (the first one it makes), so five ops are five failures in a row.
+    const ex = await createExecutor({ mcpUrl: server.url, mcpToken: API_KEY, now: () => clock, retry: { maxRetries: 0 }, breaker: { failureThreshold: 5, cooldownMs: 10_000 } });
     try {
-      server.control.failNext(tools.write, 3);
-      server.control.failNext(tools.write, 2, 'No Unity Editor instances found. Please ensure Unity is running with MCP for Unity bridge.');
+      server.control.failNext(tools.firstOfWrite, 3);
+      server.control.failNext(tools.firstOfWrite, 2, 'No Unity Editor instances found. Please ensure Unity is running with MCP for Unity bridge.');
       for (let i = 0; i < 5; i++) {
         const out = await ex.run(dispatch({ op: 'generate_script', path: `Assets/Scripts/Fail${i}.cs`, code: 'public class F {}\n' }), hooks().h);
         expect(out).toMatchObject({ ok: false, error: { code: i < 3 ? 'unity_error' : 'unity_unavailable' } });
