@@ -9,6 +9,7 @@ import type { OpDispatch } from '../../contracts/ws';
 import { createExecutor, type Executor, type OpHooks } from '../../local-agent/executor';
 import { createMetrics } from '../../local-agent/metrics';
 import { loadPresets } from '../../web/presets';
+import { eventually } from '../support/api';
 import { pngSize, startUnityMcpServer, type UnityMcpServerHandle } from '../support/unity-mcp-server';
 
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
@@ -49,15 +50,6 @@ function checkEvents(rec: Recorded, callId: string) {
     } else {
       expect(subjectForEventType(e.type, SESSION), e.type).toBeDefined();
     }
-  }
-}
-
-/** Polls `check` until it holds (deadline 10 s): waits on observable state, never a fixed sleep. */
-async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
   }
 }
 
