@@ -97,7 +97,10 @@ describe('live bridge', () => {
     expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([320, 180]);
 
     const buildCall = await send({ op: 'run_build', target: 'WebGL' });
-    const progress = await browser.next((m) => m.t === 'op.update' && m.op.callId === buildCall && m.op.progress > 0 && m.op.progress < 1);
+    // Unity's manage_build status has no percentage: the progress shown is its job id and its own state.
+    const progress = await browser.next(
+      (m) => m.t === 'op.update' && m.op.callId === buildCall && m.op.stage === 'build' && /^build-[0-9a-f]{10}: Build building\.\.\.$/.test(m.op.message ?? ''),
+    );
     expect(progress.op.state).toBe('running');
     expect(await finished(buildCall, 30_000)).toMatchObject({ state: 'succeeded' });
     expect(existsSync(join(unity.projectDir, 'Builds/WebGL'))).toBe(true);
@@ -142,6 +145,7 @@ describe('live bridge', () => {
     const marker = await send({ op: 'render_preview', width: 32, height: 32 });
     expect(await finished(marker)).toMatchObject({ state: 'succeeded' });
     expect(calls()).toBe(ran);
+    await eventually(async () => (await eventsOf(callId)).includes('unity.completed'), 20_000);
     expect((await eventsOf(callId)).filter((t) => t === 'unity.script_generated')).toHaveLength(1);
   });
 
