@@ -212,7 +212,7 @@ export function unityMcpTools(ctx: ToolContext): ToolDef[] {
           }
           if (a.action === 'read') {
             const contents = readScriptText(full);
-            return ok(`Script '${name}.cs' read successfully.`, { uri: scriptUri(rel), path: rel, contents });
+            return ok(`Script '${name}.cs' read successfully.`, { uri: scriptUri(rel), path: rel, contents, contentsEncoded: false });
           }
           await project.deleteAsset(rel);
           project.recompileAfterChange(rel);
