@@ -96,6 +96,26 @@ export function lineColOf(text: string, index: number): { line: number; col: num
   return { line, col };
 }
 
+/** The string index of a 1-based line and column (the inverse of lineColOf); undefined when outside the text. */
+export function indexOfLineCol(text: string, line: number, col: number): number | undefined {
+  let l = 1;
+  let c = 1;
+  for (let i = 0; i <= text.length; i++) {
+    if (l === line && c === col) return i;
+    if (i === text.length || l > line) return undefined;
+    const ch = text[i];
+    if (ch === '\r' || ch === '\n') {
+      if (l === line) return undefined; // past the end of that line
+      if (ch === '\r' && text[i + 1] === '\n') i++;
+      l++;
+      c = 1;
+    } else {
+      c++;
+    }
+  }
+  return undefined;
+}
+
 function isLowSurrogate(code: number): boolean {
   return code >= 0xdc00 && code <= 0xdfff;
 }

@@ -17,7 +17,7 @@
 import { createHash } from 'node:crypto';
 import { MAX_COMPILE_ERRORS, type CompileError, type CompileResult, type UnityOpOf } from '../../contracts/index';
 import { imageInfo } from './image';
-import { applyStep, lineColOf, planReplacement } from './text-replace';
+import { applyStep, indexOfLineCol, lineColOf, MAX_EDIT_PAYLOAD_BYTES, planReplacement } from './text-replace';
 import type { ToolResult } from './envelope';
 import {
   buildStatusName,
@@ -148,6 +148,21 @@ async function replaceInPlace(ctx: OpContext, path: string, current: { sha256: s
   return sha;
 }
 
+/** The text with the (non-overlapping, 1-based, end-exclusive) edits applied; undefined if one is out of range. */
+function applyEditsLocally(text: string, edits: UnityOpOf<'apply_patch'>['edits']): string | undefined {
+  const spans: { start: number; end: number; newText: string }[] = [];
+  for (const e of edits) {
+    const start = indexOfLineCol(text, e.startLine, e.startCol);
+    const end = indexOfLineCol(text, e.endLine, e.endCol);
+    if (start === undefined || end === undefined) return undefined;
+    spans.push({ start, end, newText: e.newText });
+  }
+  spans.sort((a, b) => b.start - a.start);
+  let out = text;
+  for (const sp of spans) out = applyStep(out, sp);
+  return out;
+}
+
 /** A console entry of read_console's json/detailed format. */
 interface ConsoleEntry {
   type?: unknown;
@@ -235,8 +250,19 @@ export const unityMcpOps: ProfileOps = {
     let before = await readScript(ctx, op.path);
     if (before !== undefined && sha256(before) !== current.sha256) before = undefined;
     ctx.progress('patching', undefined, op.path);
-    const r = await ctx.call('apply_text_edits', { uri: op.path, edits: op.edits, precondition_sha256: current.sha256 });
-    const reported = isRecord(r.data) && typeof r.data.sha256 === 'string' ? r.data.sha256 : undefined;
+    let reported: string | undefined;
+    const newBytes = op.edits.reduce((n, e) => n + byteLength(e.newText), 0);
+    if (newBytes > MAX_EDIT_PAYLOAD_BYTES) {
+      // More than Unity takes in one call: apply the edits here and write the result in balanced
+      // pieces, so Unity never holds a half-applied patch.
+      if (before === undefined) throw new OpError('too_large', `the patch brings ${newBytes} bytes of new text, more than Unity's ${MAX_EDIT_PAYLOAD_BYTES} per edit, and ${op.path} cannot be read to split it`);
+      const patched = applyEditsLocally(before, op.edits);
+      if (patched === undefined) throw new OpError('bad_range', `an edit of the patch lies outside ${op.path}`);
+      reported = await replaceInPlace(ctx, op.path, { sha256: current.sha256, text: before }, patched);
+    } else {
+      const r = await ctx.call('apply_text_edits', { uri: op.path, edits: op.edits, precondition_sha256: current.sha256 });
+      reported = isRecord(r.data) && typeof r.data.sha256 === 'string' ? r.data.sha256 : undefined;
+    }
     const after = await readScript(ctx, op.path);
     const afterSha = after !== undefined ? sha256(after) : (reported ?? (await getSha(ctx, op.path).catch(() => undefined))?.sha256);
     if (!afterSha) throw new OpError('unity_error', `cannot read ${op.path} after patching`);

@@ -457,6 +457,20 @@ describe('agent executor on the real unity-mcp signatures: scripts stay in place
     expect(callsOf('delete_script', since)).toEqual([]);
   });
 
+  it('applies a patch bringing more than 64 KiB of new text in balanced pieces', async () => {
+    const file = 'Assets/Scripts/Grow.cs';
+    const v1 = 'using UnityEngine;\n\npublic class Grow : MonoBehaviour\n{\n    void A() { }\n}\n';
+    expect((await exec.run(dispatch({ op: 'generate_script', path: file, code: v1 }), hooks().h)).ok).toBe(true);
+    const added = Array.from({ length: 700 }, (_, i) => `    void G${i}() { Debug.Log("${'g'.repeat(120)} ${i}"); }\n`).join('');
+    const since = server.calls.length;
+    const out = await exec.run(dispatch({ op: 'apply_patch', path: file, edits: [{ startLine: 6, startCol: 1, endLine: 6, endCol: 1, newText: added }], precondition_sha256: sha256(v1) }), hooks().h);
+    expect(out.error).toBeUndefined();
+    const expected = v1.replace('    void A() { }\n', `    void A() { }\n${added}`);
+    expect(readFileSync(full(file), 'utf8')).toBe(expected);
+    expect(out.result).toMatchObject({ before_sha256: sha256(v1), after_sha256: sha256(expected) });
+    expect(callsOf('apply_text_edits', since).length).toBeGreaterThanOrEqual(2);
+  });
+
   it('keeps a header before the first using: only the changed part is replaced', async () => {
     const file = 'Assets/Scripts/Licensed.cs';
     const v1 = '// Copyright the studio\nusing UnityEngine;\npublic class Licensed { int a = 1; }\n';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyStep, lineColOf, planReplacement } from '../../local-agent/mcp/text-replace';
+import { applyStep, indexOfLineCol, lineColOf, planReplacement } from '../../local-agent/mcp/text-replace';
 import { checkBalancedDelimiters, indexFromLineCol } from '../support/unity-mcp/project';
 
 const methods = (tag: string, n: number) => Array.from({ length: n }, (_, i) => `    void M${i}() { Debug.Log("${tag} ${i} {"); /* } */ }`).join('\n');
@@ -55,6 +55,16 @@ describe('lineColOf', () => {
       if (text[i - 1] === '\r' && text[i] === '\n') continue; // never a position Spark sends
       const { line, col } = lineColOf(text, i);
       expect(indexFromLineCol(text, line, col), `index ${i}`).toBe(i);
+      expect(indexOfLineCol(text, line, col), `index ${i}`).toBe(i);
     }
+  });
+});
+
+describe('indexOfLineCol', () => {
+  it('refuses positions past the end of a line or of the text', () => {
+    expect(indexOfLineCol('ab\ncd', 1, 3)).toBe(2);
+    expect(indexOfLineCol('ab\ncd', 1, 4)).toBeUndefined();
+    expect(indexOfLineCol('ab\ncd', 2, 3)).toBe(5);
+    expect(indexOfLineCol('ab\ncd', 3, 1)).toBeUndefined();
   });
 });
