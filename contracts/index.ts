@@ -8,3 +8,4 @@ export * from './unity-ops';
 export * from './cv-asr';
 export * from './nats-subjects';
 export * from './errors';
+export * from './unity-results';

@@ -41,6 +41,7 @@ export const MAX_CAMERA_NAME_LEN = 128;
 export const MAX_BUILD_OPTIONS = 32;
 export const MAX_BUILD_OPTION_KEY_LEN = 64;
 export const MAX_BUILD_OPTION_VALUE_LEN = 1024;
+export const MAX_MENU_PATH_LEN = 256;
 
 // --- change history import (POST …/changes/import) ---
 export const MAX_HISTORY_IMPORT_CHANGES = 500;

@@ -10,6 +10,7 @@ import {
   MAX_BUILD_OPTION_VALUE_LEN,
   MAX_BUILD_OPTIONS,
   MAX_CAMERA_NAME_LEN,
+  MAX_MENU_PATH_LEN,
   MAX_PATCH_BYTES,
   MAX_PATCH_EDITS,
   MAX_PREVIEW_PX,
@@ -154,9 +155,30 @@ export const runBuildOp = z.strictObject({
   options: buildOptions.optional(),
 });
 
+/**
+ * Unity's own build job ids (CoplayDev/unity-mcp BuildJob): `build-` + 10 hex digits for a single
+ * build, `batch-` + 10 hex digits for a batch. Spark's call ids mean nothing to Unity.
+ */
+export const UNITY_BUILD_JOB_ID_PATTERN = /^(build|batch)-[0-9a-f]{10}$/;
+
 export const buildStatusOp = z.strictObject({
   op: z.literal('build_status'),
-  jobId: z.uuid('jobId must be a UUID'),
+  jobId: z.string().regex(UNITY_BUILD_JOB_ID_PATTERN, "jobId must be Unity's build job id, e.g. build-0123456789"),
+});
+
+/**
+ * Menu items Spark may run in the editor: only its own (the presets' Editor scripts put theirs
+ * under Tools/Spark/), never arbitrary ones like File/Quit or Assets/Delete.
+ */
+export const SPARK_MENU_ITEM_PATTERN = /^Tools\/Spark\/[A-Za-z0-9 _().-]+(\/[A-Za-z0-9 _().-]+)*$/;
+
+/** Runs one of Spark's editor menu items (e.g. a preset's "Apply Low-End WebGL Settings"). */
+export const runMenuItemOp = z.strictObject({
+  op: z.literal('run_menu_item'),
+  menuPath: z
+    .string()
+    .max(MAX_MENU_PATH_LEN, `menuPath must be at most ${MAX_MENU_PATH_LEN} characters`)
+    .regex(SPARK_MENU_ITEM_PATTERN, 'menuPath must be a Spark menu item under Tools/Spark/'),
 });
 
 /** Removes a script (how an undo takes back a script that a change created). */
@@ -174,6 +196,7 @@ export const unityOperation = z.discriminatedUnion('op', [
   deconstructAssetOp,
   runBuildOp,
   buildStatusOp,
+  runMenuItemOp,
 ]);
 /** A validated operation (defaults applied). */
 export type UnityOperation = z.infer<typeof unityOperation>;

@@ -71,6 +71,8 @@ function defaultExecutor(config: AgentConfig, metrics: Metrics): Promise<AgentEx
     mcpUrl: config.unityMcpUrl,
     ...(config.unityMcpToken ? { mcpToken: config.unityMcpToken } : {}),
     metrics,
+    reloadBudgetMs: config.unityReloadBudgetMs,
+    breaker: { cooldownMs: config.breakerCooldownMs },
   });
 }
 

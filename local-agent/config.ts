@@ -6,6 +6,7 @@ import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readF
 import { homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_COOLDOWN_MS } from './circuit-breaker';
 
 export const AGENT_VERSION = '0.1.0';
 export const DEFAULT_UNITY_MCP_URL = 'http://localhost:8080/mcp';
@@ -16,6 +17,8 @@ export const DEFAULT_OUTBOX_STREAM = 'SPARK_AGENT_OUTBOX';
 export const DEFAULT_OUTBOX_SUBJECT_PREFIX = 'spark.agent.outbox';
 export const CREDENTIALS_FILE = 'credentials.json';
 export const CONFIG_FILE = 'config.json';
+/** Real domain reloads take seconds, tens of seconds on big projects. */
+export const DEFAULT_UNITY_RELOAD_BUDGET_MS = 60_000;
 
 export const storedCredentials = z.object({
   edge_url: z.url(),
@@ -63,6 +66,10 @@ export interface AgentConfig {
   sessionRefreshMs: number;
   /** Status heartbeat on each edge link (ms). */
   heartbeatMs: number;
+  /** How long an op keeps retrying while Unity answers "reloading" (UNITY_RELOAD_BUDGET_MS, default 60 s). */
+  unityReloadBudgetMs: number;
+  /** How long the Unity circuit stays open before a trial call (SPARK_BREAKER_COOLDOWN_MS, default 10 s). */
+  breakerCooldownMs: number;
 }
 
 export class ConfigError extends Error {
@@ -282,6 +289,8 @@ export function loadConfig(opts: LoadConfigOptions = {}): AgentConfig {
     },
     sessionRefreshMs: parseMs(nonEmpty(env.SPARK_SESSION_REFRESH_MS), 'SPARK_SESSION_REFRESH_MS', 30_000),
     heartbeatMs: parseMs(nonEmpty(env.SPARK_HEARTBEAT_MS), 'SPARK_HEARTBEAT_MS', 15_000),
+    unityReloadBudgetMs: parseMs(nonEmpty(env.UNITY_RELOAD_BUDGET_MS), 'UNITY_RELOAD_BUDGET_MS', DEFAULT_UNITY_RELOAD_BUDGET_MS),
+    breakerCooldownMs: parseMs(nonEmpty(env.SPARK_BREAKER_COOLDOWN_MS), 'SPARK_BREAKER_COOLDOWN_MS', DEFAULT_COOLDOWN_MS),
   };
 }
 

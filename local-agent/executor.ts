@@ -21,6 +21,7 @@ import { fitPayload } from './mcp/payload';
 import { seedOps } from './mcp/seed-ops';
 import { unityMcpOps } from './mcp/unity-mcp-ops';
 import { PreviewCache, previewCacheKey, type PreviewFrame } from './preview-cache';
+import { backoffDelay } from './outbox/retry';
 import { createServiceClient, DEFAULT_TIMEOUTS, ServiceError, type ServiceClient } from './service-client';
 
 export interface OpHooks {
@@ -56,9 +57,14 @@ export interface ExecutorOptions {
   retry?: { maxRetries?: number; baseDelayMs?: number; maxDelayMs?: number };
   /** Connect to Unity during createExecutor (default true); failures there are not fatal. */
   connectOnStart?: boolean;
+  /** How long a call keeps being retried while Unity answers "reloading" (default 60 s). */
+  reloadBudgetMs?: number;
 }
 
 export const DEFAULT_BUILD_POLL_MS = 1_000;
+export const DEFAULT_RELOAD_BUDGET_MS = 60_000;
+/** What the person sees while Unity reloads its scripts (domain reload). */
+export const RELOADING_MESSAGE = 'Unity is reloading…';
 export const DEFAULT_BUILD_TIMEOUT_MS = 30 * 60_000;
 /** Texts (patch before/after, replaced scripts) travel in the op result only up to this size each. */
 export const MAX_RESULT_TEXT_BYTES = 512 * 1024;
@@ -104,6 +110,11 @@ function opNameOf(op: unknown): string {
 }
 
 const seconds = (ms: number) => ms / 1000;
+
+/** The progress line of a build: Unity's job id and its own words for the state. */
+function buildMessage(state: BuildState): string {
+  return `${state.jobId}: ${state.message ?? `build ${state.unityState ?? state.status}`}`;
+}
 
 /** The op's arguments for a `tool.call` event: code bodies are replaced by their size. */
 function argsSummary(op: UnityOperation): Record<string, unknown> {
@@ -155,6 +166,7 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
     maxDelayMs: opts.retry?.maxDelayMs,
   });
   const cache = new PreviewCache({ now });
+  const reloadBudgetMs = opts.reloadBudgetMs ?? DEFAULT_RELOAD_BUDGET_MS;
   const opsTotal = metrics.counter('spark_ops_total', 'Operations run, by op and outcome');
   const opLatency = metrics.timer('spark_op_latency_ms', 'Operation wall time in the agent, ms');
   const cacheLookups = metrics.counter('spark_preview_cache_total', 'Preview cache lookups, by result');
@@ -176,8 +188,9 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
 
   /** Tool calls for one op; accumulates the time spent waiting on the MCP server. */
   function contextFor(acc: { mcpMs: number }, hooks: OpHooks): OpContext {
-    async function invoke(tool: string, args: Record<string, unknown>, o: ToolCallOptions = {}): Promise<ToolResult> {
-      const r = await unity.call(
+    /** One call through the service client; a reload answer comes back as is (r.retry). */
+    async function attempt(tool: string, args: Record<string, unknown>, o: ToolCallOptions): Promise<ToolResult> {
+      return unity.call(
         async (signal) => {
           const t0 = now();
           try {
@@ -191,16 +204,27 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
             acc.mcpMs += Math.max(0, now() - t0);
           }
         },
-        {
-          name: tool,
-          idempotent: o.idempotent ?? false,
-          request: args,
-          timeoutMs: o.timeoutMs,
-          retryHint: (res) => (res.retry ? (res.retryAfterMs ?? true) : false),
-        },
+        { name: tool, idempotent: o.idempotent ?? false, request: args, timeoutMs: o.timeoutMs },
       );
-      if (r.retry) throw new OpError('unity_busy', `${tool}: Unity is still busy after retries (${r.error})`);
-      return r;
+    }
+
+    /**
+     * A domain reload rejects every command ("hint: retry": it did not run, so even a write may be
+     * sent again). Reloads take seconds, so keep trying with backoff within the reload budget.
+     */
+    async function invoke(tool: string, args: Record<string, unknown>, o: ToolCallOptions = {}): Promise<ToolResult> {
+      const started = now();
+      for (let n = 0; ; n++) {
+        const r = await attempt(tool, args, o);
+        if (!r.retry) return r;
+        const waited = now() - started;
+        if (waited >= reloadBudgetMs) {
+          throw new OpError('unity_reloading', `${tool}: Unity was still reloading after ${Math.round(waited / 1000)} s (${r.error})`);
+        }
+        hooks.progress('reloading', undefined, RELOADING_MESSAGE);
+        const delay = backoffDelay(n, { baseMs: Math.max(50, r.retryAfterMs ?? 250), maxMs: 2_000 });
+        await sleep(Math.min(delay, Math.max(1, reloadBudgetMs - waited)));
+      }
     }
     return {
       tryCall: invoke,
@@ -241,19 +265,22 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
 
   async function generateScript(op: UnityOpOf<'generate_script'>, ops: ProfileOps, ctx: OpContext, emit: Emit) {
     const w = await ops.generateScript(op, ctx);
-    cache.clear(); // the scene may look different once the script compiles
-    // The texts before and after ride along (both or neither, within 64 KiB): the change history
-    // keeps them so the change can be undone.
-    emit(
-      'unity.script_generated',
-      { path: w.path, sha256: w.sha256, bytes: w.bytes, overwritten: w.overwritten, ...(w.before_sha256 ? { before_sha256: w.before_sha256 } : {}), ...(w.before !== undefined ? { before: w.before } : {}), after: op.code },
-      'system',
-      ['before', 'after'],
-    );
-    const result: Record<string, unknown> = { path: w.path, sha256: w.sha256, bytes: w.bytes, overwritten: w.overwritten };
+    const result: Record<string, unknown> = { path: w.path, sha256: w.sha256, bytes: w.bytes, overwritten: w.overwritten, changed: w.changed };
     if (w.before_sha256) result.before_sha256 = w.before_sha256;
-    const before = textOrUndefined(w.before);
-    if (before !== undefined) result.before = before;
+    if (w.changed) {
+      cache.clear(); // the scene may look different once the script compiles
+      // The texts before and after ride along (both or neither, within 64 KiB): the change history
+      // keeps them so the change can be undone. Identical text is no change and leaves no event.
+      emit(
+        'unity.script_generated',
+        { path: w.path, sha256: w.sha256, bytes: w.bytes, overwritten: w.overwritten, ...(w.before_sha256 ? { before_sha256: w.before_sha256 } : {}), ...(w.before !== undefined ? { before: w.before } : {}), after: op.code },
+        'system',
+        ['before', 'after'],
+      );
+      const before = textOrUndefined(w.before);
+      if (before !== undefined) result.before = before;
+    }
+    result.compile = await ops.compileStatus(w.path, ctx);
     return result;
   }
 
@@ -271,6 +298,7 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
     const after = textOrUndefined(p.after);
     if (before !== undefined) result.before = before;
     if (after !== undefined) result.after = after;
+    result.compile = await ops.compileStatus(p.path, ctx);
     return result;
   }
 
@@ -296,7 +324,23 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
       deliverFrame(hooks, frame);
       emit('preview.frame', { width: frame.width, height: frame.height, bytes: frame.data.byteLength, cached, content_type: frame.contentType });
       emit('preview.completed', { width: frame.width, height: frame.height, cached });
-      return { width: frame.width, height: frame.height, contentType: frame.contentType, bytes: frame.data.byteLength, cached };
+      const result: Record<string, unknown> = {
+        width: frame.width,
+        height: frame.height,
+        contentType: frame.contentType,
+        bytes: frame.data.byteLength,
+        cached,
+        requested: { width: op.width, height: op.height, format: op.format },
+      };
+      // Unity bounds only the longest edge and always sends PNG: say what was produced instead.
+      const notes: string[] = [];
+      if (frame.width !== op.width || frame.height !== op.height) {
+        notes.push(`Unity produced ${frame.width}×${frame.height} for the asked ${op.width}×${op.height}: its screenshot keeps the Game View's aspect and only bounds the longest edge`);
+      }
+      const producedFormat = frame.contentType === 'image/png' ? 'png' : 'jpg';
+      if (producedFormat !== op.format) notes.push(`Unity sent ${producedFormat.toUpperCase()}, not ${op.format.toUpperCase()}`);
+      if (notes.length) result.note = `${notes.join('; ')}.`;
+      return result;
     } catch (err) {
       emit('preview.failed', { error: errorInfo(err) });
       throw err;
@@ -323,8 +367,11 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
       const jobId = state.jobId;
       const deadline = t0 + (opts.buildTimeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS);
       let lastProgress = -1;
+      let lastState = state.unityState ?? state.status;
       let pollFailures = 0;
-      hooks.progress('build', state.progress ?? 0, `build ${state.status}`);
+      // Unity's job id goes out at once, so the person (or the API) can ask for its status.
+      hooks.progress('build', state.progress ?? 0, buildMessage(state));
+      emit('build.progress', { jobId, status: state.status, ...(state.unityState ? { unity_state: state.unityState } : {}), progress: state.progress ?? 0 });
       while (state.status === 'queued' || state.status === 'running') {
         const remaining = deadline - now();
         if (remaining <= 0) {
@@ -342,10 +389,13 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
           continue;
         }
         const progress = state.progress;
-        hooks.progress('build', progress, `build ${state.status}`);
-        if (progress !== undefined && progress !== lastProgress && (state.status === 'queued' || state.status === 'running')) {
-          lastProgress = progress;
-          emit('build.progress', { jobId, progress, status: state.status });
+        hooks.progress('build', progress, buildMessage(state));
+        const word = state.unityState ?? state.status;
+        const moved = (progress !== undefined && progress !== lastProgress) || word !== lastState;
+        if (moved && (state.status === 'queued' || state.status === 'running')) {
+          if (progress !== undefined) lastProgress = progress;
+          lastState = word;
+          emit('build.progress', { jobId, status: state.status, ...(state.unityState ? { unity_state: state.unityState } : {}), ...(progress !== undefined ? { progress } : {}) });
         }
       }
       const duration_ms = Math.round(now() - t0);
@@ -392,7 +442,18 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
         return runBuild(op, ops, ctx, emit, hooks);
       case 'build_status': {
         const s = await ops.buildStatus(op.jobId, ctx);
-        return { jobId: s.jobId, status: s.status, progress: s.progress ?? null, artifact: s.artifact ?? null, ...(s.message ? { message: s.message } : {}) };
+        return {
+          jobId: s.jobId,
+          status: s.status,
+          ...(s.unityState ? { unity_state: s.unityState } : {}),
+          progress: s.progress ?? null,
+          artifact: s.artifact ?? null,
+          ...(s.message ? { message: s.message } : {}),
+        };
+      }
+      case 'run_menu_item': {
+        const m = await ops.runMenuItem(op, ctx);
+        return { menuPath: m.menuPath, executed: true, ...(m.message ? { message: m.message } : {}) };
       }
     }
   }

@@ -9,6 +9,8 @@ export function opSummary(op: UnityOperation): string {
       return `${op.target}${op.development ? ' (development)' : ''}`;
     case 'build_status':
       return `job ${op.jobId}`;
+    case 'run_menu_item':
+      return op.menuPath;
     default:
       return op.path;
   }

@@ -3,13 +3,26 @@
 // reconnects on the next call after any transport failure (Unity restarted, server restarted,
 // session expired), so a flaky editor never needs an agent restart.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { ServiceError } from '../service-client';
 import { parseToolResult, type ToolResult } from './envelope';
 import { detectProfile, type McpProfile, type ProfileSetting } from './profile';
 
 export const DEFAULT_UNITY_MCP_URL = 'http://localhost:8080/mcp';
+
+/** What a person reads when the server's auth guard refuses our X-API-Key (401 or 403). */
+export const UNITY_AUTH_MESSAGE = 'Unity refused the token: check UNITY_MCP_TOKEN';
+
+/** The server's auth guard said no: a setting to fix, not an outage (no retry, no breaker). */
+function authRefusal(err: unknown, url: string): ServiceError | undefined {
+  if (!(err instanceof StreamableHTTPError) || (err.code !== 401 && err.code !== 403)) return undefined;
+  return new ServiceError('unity_auth', `${UNITY_AUTH_MESSAGE} (the Unity MCP server at ${url} answered HTTP ${err.code})`, {
+    retryable: false,
+    breaker: false,
+    cause: err,
+  });
+}
 
 export interface UnityMcpClientOptions {
   url?: string;
@@ -89,6 +102,11 @@ export function createUnityMcpClient(opts: UnityMcpClientOptions = {}): UnityMcp
     } catch (err) {
       await client.close().catch(() => undefined);
       if (err instanceof ServiceError) throw err;
+      const refused = authRefusal(err, url);
+      if (refused) {
+        health = 'up'; // it answered: the server is there, the token is wrong
+        throw refused;
+      }
       health = 'down';
       throw new ServiceError('unity_unreachable', `cannot connect to the Unity MCP server at ${url}: ${messageOf(err)}`, { cause: err });
     }
@@ -142,6 +160,12 @@ export function createUnityMcpClient(opts: UnityMcpClientOptions = {}): UnityMcp
           // a fresh session costs little and avoids reading a stale stream.
           drop(s);
           throw err;
+        }
+        const refused = authRefusal(err, url);
+        if (refused) {
+          health = 'up';
+          drop(s);
+          throw refused;
         }
         if (err instanceof McpError && err.code !== ErrorCode.ConnectionClosed && err.code !== ErrorCode.RequestTimeout) {
           // The server answered with a protocol error: the connection is fine.

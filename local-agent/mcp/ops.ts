@@ -1,7 +1,7 @@
 // What the executor needs from a tool profile: one function per Spark operation, written against
 // a small context (call a tool, report progress). Profiles differ only in tool names and argument
 // shapes; events, caching, polling and error reporting stay in the executor.
-import type { UnityOpOf } from '../../contracts/index';
+import type { CompileResult, UnityOpOf } from '../../contracts/index';
 import type { ToolResult } from './envelope';
 import type { ImageInfo } from './image';
 
@@ -36,6 +36,8 @@ export interface ScriptWritten {
   sha256: string;
   bytes: number;
   overwritten: boolean;
+  /** False when the file already had exactly this text: nothing was written, nothing to record. */
+  changed: boolean;
   /** The replaced file, when there was one and it could be read. */
   before?: string;
   before_sha256?: string;
@@ -61,6 +63,11 @@ export interface RenderedFrame extends ImageInfo {
   data: Uint8Array;
 }
 
+export interface MenuItemRun {
+  menuPath: string;
+  message?: string;
+}
+
 export type BuildStatusName = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 export interface BuildState {
   jobId: string;
@@ -71,6 +78,8 @@ export interface BuildState {
   message?: string;
   /** Suggested poll interval from the server (ms). */
   pollMs?: number;
+  /** Unity's own word for the state (e.g. "pending", "building"), when it gave one. */
+  unityState?: string;
 }
 
 export interface ProfileOps {
@@ -82,6 +91,9 @@ export interface ProfileOps {
   deconstructAsset(op: UnityOpOf<'deconstruct_asset'>, ctx: OpContext): Promise<Record<string, unknown>>;
   startBuild(op: UnityOpOf<'run_build'>, ctx: OpContext): Promise<BuildState>;
   buildStatus(jobId: string, ctx: OpContext): Promise<BuildState>;
+  /** After a script write: does that file compile? Never throws; `unknown` says why it cannot tell. */
+  compileStatus(path: string, ctx: OpContext): Promise<CompileResult>;
+  runMenuItem(op: UnityOpOf<'run_menu_item'>, ctx: OpContext): Promise<MenuItemRun>;
 }
 
 const BUILD_STATUSES: Record<string, BuildStatusName> = {

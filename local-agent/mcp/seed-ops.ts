@@ -56,6 +56,7 @@ export const seedOps: ProfileOps = {
       sha256,
       bytes: typeof d.bytes === 'number' ? d.bytes : Buffer.byteLength(op.code, 'utf8'),
       overwritten: d.created === false,
+      changed: true, // the seed server cannot say whether the text was already there
     };
   },
 
@@ -101,6 +102,14 @@ export const seedOps: ProfileOps = {
     const jobId = str(d, 'jobId');
     if (!jobId) throw new OpError('unity_error', 'run_build returned no jobId');
     return { jobId, status: buildStatusName(d.state) ?? 'queued', progress: typeof d.progress === 'number' ? d.progress : 0 };
+  },
+
+  async compileStatus() {
+    return { status: 'unknown', errors: [], reason: 'the seed Unity MCP server has no refresh_unity or read_console' };
+  },
+
+  async runMenuItem(op) {
+    throw new OpError('unsupported', `this Unity MCP server (seed profile) cannot run menu items: ${op.menuPath}`);
   },
 
   async buildStatus(jobId, ctx) {

@@ -1,17 +1,23 @@
-// Spark operations on CoplayDev/unity-mcp's tools (Server/src/services/tools/*.py):
-//   generate_script   → create_script(path, contents); overwrite = manage_script read (to keep the
-//                       old text), delete_script, create_script (the server has no "update": its
-//                       create refuses an existing file, and apply_text_edits is capped and guarded)
+// Spark operations on CoplayDev/unity-mcp's tools (Server/src/services/tools/*.py, v10.1.0):
+//   generate_script   → create_script(path, contents) for a new file; for an existing one (overwrite,
+//                       undo, rollback) the text is replaced IN PLACE: get_sha, manage_script read,
+//                       apply_text_edits with precondition_sha256 (several calls above 64 KiB), so
+//                       the .meta GUID stays. delete_script is only ever used by delete_script.
 //   apply_patch       → get_sha, manage_script read (before), apply_text_edits(uri, edits,
 //                       precondition_sha256), manage_script read (after)
-//   render_preview    → manage_editor set_game_view_size(w, h), then manage_camera screenshot with
-//                       include_image (the frame comes back as an image block; max_width pins it)
+//   after a write     → refresh_unity(compile: "request") then read_console(types: ["error"]) for
+//                       that file: the op result's `compile` field
+//   render_preview    → manage_camera screenshot, include_image, max_resolution = longest asked edge
+//                       (Unity only bounds the longest edge; the Game View's aspect decides the rest)
 //   ingest_asset      → manage_asset import (reimports and returns the same data as get_info)
 //   deconstruct_asset → manage_asset get_info, plus get_components for prefab-like assets
-//   run_build         → manage_build build (async: returns job_id); build_status → manage_build status
+//   run_build         → manage_build build (PendingResponse with Unity's job_id); build_status →
+//                       manage_build status(job_id)
+//   run_menu_item     → execute_menu_item(menu_path)
 import { createHash } from 'node:crypto';
-import type { UnityOpOf } from '../../contracts/index';
+import { MAX_COMPILE_ERRORS, type CompileError, type CompileResult, type UnityOpOf } from '../../contracts/index';
 import { imageInfo } from './image';
+import { applyStep, indexOfLineCol, lineColOf, MAX_EDIT_PAYLOAD_BYTES, planReplacement } from './text-replace';
 import type { ToolResult } from './envelope';
 import {
   buildStatusName,
@@ -24,6 +30,7 @@ import {
   type RenderedFrame,
   type ScriptDeleted,
   type ScriptWritten,
+  type MenuItemRun,
 } from './ops';
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
@@ -95,10 +102,12 @@ async function createScript(ctx: OpContext, path: string, code: string): Promise
 
 function toBuildState(jobId: string, r: ToolResult): BuildState {
   const d = isRecord(r.data) ? r.data : {};
-  const word = d.state ?? d.result ?? d.status;
+  // ManageBuild's status data says `result` ("pending", "building", "succeeded", ...).
+  const word = d.result ?? d.state ?? d.status;
   const status = buildStatusName(word) ?? (r.pending ? 'running' : undefined);
   if (!status) throw new OpError('unity_error', `manage_build status: unknown state ${JSON.stringify(word)}`);
   const state: BuildState = { jobId: typeof d.job_id === 'string' ? d.job_id : jobId, status };
+  if (typeof word === 'string') state.unityState = word;
   if (typeof d.progress === 'number') state.progress = d.progress;
   else if (status === 'succeeded') state.progress = 1;
   if (status === 'succeeded') {
@@ -115,39 +124,110 @@ function toBuildState(jobId: string, r: ToolResult): BuildState {
   return state;
 }
 
+/**
+ * Replaces the whole text of an existing script in place (apply_text_edits, precondition_sha256,
+ * at most 64 KiB of new text per call), so Unity keeps the file and its GUID. Returns the new sha.
+ */
+async function replaceInPlace(ctx: OpContext, path: string, current: { sha256: string; text: string }, code: string): Promise<string> {
+  const plan = planReplacement(current.text, code);
+  if (plan.noOp) return current.sha256;
+  if ('error' in plan) throw new OpError('too_large', `cannot replace ${path} in place: ${plan.error}`);
+  let text = current.text;
+  let sha = current.sha256;
+  for (const step of plan.steps) {
+    const start = lineColOf(text, step.start);
+    const end = lineColOf(text, step.end);
+    const edit = { startLine: start.line, startCol: start.col, endLine: end.line, endCol: end.col, newText: step.newText };
+    // Guarded by the sha: safe to send again if the answer was lost.
+    const r = await ctx.tryCall('apply_text_edits', { uri: path, edits: [edit], precondition_sha256: sha }, { idempotent: true });
+    if (!r.ok) throw new OpError(r.code ?? 'unity_error', `apply_text_edits on ${path}: ${r.error}`);
+    text = applyStep(text, step);
+    const reported = isRecord(r.data) && typeof r.data.sha256 === 'string' ? r.data.sha256 : undefined;
+    sha = reported ?? sha256(text);
+  }
+  return sha;
+}
+
+/** The text with the (non-overlapping, 1-based, end-exclusive) edits applied; undefined if one is out of range. */
+function applyEditsLocally(text: string, edits: UnityOpOf<'apply_patch'>['edits']): string | undefined {
+  const spans: { start: number; end: number; newText: string }[] = [];
+  for (const e of edits) {
+    const start = indexOfLineCol(text, e.startLine, e.startCol);
+    const end = indexOfLineCol(text, e.endLine, e.endCol);
+    if (start === undefined || end === undefined) return undefined;
+    spans.push({ start, end, newText: e.newText });
+  }
+  spans.sort((a, b) => b.start - a.start);
+  let out = text;
+  for (const sp of spans) out = applyStep(out, sp);
+  return out;
+}
+
+/** A console entry of read_console's json/detailed format. */
+interface ConsoleEntry {
+  type?: unknown;
+  message?: unknown;
+  file?: unknown;
+  line?: unknown;
+}
+
+/** This file's compiler errors among console entries ("Assets/X.cs(12,5): error CS1002: ; expected"). */
+function compileErrorsFor(path: string, entries: unknown[]): CompileError[] {
+  const out: CompileError[] = [];
+  const seen = new Set<string>();
+  for (const raw of entries) {
+    if (!isRecord(raw)) continue;
+    const e = raw as ConsoleEntry;
+    const message = typeof e.message === 'string' ? e.message : '';
+    const file = typeof e.file === 'string' && e.file ? e.file.replace(/\\/g, '/') : undefined;
+    const located = /^(.+?\.cs)\((\d+),(\d+)\):\s*(.*)$/s.exec(message);
+    const entryFile = file ?? located?.[1]?.replace(/\\/g, '/');
+    if (entryFile !== path && !entryFile?.endsWith(`/${path}`)) continue;
+    if (typeof e.type === 'string' && !/error|exception|assert/i.test(e.type)) continue;
+    const line = typeof e.line === 'number' && e.line > 0 ? e.line : located ? Number(located[2]) : 0;
+    const text = (located ? located[4]! : message).slice(0, 2000);
+    const key = `${line}|${text}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ file: path, line, message: text });
+    if (out.length >= MAX_COMPILE_ERRORS) break;
+  }
+  return out;
+}
+
+/** Refresh and compile can wait for the editor up to 60 s on the server side. */
+const REFRESH_TIMEOUT_MS = 70_000;
+
 export const unityMcpOps: ProfileOps = {
   async generateScript(op, ctx): Promise<ScriptWritten> {
-    let before: string | undefined;
-    let beforeSha: string | undefined;
-    if (op.overwrite) {
-      const existing = await getSha(ctx, op.path);
-      if (existing) {
-        beforeSha = existing.sha256;
-        before = await readScript(ctx, op.path);
-        if (before !== undefined && sha256(before) !== beforeSha) before = undefined; // changed in between: cannot vouch for it
-        if (!ctx.hasTool('delete_script')) throw new OpError('unsupported', 'this Unity MCP server cannot overwrite scripts (no delete_script)');
-        ctx.progress('deleting', undefined, op.path);
-        await ctx.call('delete_script', { uri: op.path });
-      }
+    const existing = await getSha(ctx, op.path);
+    if (existing && !op.overwrite) throw new OpError('exists', `${op.path} already exists; pass overwrite: true to replace it`);
+    if (!existing) {
+      ctx.progress('writing', undefined, op.path);
+      await createScript(ctx, op.path, op.code);
+      // The sha Unity sees (it may normalise the text); our own hash if it cannot tell us now.
+      const written = await getSha(ctx, op.path).catch(() => undefined);
+      return {
+        path: op.path,
+        sha256: written?.sha256 ?? sha256(op.code),
+        bytes: written?.lengthBytes ?? byteLength(op.code),
+        overwritten: false,
+        changed: true,
+      };
+    }
+    const out: ScriptWritten = { path: op.path, sha256: existing.sha256, bytes: existing.lengthBytes ?? byteLength(op.code), overwritten: true, changed: false, before_sha256: existing.sha256 };
+    // The same text again: nothing to write and nothing to record.
+    if (existing.sha256 === sha256(op.code)) return out;
+    const before = await readScript(ctx, op.path);
+    if (before === undefined || sha256(before) !== existing.sha256) {
+      // Without the exact current text there is no range to replace, and deleting is not an option.
+      throw new OpError('unreadable', `cannot read the current text of ${op.path} from Unity, so it cannot be replaced in place`);
     }
     ctx.progress('writing', undefined, op.path);
-    try {
-      await createScript(ctx, op.path, op.code);
-    } catch (err) {
-      // Put the old script back so a failed overwrite does not lose it.
-      if (before !== undefined) await ctx.tryCall('create_script', { path: op.path, contents: before }).catch(() => undefined);
-      throw err;
-    }
-    // The sha Unity sees (it may normalise the text); our own hash if it cannot tell us now.
-    const written = await getSha(ctx, op.path).catch(() => undefined);
-    const out: ScriptWritten = {
-      path: op.path,
-      sha256: written?.sha256 ?? sha256(op.code),
-      bytes: written?.lengthBytes ?? byteLength(op.code),
-      overwritten: beforeSha !== undefined,
-    };
-    if (beforeSha !== undefined) out.before_sha256 = beforeSha;
-    if (before !== undefined) out.before = before;
+    out.sha256 = await replaceInPlace(ctx, op.path, { sha256: existing.sha256, text: before }, op.code);
+    out.bytes = byteLength(op.code);
+    out.changed = true;
+    out.before = before;
     return out;
   },
 
@@ -170,8 +250,19 @@ export const unityMcpOps: ProfileOps = {
     let before = await readScript(ctx, op.path);
     if (before !== undefined && sha256(before) !== current.sha256) before = undefined;
     ctx.progress('patching', undefined, op.path);
-    const r = await ctx.call('apply_text_edits', { uri: op.path, edits: op.edits, precondition_sha256: current.sha256 });
-    const reported = isRecord(r.data) && typeof r.data.sha256 === 'string' ? r.data.sha256 : undefined;
+    let reported: string | undefined;
+    const newBytes = op.edits.reduce((n, e) => n + byteLength(e.newText), 0);
+    if (newBytes > MAX_EDIT_PAYLOAD_BYTES) {
+      // More than Unity takes in one call: apply the edits here and write the result in balanced
+      // pieces, so Unity never holds a half-applied patch.
+      if (before === undefined) throw new OpError('too_large', `the patch brings ${newBytes} bytes of new text, more than Unity's ${MAX_EDIT_PAYLOAD_BYTES} per edit, and ${op.path} cannot be read to split it`);
+      const patched = applyEditsLocally(before, op.edits);
+      if (patched === undefined) throw new OpError('bad_range', `an edit of the patch lies outside ${op.path}`);
+      reported = await replaceInPlace(ctx, op.path, { sha256: current.sha256, text: before }, patched);
+    } else {
+      const r = await ctx.call('apply_text_edits', { uri: op.path, edits: op.edits, precondition_sha256: current.sha256 });
+      reported = isRecord(r.data) && typeof r.data.sha256 === 'string' ? r.data.sha256 : undefined;
+    }
     const after = await readScript(ctx, op.path);
     const afterSha = after !== undefined ? sha256(after) : (reported ?? (await getSha(ctx, op.path).catch(() => undefined))?.sha256);
     if (!afterSha) throw new OpError('unity_error', `cannot read ${op.path} after patching`);
@@ -182,17 +273,18 @@ export const unityMcpOps: ProfileOps = {
   },
 
   async renderPreview(op, ctx): Promise<RenderedFrame> {
-    // The screenshot is of the Game View at its size; set it so the frame has the asked size.
-    if (ctx.hasTool('manage_editor')) {
-      await ctx.call('manage_editor', { action: 'set_game_view_size', width: op.width, height: op.height }, { idempotent: true });
-    }
     ctx.progress('rendering');
-    const args: Record<string, unknown> = { action: 'screenshot', include_image: true, max_width: op.width };
+    // The real tool has no width/height: it bounds the longest edge and keeps the Game View's aspect.
+    const args: Record<string, unknown> = {
+      action: 'screenshot',
+      include_image: true,
+      max_resolution: Math.max(op.width, op.height),
+      capture_source: 'game_view',
+    };
     if (op.camera !== undefined) args.camera = op.camera;
-    if (op.format === 'jpg') args.image_format = 'jpg';
     const r = await ctx.call('manage_camera', args, { idempotent: true });
     const image = r.images[0];
-    if (!image) throw new OpError('no_image', 'manage_camera screenshot returned no image (is include_image supported?)');
+    if (!image) throw new OpError('no_image', 'manage_camera screenshot returned no image');
     const info = imageInfo(image.data);
     if (!info) throw new OpError('bad_image', `unreadable ${image.mimeType} image from manage_camera`);
     return { ...info, data: image.data };
@@ -256,5 +348,44 @@ export const unityMcpOps: ProfileOps = {
     if (notFound(r) || (!r.ok && /no job/i.test(r.error ?? ''))) throw new OpError('not_found', `no build job ${jobId}`);
     if (!r.ok) throw new OpError(r.code ?? 'unity_error', `manage_build status: ${r.error}`);
     return toBuildState(jobId, r);
+  },
+
+  async compileStatus(path, ctx): Promise<CompileResult> {
+    const unknown = (reason: string): CompileResult => ({ status: 'unknown', errors: [], reason });
+    if (!ctx.hasTool('refresh_unity') || !ctx.hasTool('read_console')) return unknown('this Unity MCP server has no refresh_unity or read_console');
+    try {
+      ctx.progress('compiling', undefined, path);
+      const refresh = await ctx.tryCall(
+        'refresh_unity',
+        { mode: 'force', scope: 'scripts', compile: 'request', wait_for_ready: true },
+        { idempotent: true, timeoutMs: REFRESH_TIMEOUT_MS },
+      );
+      if (!refresh.ok) return unknown(`refresh_unity: ${refresh.error}`);
+      const state = isRecord(refresh.data) ? refresh.data.resulting_state : undefined;
+      if (typeof state === 'string' && state !== 'idle') return unknown(`Unity is still ${state.replace('_', ' ')}`);
+      const consoleAnswer = await ctx.tryCall(
+        'read_console',
+        { action: 'get', types: ['error'], format: 'json', count: 'all', filter_text: path, include_stacktrace: false },
+        { idempotent: true },
+      );
+      if (!consoleAnswer.ok) return unknown(`read_console: ${consoleAnswer.error}`);
+      const entries = Array.isArray(consoleAnswer.data) ? consoleAnswer.data : isRecord(consoleAnswer.data) && Array.isArray(consoleAnswer.data.items) ? consoleAnswer.data.items : undefined;
+      if (!entries) return unknown('read_console answered without entries');
+      const errors = compileErrorsFor(path, entries);
+      return { status: errors.length > 0 ? 'errors' : 'compiled', errors };
+    } catch (err) {
+      // The write already happened: a failed check must not fail the op.
+      return unknown(err instanceof Error ? err.message : String(err));
+    }
+  },
+
+  async runMenuItem(op, ctx): Promise<MenuItemRun> {
+    if (!ctx.hasTool('execute_menu_item')) throw new OpError('unsupported', 'this Unity MCP server has no execute_menu_item');
+    ctx.progress('running', undefined, op.menuPath);
+    const r = await ctx.tryCall('execute_menu_item', { menu_path: op.menuPath });
+    if (!r.ok) {
+      throw new OpError('menu_item_failed', `Unity could not run the menu item '${op.menuPath}' (has its script compiled?): ${r.error}`);
+    }
+    return { menuPath: op.menuPath, ...(r.message ? { message: r.message } : {}) };
   },
 };

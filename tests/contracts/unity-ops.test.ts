@@ -3,6 +3,7 @@ import {
   applyPatchOp,
   BUILD_TARGETS,
   buildStatusOp,
+  runMenuItemOp,
   deconstructAssetOp,
   generateScriptOp,
   ingestAssetOp,
@@ -225,15 +226,28 @@ describe('run_build', () => {
 });
 
 describe('build_status', () => {
-  it('accepts a UUID job id', () => {
-    const input = { op: 'build_status', jobId: crypto.randomUUID() };
-    expect(buildStatusOp.parse(input)).toEqual(input);
+  it("accepts Unity's own job ids (build- or batch- and 10 hex digits)", () => {
+    for (const jobId of ['build-0123456789', 'build-abcdef0123', 'batch-00ff00ff00']) {
+      const input = { op: 'build_status', jobId };
+      expect(buildStatusOp.parse(input)).toEqual(input);
+    }
   });
 
-  it('rejects a missing or non-UUID job id', () => {
-    for (const jobId of ['42', 'job-1', '123e4567-e89b-12d3-a456-42661417400', undefined, 42]) {
+  it('rejects a missing job id, a UUID (Spark ids mean nothing to Unity) and near misses', () => {
+    for (const jobId of [crypto.randomUUID(), '42', 'build-012345678', 'build-0123456789a', 'build-ABCDEF0123', 'job-0123456789', undefined, 42]) {
       expect(firstIssue({ op: 'build_status', jobId }).path).toEqual(['jobId']);
     }
+  });
+});
+
+describe('run_menu_item', () => {
+  it('accepts only Spark menu items under Tools/Spark/', () => {
+    const ok = { op: 'run_menu_item', menuPath: 'Tools/Spark/Platformer 2D/Apply Low-End WebGL Settings' };
+    expect(runMenuItemOp.parse(ok)).toEqual(ok);
+    for (const menuPath of ['File/Quit', 'Assets/Delete', 'Tools/Spark', 'Tools/Spark/', 'Tools/Other/X', 'Tools/Spark/a\nb', undefined, `Tools/Spark/${'x'.repeat(300)}`]) {
+      expect(firstIssue({ op: 'run_menu_item', menuPath }).path).toEqual(['menuPath']);
+    }
+    expect(firstIssue({ op: 'run_menu_item', menuPath: ok.menuPath, extra: 1 }).path).toEqual([]);
   });
 });
 
@@ -245,7 +259,7 @@ describe('unityOperation', () => {
 
   it('UNITY_OP_NAMES lists exactly the operations the union accepts', () => {
     expect([...UNITY_OP_NAMES].sort()).toEqual(
-      ['apply_patch', 'build_status', 'deconstruct_asset', 'delete_script', 'generate_script', 'ingest_asset', 'render_preview', 'run_build'].sort(),
+      ['apply_patch', 'build_status', 'deconstruct_asset', 'delete_script', 'generate_script', 'ingest_asset', 'render_preview', 'run_build', 'run_menu_item'].sort(),
     );
     for (const name of UNITY_OP_NAMES) {
       // Known names fail on their fields, never on the discriminator.
@@ -262,7 +276,7 @@ describe('unityOperation', () => {
   });
 
   it('narrows by op in TypeScript', () => {
-    const parsed: UnityOperation = unityOperation.parse({ op: 'build_status', jobId: crypto.randomUUID() });
+    const parsed: UnityOperation = unityOperation.parse({ op: 'build_status', jobId: 'build-0123456789' });
     if (parsed.op === 'build_status') expect(typeof parsed.jobId).toBe('string');
     else expect.unreachable();
   });

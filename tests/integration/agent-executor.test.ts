@@ -4,10 +4,12 @@ import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { functionCallPayload, sparkEventV1, subjectForEventType, type UnityOperationInput } from '../../contracts/index';
+import { compileResult, functionCallPayload, sparkEventV1, subjectForEventType, type UnityOperationInput } from '../../contracts/index';
 import type { OpDispatch } from '../../contracts/ws';
 import { createExecutor, type Executor, type OpHooks } from '../../local-agent/executor';
 import { createMetrics } from '../../local-agent/metrics';
+import { loadPresets } from '../../web/presets';
+import { eventually } from '../support/api';
 import { pngSize, startUnityMcpServer, type UnityMcpServerHandle } from '../support/unity-mcp-server';
 
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
@@ -55,8 +57,9 @@ const types = (rec: Recorded) => rec.events.map((e) => e.type);
 const eventOf = (rec: Recorded, type: string) => rec.events.find((e) => e.type === type)?.payload;
 
 const TOOLS = {
-  'unity-mcp': { write: 'create_script', preview: 'manage_camera', build: 'manage_build' },
-  seed: { write: 'generate_script', preview: 'render_preview', build: 'run_build' },
+  // A script write first asks for the file's sha (is it there? is it the same text?).
+  'unity-mcp': { write: 'create_script', firstOfWrite: 'get_sha', preview: 'manage_camera', build: 'manage_build' },
+  seed: { write: 'generate_script', firstOfWrite: 'generate_script', preview: 'render_preview', build: 'run_build' },
 } as const;
 
 describe.each(['unity-mcp', 'seed'] as const)('agent executor against the %s profile', (profile) => {
@@ -166,7 +169,7 @@ describe.each(['unity-mcp', 'seed'] as const)('agent executor against the %s pro
     expect((out.result as { after: string }).after).toContain('public class Huge');
   });
 
-  it('renders a PNG preview of the asked size and serves the identical request from the cache', async () => {
+  it('renders a PNG preview of the asked longest edge and serves the identical request from the cache', async () => {
     const { h, rec } = hooks();
     const before = server.calls.length;
     const d = dispatch({ op: 'render_preview', width: 320, height: 200 });
@@ -174,11 +177,19 @@ describe.each(['unity-mcp', 'seed'] as const)('agent executor against the %s pro
     expect(out.error).toBeUndefined();
     expect(rec.frames).toHaveLength(1);
     const f = rec.frames[0]!;
-    expect(f).toMatchObject({ contentType: 'image/png', width: 320, height: 200 });
-    expect(pngSize(f.data)).toEqual({ width: 320, height: 200 });
-    expect(out.result).toMatchObject({ width: 320, height: 200, cached: false });
+    // The real screenshot bounds the longest edge (the double's Game View is 16:9); the seed renders the asked size.
+    const size = profile === 'unity-mcp' ? { width: 320, height: 180 } : { width: 320, height: 200 };
+    expect(f).toMatchObject({ contentType: 'image/png', ...size });
+    expect(pngSize(f.data)).toEqual(size);
+    expect(out.result).toMatchObject({ ...size, cached: false, requested: { width: 320, height: 200 } });
+    if (profile === 'unity-mcp') {
+      expect((out.result as { note: string }).note).toMatch(/Unity produced 320×180 for the asked 320×200/);
+      const shot = server.calls.filter((c) => c.tool === 'manage_camera').at(-1)!;
+      expect(shot.args).toEqual({ action: 'screenshot', include_image: true, max_resolution: 320, capture_source: 'game_view' });
+      expect(server.calls.some((c) => c.tool === 'manage_editor')).toBe(false);
+    }
     expect(types(rec).filter((t) => t.startsWith('preview.'))).toEqual(['preview.started', 'preview.frame', 'preview.completed']);
-    expect(eventOf(rec, 'preview.frame')).toMatchObject({ width: 320, height: 200, bytes: f.data.byteLength, cached: false });
+    expect(eventOf(rec, 'preview.frame')).toMatchObject({ ...size, bytes: f.data.byteLength, cached: false });
     checkEvents(rec, d.callId);
     const afterFirst = server.calls.length;
     expect(afterFirst).toBeGreaterThan(before);
@@ -191,33 +202,37 @@ describe.each(['unity-mcp', 'seed'] as const)('agent executor against the %s pro
     expect(Buffer.from(second.rec.frames[0]!.data).equals(Buffer.from(f.data))).toBe(true);
     expect(eventOf(second.rec, 'preview.frame')).toMatchObject({ cached: true });
 
-    const third = await exec.run(dispatch({ op: 'render_preview', width: 64, height: 48 }), hooks().h);
-    expect(third.result).toMatchObject({ width: 64, height: 48, cached: false });
+    const third = await exec.run(dispatch({ op: 'render_preview', width: 48, height: 64 }), hooks().h);
+    expect(third.result).toMatchObject(profile === 'unity-mcp' ? { width: 64, height: 36, cached: false } : { width: 48, height: 64, cached: false });
     expect(server.calls.length).toBeGreaterThan(afterFirst);
   });
 
-  it('runs a build to completion with progress', async () => {
+  it('runs a build to completion, reporting Unity\'s job id and states', async () => {
     const { h, rec } = hooks();
     const d = dispatch({ op: 'run_build', target: 'StandaloneLinux64', development: true });
     const out = await exec.run(d, h);
     expect(out.error).toBeUndefined();
     const result = out.result as { jobId: string; status: string; artifact: { path: string } };
+    expect(result.jobId).toMatch(/^build-[0-9a-f]{10}$/);
     expect(result.status).toBe('succeeded');
     expect(existsSync(path.join(server.projectDir, result.artifact.path))).toBe(true);
     const buildProgress = rec.progress.filter((p) => p.stage === 'build');
     expect(buildProgress.length).toBeGreaterThan(2);
-    const values = buildProgress.map((p) => p.progress ?? 0);
-    expect(values).toEqual([...values].sort((a, b) => a - b)); // never goes backwards
-    expect(values.at(-1)).toBe(1);
+    expect(buildProgress.every((p) => p.message?.startsWith(`${result.jobId}: `))).toBe(true);
+    if (profile === 'unity-mcp') expect(buildProgress.some((p) => p.message === `${result.jobId}: Build building...`)).toBe(true);
+    expect(buildProgress.at(-1)!.progress).toBe(1);
     const bt = types(rec).filter((t) => t.startsWith('build.'));
     expect(bt[0]).toBe('build.started');
-    expect(bt).toContain('build.progress');
+    expect(eventOf(rec, 'build.progress')).toMatchObject({ jobId: result.jobId });
     expect(bt.at(-1)).toBe('build.completed');
     expect(eventOf(rec, 'build.completed')).toMatchObject({ jobId: result.jobId, artifact: { path: result.artifact.path } });
     checkEvents(rec, d.callId);
 
     const status = await exec.run(dispatch({ op: 'build_status', jobId: result.jobId }), hooks().h);
+    expect(status.error).toBeUndefined();
     expect(status.result).toMatchObject({ jobId: result.jobId, status: 'succeeded', progress: 1 });
+    const unknown = await exec.run(dispatch({ op: 'build_status', jobId: 'build-00000000ff' }), hooks().h);
+    expect(unknown).toMatchObject({ ok: false, error: { code: 'not_found' } });
   });
 
   it('emits build.timeout when a build outlives its deadline', async () => {
@@ -230,8 +245,9 @@ describe.each(['unity-mcp', 'seed'] as const)('agent executor against the %s pro
       expect(types(rec)).not.toContain('build.failed');
       const timeoutTool = rec.events.filter((e) => e.type === 'tool.call').at(-1)!.payload;
       expect(timeoutTool.status).toBe('timeout');
-      // Let the build finish so the next test's build is not refused as "already in progress".
-      await new Promise((r) => setTimeout(r, 700));
+      // Wait for Unity to finish that build, so the next test's build is not refused as busy.
+      const jobId = eventOf(rec, 'build.progress')!.jobId as string;
+      await eventually(async () => ((await quick.run(dispatch({ op: 'build_status', jobId }), hooks().h)).result as { status?: string } | undefined)?.status === 'succeeded');
     } finally {
       await quick.close();
     }
@@ -247,9 +263,10 @@ describe.each(['unity-mcp', 'seed'] as const)('agent executor against the %s pro
   });
 
   it('retries an idempotent call after a timeout and after a crash (reconnecting)', async () => {
-    const stalled = await createExecutor({ mcpUrl: server.url, mcpToken: API_KEY, timeouts: { unity: 400 }, retry: { baseDelayMs: 10 } });
+    // A timeout well above a normal answer on a busy 2-core machine, a stall well above the timeout.
+    const stalled = await createExecutor({ mcpUrl: server.url, mcpToken: API_KEY, timeouts: { unity: 1_200 }, retry: { baseDelayMs: 10 } });
     try {
-      server.control.stallNext(tools.preview, 1_500);
+      server.control.stallNext(tools.preview, 3_000);
       const before = callsTo(tools.preview);
       const out = await stalled.run(dispatch({ op: 'render_preview', width: 40, height: 30 }), hooks().h);
       expect(out.error).toBeUndefined();
@@ -261,7 +278,7 @@ describe.each(['unity-mcp', 'seed'] as const)('agent executor against the %s pro
       expect(stalled.info().unity).toBe('up');
 
       // A non-idempotent write is not retried after a timeout.
-      server.control.stallNext(tools.write, 1_000);
+      server.control.stallNext(tools.write, 3_000);
       const out3 = await stalled.run(dispatch({ op: 'generate_script', path: 'Assets/Scripts/Slow.cs', code: 'public class Slow {}\n' }), hooks().h);
       expect(out3).toMatchObject({ ok: false, error: { code: 'timeout' } });
     } finally {
@@ -271,10 +288,11 @@ describe.each(['unity-mcp', 'seed'] as const)('agent executor against the %s pro
 
   it('opens the circuit after repeated failures, fails fast, and recovers after the cooldown', async () => {
     let clock = Date.now();
-    const ex = await createExecutor({ mcpUrl: server.url, mcpToken: API_KEY, now: () => clock, breaker: { failureThreshold: 5, cooldownMs: 10_000 } });
+    // No retries: each op is one failed call (the first one it makes), so five ops are five failures in a row.
+    const ex = await createExecutor({ mcpUrl: server.url, mcpToken: API_KEY, now: () => clock, retry: { maxRetries: 0 }, breaker: { failureThreshold: 5, cooldownMs: 10_000 } });
     try {
-      server.control.failNext(tools.write, 3);
-      server.control.failNext(tools.write, 2, 'No Unity Editor instances found. Please ensure Unity is running with MCP for Unity bridge.');
+      server.control.failNext(tools.firstOfWrite, 3);
+      server.control.failNext(tools.firstOfWrite, 2, 'No Unity Editor instances found. Please ensure Unity is running with MCP for Unity bridge.');
       for (let i = 0; i < 5; i++) {
         const out = await ex.run(dispatch({ op: 'generate_script', path: `Assets/Scripts/Fail${i}.cs`, code: 'public class F {}\n' }), hooks().h);
         expect(out).toMatchObject({ ok: false, error: { code: i < 3 ? 'unity_error' : 'unity_unavailable' } });
@@ -346,17 +364,186 @@ describe('agent executor without a reachable Unity', () => {
     }
   });
 
-  it('a wrong API key is refused', async () => {
+  it('a wrong or missing token is reported as refused, not as Unity unreachable', async () => {
     const server = await startUnityMcpServer({ apiKey: API_KEY });
     const ex = await createExecutor({ mcpUrl: server.url, mcpToken: 'wrong', retry: { maxRetries: 0 } });
+    const none = await createExecutor({ mcpUrl: server.url, retry: { maxRetries: 0 } });
     try {
       expect(ex.info().profile).toBeNull();
-      const out = await ex.run(dispatch({ op: 'render_preview', width: 32, height: 32 }), hooks().h);
-      expect(out).toMatchObject({ ok: false, error: { code: 'unity_unreachable' } });
-      expect(out.error!.message).toMatch(/401|Unauthorized/i);
+      for (const e of [ex, none]) {
+        const out = await e.run(dispatch({ op: 'render_preview', width: 32, height: 32 }), hooks().h);
+        expect(out).toMatchObject({ ok: false, error: { code: 'unity_auth' } });
+        expect(out.error!.message).toMatch(/^Unity refused the token: check UNITY_MCP_TOKEN/);
+        expect(e.info().circuit).toBe('closed'); // a setting to fix, not an outage
+      }
+      await none.close();
     } finally {
       await ex.close();
       await server.close();
     }
+  });
+});
+
+describe('agent executor on the real unity-mcp signatures: scripts stay in place', () => {
+  let server: UnityMcpServerHandle;
+  let exec: Executor;
+  const full = (rel: string) => path.join(server.projectDir, rel);
+  const guidOf = (rel: string) => /guid: ([0-9a-f]{32})/.exec(readFileSync(full(rel) + '.meta', 'utf8'))![1];
+  const callsOf = (tool: string, since = 0) => server.calls.slice(since).filter((c) => c.tool === tool);
+
+  beforeAll(async () => {
+    server = await startUnityMcpServer();
+    exec = await createExecutor({ mcpUrl: server.url, timeouts: { unity: 5_000 }, retry: { baseDelayMs: 10 } });
+  });
+  afterAll(async () => {
+    await exec?.close();
+    await server?.close();
+  });
+
+  it('overwrite and undo replace the text in place: same GUID, never delete_script; the same text again is no change', async () => {
+    const file = 'Assets/Scripts/Hero.cs';
+    const v1 = 'using UnityEngine;\n\npublic class Hero : MonoBehaviour\n{\n    public int hp = 3;\n}\n';
+    const v2 = v1.replace('hp = 3', 'hp = 5').replace('}\n', '    void Heal() { hp++; }\n}\n');
+    expect((await exec.run(dispatch({ op: 'generate_script', path: file, code: v1 }), hooks().h)).ok).toBe(true);
+    const guid = guidOf(file);
+    const since = server.calls.length;
+
+    const over = hooks();
+    const out = await exec.run(dispatch({ op: 'generate_script', path: file, code: v2, overwrite: true }), over.h);
+    expect(out.error).toBeUndefined();
+    expect(out.result).toMatchObject({ changed: true, overwritten: true, before: v1, before_sha256: sha256(v1), sha256: sha256(v2) });
+    expect(readFileSync(full(file), 'utf8')).toBe(v2);
+    expect(guidOf(file)).toBe(guid);
+    expect(eventOf(over.rec, 'unity.script_generated')).toMatchObject({ before: v1, after: v2, overwritten: true });
+    const edits = callsOf('apply_text_edits', since);
+    expect(edits).toHaveLength(1);
+    expect(edits[0]!.args).toMatchObject({ uri: file, precondition_sha256: sha256(v1) });
+
+    // Undo, as the edge's restoreOp asks for it: the earlier text, overwrite: true.
+    const undo = await exec.run(dispatch({ op: 'generate_script', path: file, code: v1, overwrite: true }), hooks().h);
+    expect(undo.result).toMatchObject({ changed: true, sha256: sha256(v1) });
+    expect(readFileSync(full(file), 'utf8')).toBe(v1);
+    expect(guidOf(file)).toBe(guid);
+
+    const again = hooks();
+    const same = await exec.run(dispatch({ op: 'generate_script', path: file, code: v1, overwrite: true }), again.h);
+    expect(same.result).toMatchObject({ changed: false, sha256: sha256(v1) });
+    expect(types(again.rec)).not.toContain('unity.script_generated');
+    expect(callsOf('apply_text_edits', since)).toHaveLength(2);
+    expect(callsOf('delete_script', since)).toEqual([]);
+    expect(callsOf('create_script', since)).toEqual([]);
+  });
+
+  it('writes a replacement above 64 KiB in several apply_text_edits calls, each within the limit and balanced', async () => {
+    const file = 'Assets/Scripts/Huge.cs';
+    const body = (tag: string) =>
+      Array.from({ length: 900 }, (_, i) => `    void M${i}() { Debug.Log("${tag} ${i} ${'x'.repeat(120)}"); }`).join('\n');
+    const v1 = `using UnityEngine;\n\npublic class Huge : MonoBehaviour\n{\n${body('a')}\n}\n`;
+    const v2 = `using UnityEngine;\n\npublic class Huge : MonoBehaviour\n{\n${body('b')}\n}\n`;
+    expect(Buffer.byteLength(v2)).toBeGreaterThan(2 * 64 * 1024);
+    expect((await exec.run(dispatch({ op: 'generate_script', path: file, code: v1 }), hooks().h)).ok).toBe(true);
+    const guid = guidOf(file);
+    const since = server.calls.length;
+    const out = await exec.run(dispatch({ op: 'generate_script', path: file, code: v2, overwrite: true }), hooks().h);
+    expect(out.error).toBeUndefined();
+    expect(readFileSync(full(file), 'utf8')).toBe(v2);
+    expect(guidOf(file)).toBe(guid);
+    const edits = callsOf('apply_text_edits', since);
+    expect(edits.length).toBeGreaterThanOrEqual(3);
+    for (const e of edits) {
+      const newText = (e.args as { edits: { newText: string }[] }).edits.reduce((n, x) => n + Buffer.byteLength(x.newText), 0);
+      expect(newText).toBeLessThanOrEqual(64 * 1024);
+    }
+    expect(callsOf('delete_script', since)).toEqual([]);
+  });
+
+  it('applies a patch bringing more than 64 KiB of new text in balanced pieces', async () => {
+    const file = 'Assets/Scripts/Grow.cs';
+    const v1 = 'using UnityEngine;\n\npublic class Grow : MonoBehaviour\n{\n    void A() { }\n}\n';
+    expect((await exec.run(dispatch({ op: 'generate_script', path: file, code: v1 }), hooks().h)).ok).toBe(true);
+    const added = Array.from({ length: 700 }, (_, i) => `    void G${i}() { Debug.Log("${'g'.repeat(120)} ${i}"); }\n`).join('');
+    const since = server.calls.length;
+    const out = await exec.run(dispatch({ op: 'apply_patch', path: file, edits: [{ startLine: 6, startCol: 1, endLine: 6, endCol: 1, newText: added }], precondition_sha256: sha256(v1) }), hooks().h);
+    expect(out.error).toBeUndefined();
+    const expected = v1.replace('    void A() { }\n', `    void A() { }\n${added}`);
+    expect(readFileSync(full(file), 'utf8')).toBe(expected);
+    expect(out.result).toMatchObject({ before_sha256: sha256(v1), after_sha256: sha256(expected) });
+    expect(callsOf('apply_text_edits', since).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('keeps a header before the first using: only the changed part is replaced', async () => {
+    const file = 'Assets/Scripts/Licensed.cs';
+    const v1 = '// Copyright the studio\nusing UnityEngine;\npublic class Licensed { int a = 1; }\n';
+    const v2 = v1.replace('a = 1', 'a = 2');
+    expect((await exec.run(dispatch({ op: 'generate_script', path: file, code: v1 }), hooks().h)).ok).toBe(true);
+    const out = await exec.run(dispatch({ op: 'generate_script', path: file, code: v2, overwrite: true }), hooks().h);
+    expect(out.error).toBeUndefined();
+    expect(readFileSync(full(file), 'utf8')).toBe(v2);
+  });
+
+  it('reports compile errors of the written file, and "compiled" for a good one', async () => {
+    const bad = 'using UnityEngine;\npublic class Broken : MonoBehaviour\n{\n#error the hero has no name\n}\n';
+    const out = await exec.run(dispatch({ op: 'generate_script', path: 'Assets/Scripts/Broken.cs', code: bad }), hooks().h);
+    expect(out.error).toBeUndefined();
+    const compile = compileResult.parse((out.result as { compile: unknown }).compile);
+    expect(compile).toEqual({ status: 'errors', errors: [{ file: 'Assets/Scripts/Broken.cs', line: 4, message: "error CS1029: #error: 'the hero has no name'" }] });
+    const refresh = server.calls.filter((c) => c.tool === 'refresh_unity').at(-1)!;
+    expect(refresh.args).toEqual({ mode: 'force', scope: 'scripts', compile: 'request', wait_for_ready: true });
+
+    // Another file's errors are not this file's.
+    const good = await exec.run(dispatch({ op: 'generate_script', path: 'Assets/Scripts/Fine.cs', code: 'using UnityEngine;\npublic class Fine {}\n' }), hooks().h);
+    expect((good.result as { compile: unknown }).compile).toEqual({ status: 'compiled', errors: [] });
+
+    // A patch that fixes it compiles.
+    const fix = await exec.run(dispatch({ op: 'apply_patch', path: 'Assets/Scripts/Broken.cs', edits: [{ startLine: 4, startCol: 1, endLine: 5, endCol: 1, newText: '' }] }), hooks().h);
+    expect(fix.error).toBeUndefined();
+    expect((fix.result as { compile: unknown }).compile).toEqual({ status: 'compiled', errors: [] });
+  });
+
+  it('a 5-second domain reload after a write ends in success, telling the person Unity is reloading', async () => {
+    server.control.reloadAfterWrite(5_000);
+    try {
+      const { h, rec } = hooks();
+      const t0 = Date.now();
+      const out = await exec.run(dispatch({ op: 'generate_script', path: 'Assets/Scripts/AfterReload.cs', code: 'using UnityEngine;\npublic class AfterReload {}\n' }), h);
+      expect(out.error).toBeUndefined();
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(4_500);
+      expect(out.result).toMatchObject({ changed: true, compile: { status: 'compiled' } });
+      expect(rec.progress.filter((p) => p.stage === 'reloading').length).toBeGreaterThan(1);
+      expect(rec.progress.find((p) => p.stage === 'reloading')!.message).toBe('Unity is reloading…');
+    } finally {
+      server.control.reloadAfterWrite(0);
+    }
+  });
+
+  it('gives up on a reload that outlasts the budget with a clear error', async () => {
+    const short = await createExecutor({ mcpUrl: server.url, reloadBudgetMs: 300 });
+    try {
+      server.control.startReload(3_000);
+      const out = await short.run(dispatch({ op: 'render_preview', width: 64, height: 64 }), hooks().h);
+      expect(out).toMatchObject({ ok: false, error: { code: 'unity_reloading' } });
+      expect(out.error!.message).toMatch(/still reloading/);
+    } finally {
+      server.control.reset();
+      await short.close();
+    }
+  });
+
+  it("runs a preset's settings menu item once its Editor script compiled; other menu items are refused", async () => {
+    const preset = loadPresets().find((p) => p.id === 'platformer-2d')!;
+    const editor = preset.scripts.find((s) => s.path.endsWith('WebGLSettings.cs'))!;
+    const menuPath = preset.applySettings.menuItem;
+    const early = await exec.run(dispatch({ op: 'run_menu_item', menuPath }), hooks().h);
+    expect(early).toMatchObject({ ok: false, error: { code: 'menu_item_failed' } });
+    const written = await exec.run(dispatch({ op: 'generate_script', path: editor.path, code: editor.code }), hooks().h);
+    expect((written.result as { compile: { status: string } }).compile.status).toBe('compiled');
+    const out = await exec.run(dispatch({ op: 'run_menu_item', menuPath }), hooks().h);
+    expect(out.error).toBeUndefined();
+    expect(out.result).toMatchObject({ menuPath, executed: true });
+    expect(server.calls.filter((c) => c.tool === 'execute_menu_item').at(-1)!.args).toEqual({ menu_path: menuPath });
+    const before = server.calls.length;
+    const quit = await exec.run(dispatch({ op: 'run_menu_item', menuPath: 'File/Quit' }), hooks().h);
+    expect(quit).toMatchObject({ ok: false, error: { code: 'invalid_op' } });
+    expect(server.calls.length).toBe(before);
   });
 });

@@ -10,6 +10,7 @@ import { connect, type JetStreamManager, type NatsConnection } from 'nats';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SparkEventV1 } from '../../contracts/event';
 import { makeEvent } from '../../local-agent/event-factory';
+import { eventually } from '../support/api';
 import { createMetrics } from '../../local-agent/metrics';
 import { createNatsLink, type NatsLink } from '../../local-agent/nats-bridge';
 import { openOutbox, type Outbox } from '../../local-agent/outbox';
@@ -114,9 +115,9 @@ describe('JetStream outbox (real NATS)', () => {
     expect(a.status().backend).toBe('jetstream');
     expect(a.file.stats().pending).toBe(0);
     expect(await a.depth()).toBe(120);
-    // let the drainer fail a few times against the dead edge
-    await new Promise((r) => setTimeout(r, 600));
-    expect(a.status().edge).toBe('unreachable');
+    // Wait until the drainer has tried the dead edge and failed (it says why and when it retries).
+    await eventually(async () => a.status().edge === 'unreachable' && a.status().lastError !== undefined, 10_000, 20);
+    expect(a.status().sent).toBe(0);
     expect(await a.depth()).toBe(120);
     const info = await jsm.streams.info(n.stream);
     expect(info.state.messages).toBe(120);

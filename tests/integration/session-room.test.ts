@@ -130,7 +130,7 @@ describe('session room', () => {
   it('fails visibly an op that no agent took in time', async () => {
     const p = await pairedProject('expiry');
     const browser = await openSocket(wsUrl(p, 'browser', p.token));
-    const queued = await p.api.post(`/api/projects/${p.projectId}/sessions/${p.sessionId}/ops`, { op: 'build_status', jobId: crypto.randomUUID() });
+    const queued = await p.api.post(`/api/projects/${p.projectId}/sessions/${p.sessionId}/ops`, { op: 'build_status', jobId: 'build-0123456789' });
     const expired = await browser.next((m) => m.t === 'op.update' && m.op.state === 'expired', 15_000);
     expect(expired.op.callId).toBe(queued.body.callId);
     expect(expired.op.error.code).toBe('expired');

@@ -155,37 +155,39 @@ describe('Unity MCP test double — unity-mcp profile', () => {
     expect(overlap).toMatchObject({ success: false, code: 'overlap' });
   });
 
-  it('manage_camera screenshot returns an inline PNG only with include_image, at the Game View size', async () => {
-    const size = await tool(client, 'manage_editor', { action: 'set_game_view_size', width: 320, height: 200 });
-    expect(size).toMatchObject({ success: true, data: { requested_size: { width: 320, height: 200 } } });
-
+  it('manage_camera screenshot returns an inline PNG only with include_image, its longest edge bounded by max_resolution', async () => {
     const plain = await call(client, 'manage_camera', { action: 'screenshot' });
     expect(plain.content).toHaveLength(1);
     const plainEnv = env(plain);
-    expect(plainEnv).toMatchObject({ success: true, data: { width: 320, height: 200 } });
-    expect(pngSize(readFileSync(path.join(server.projectDir, plainEnv.data.path)))).toEqual({ width: 320, height: 200 });
+    expect(plainEnv).toMatchObject({ success: true, data: { captureSource: 'game_view', superSize: 1 } });
+    expect(plainEnv.data.imageWidth).toBeUndefined();
+    // The file keeps the Game View's full size (1280x720 by default).
+    expect(pngSize(readFileSync(path.join(server.projectDir, plainEnv.data.path)))).toEqual({ width: 1280, height: 720 });
 
+    // Without max_resolution the inline image's longest edge is 640.
     const shot = await call(client, 'manage_camera', { action: 'screenshot', include_image: true });
-    expect(env(shot)).toMatchObject({ success: true, data: { imageWidth: 320, imageHeight: 200 } });
+    expect(env(shot)).toMatchObject({ success: true, data: { imageWidth: 640, imageHeight: 360, camera: 'Main Camera' } });
     expect(env(shot).data.imageBase64).toBeUndefined();
     const image = shot.content.find((c) => c.type === 'image')!;
     expect(image.mimeType).toBe('image/png');
-    const png = decodePng(Buffer.from(image.data!, 'base64'));
-    expect(png).toEqual({ width: 320, height: 200, rawLength: (320 * 3 + 1) * 200 });
+    expect(decodePng(Buffer.from(image.data!, 'base64'))).toEqual({ width: 640, height: 360, rawLength: (640 * 3 + 1) * 360 });
 
-    // Inline images are downscaled to max_width (aspect preserved); the file keeps the full size.
-    await tool(client, 'manage_editor', { action: 'set_game_view_size', width: 1280, height: 720 });
-    const small = await call(client, 'manage_camera', { action: 'screenshot', include_image: 'true', max_width: 640 });
-    expect(pngSize(Buffer.from(small.content.find((c) => c.type === 'image')!.data!, 'base64'))).toEqual({ width: 640, height: 360 });
-    expect(env(small).data).toMatchObject({ width: 1280, height: 720, imageWidth: 640, imageHeight: 360 });
+    const small = await call(client, 'manage_camera', { action: 'screenshot', include_image: 'true', max_resolution: 320, capture_source: 'game_view', camera: 'Main Camera' });
+    expect(pngSize(Buffer.from(small.content.find((c) => c.type === 'image')!.data!, 'base64'))).toEqual({ width: 320, height: 180 });
+    // Never upscaled: a bound above the Game View's size gives the Game View's size.
+    const big = await call(client, 'manage_camera', { action: 'screenshot', include_image: true, max_resolution: 4000 });
+    expect(env(big).data).toMatchObject({ imageWidth: 1280, imageHeight: 720 });
 
-    const jpg = await call(client, 'manage_camera', { action: 'screenshot', include_image: true, image_format: 'jpg', jpg_quality: 70, max_width: 320 });
-    const jpgImage = jpg.content.find((c) => c.type === 'image')!;
-    expect(jpgImage.mimeType).toBe('image/jpeg');
-    expect(jpegSize(Buffer.from(jpgImage.data!, 'base64'))).toEqual({ width: 320, height: 180 });
+    // The invented arguments of older doubles do not exist in the real tools.
+    for (const args of [{ max_width: 320 }, { image_format: 'jpg' }]) {
+      const r = await call(client, 'manage_camera', { action: 'screenshot', include_image: true, ...args });
+      expect(r.isError, JSON.stringify(args)).toBe(true);
+    }
+    expect((await call(client, 'manage_editor', { action: 'set_game_view_size', width: 320, height: 200 })).isError).toBe(true);
+  });
 
-    const badSize = await call(client, 'manage_editor', { action: 'set_game_view_size', width: 5, height: 200 });
-    expect(badSize.isError).toBe(true);
+  it('takes and drops the undeclared unity_instance argument, as the real middleware does', async () => {
+    expect(await tool(client, 'read_console', { count: 1, unity_instance: 'Project@abc123' })).toMatchObject({ success: true });
   });
 
   it('manage_build is asynchronous: build returns a job_id and status progresses to succeeded with an artifact', async () => {
@@ -196,22 +198,22 @@ describe('Unity MCP test double — unity-mcp profile', () => {
     const busy = await tool(client, 'manage_build', { action: 'build', target: 'linux64' });
     expect(busy).toMatchObject({ success: false, error: 'A build is already in progress.' });
 
-    const seen: { state: string; progress: number }[] = [];
+    expect(jobId).toMatch(/^build-[0-9a-f]{10}$/);
+    const seen: string[] = [];
     let status: any;
     for (let i = 0; i < 100; i++) {
       status = await tool(client, 'manage_build', { action: 'status', job_id: jobId });
-      seen.push({ state: status.data.state, progress: status.data.progress });
-      if (status.data.state === 'succeeded' || status.data.state === 'failed') break;
+      seen.push(status.data.result);
+      if (!status._mcp_status) break;
+      expect(status).toMatchObject({ success: true, _mcp_status: 'pending', message: expect.stringMatching(/^Build (pending|building)\.\.\.$/) });
       await sleep(40);
     }
-    expect(status).toMatchObject({ success: true, message: 'Build Succeeded.', data: { job_id: jobId, result: 'succeeded', state: 'succeeded', progress: 1 } });
-    expect(status._mcp_status).toBeUndefined();
-    expect(seen.some((s) => s.state === 'running' && s.progress > 0 && s.progress < 1)).toBe(true);
-    for (let i = 1; i < seen.length; i++) expect(seen[i]!.progress).toBeGreaterThanOrEqual(seen[i - 1]!.progress);
-    const artifact = path.join(server.projectDir, status.data.artifact_path);
-    expect(status.data.artifact_path).toMatch(/^Builds\/StandaloneWindows64\/.+\.exe$/);
-    expect(readFileSync(artifact).subarray(0, 23).toString()).toBe('SPARK-FAKE-UNITY-PLAYER');
-    expect(sha256(readFileSync(artifact))).toBe(status.data.artifact_sha256);
+    expect(status).toMatchObject({ success: true, message: 'Build Succeeded.', data: { job_id: jobId, result: 'succeeded', platform: 'StandaloneWindows64' } });
+    expect(status.data.progress).toBeUndefined(); // the real status has no progress number
+    expect(seen).toContain('building');
+    expect(status.data.output_path).toMatch(/^Builds\/StandaloneWindows64\/.+\.exe$/);
+    expect(readFileSync(path.join(server.projectDir, status.data.output_path)).subarray(0, 23).toString()).toBe('SPARK-FAKE-UNITY-PLAYER');
+    expect(await tool(client, 'manage_build', { action: 'status', job_id: 'build-0000000000' })).toMatchObject({ success: false, error: 'No job found with ID: build-0000000000' });
   });
 
   it('a build fails when a script does not compile', async () => {
@@ -223,25 +225,80 @@ describe('Unity MCP test double — unity-mcp profile', () => {
       if (!status._mcp_status) break;
       await sleep(40);
     }
-    expect(status).toMatchObject({ success: true, data: { result: 'failed', state: 'failed', error: 'Scripts have compiler errors.' } });
+    expect(status).toMatchObject({ success: true, message: 'Build Failed.', data: { result: 'failed', error: 'Scripts have compiler errors.' } });
     expect(status.data.errors).toBeGreaterThan(0);
     const console = await tool(client, 'read_console', { types: ['error'], count: '50' });
-    expect(console.data.some((e: { message: string }) => /Broken\.cs\(2,1\): error CS1029/.test(e.message))).toBe(true);
+    expect(console.data.some((e: string) => /Broken\.cs\(2,1\): error CS1029/.test(e))).toBe(true);
     await tool(client, 'delete_script', { uri: 'Assets/Broken.cs' });
   });
 
-  it('manage_asset get_info reads a real file', async () => {
-    const png = encodePng(4, 3, renderFrame(4, 3));
-    mkdirSync(path.join(server.projectDir, 'Assets/Textures'), { recursive: true });
-    writeFileSync(path.join(server.projectDir, 'Assets/Textures/tile.png'), png);
-    const info = await tool(client, 'manage_asset', { action: 'get_info', path: 'Textures/tile.png' });
-    expect(info).toMatchObject({
-      success: true,
-      data: { path: 'Assets/Textures/tile.png', assetType: 'UnityEngine.Texture2D', fileName: 'tile.png', isFolder: false, fileSizeBytes: png.length, sha256: sha256(png) },
-    });
-    expect(info.data.guid).toMatch(/^[0-9a-f]{32}$/);
-    const missing = await tool(client, 'manage_asset', { action: 'get_info', path: 'Assets/nope.png' });
-    expect(missing.success).toBe(false);
+  it("refresh_unity compiles on request and read_console lists that file's compiler errors with file and line", async () => {
+    await tool(client, 'create_script', { path: 'Assets/Scripts/Warn.cs', contents: 'using UnityEngine;\npublic class Warn {\n#error broken on purpose\n}\n' });
+    const refresh = await tool(client, 'refresh_unity', { mode: 'force', scope: 'scripts', compile: 'request', wait_for_ready: true });
+    expect(Object.keys(refresh)).toEqual(['success', 'message', 'error', 'data', 'hint']);
+    expect(refresh).toMatchObject({ success: true, message: 'Refresh requested.', error: null, hint: null, data: { compile_requested: true, resulting_state: 'idle' } });
+    const errors = await tool(client, 'read_console', { types: ['error'], format: 'json', count: 'all', filter_text: 'Assets/Scripts/Warn.cs' });
+    expect(errors.data).toEqual([
+      { type: 'Error', message: "Assets/Scripts/Warn.cs(3,1): error CS1029: #error: 'broken on purpose'", file: 'Assets/Scripts/Warn.cs', line: 3, stackTrace: null },
+    ]);
+    // Fixed in place: the compiler error goes away with the next compilation.
+    const sha = (await tool(client, 'get_sha', { uri: 'Assets/Scripts/Warn.cs' })).data.sha256;
+    await tool(client, 'apply_text_edits', { uri: 'Assets/Scripts/Warn.cs', edits: [{ startLine: 3, startCol: 1, endLine: 4, endCol: 1, newText: '' }], precondition_sha256: sha });
+    await tool(client, 'refresh_unity', { compile: 'request' });
+    expect((await tool(client, 'read_console', { types: ['error'], format: 'json', filter_text: 'Warn.cs' })).data).toEqual([]);
+    expect((await call(client, 'refresh_unity', { compile: 'now' })).isError).toBe(true);
+  });
+
+  it('apply_text_edits: identical content is a no-op, more than 64 KiB of new text is too_large', async () => {
+    const code = 'using UnityEngine;\npublic class Same {}\n';
+    await tool(client, 'create_script', { path: 'Assets/Scripts/Same.cs', contents: code });
+    const same = await tool(client, 'apply_text_edits', { uri: 'Assets/Scripts/Same.cs', edits: [{ startLine: 2, startCol: 1, endLine: 3, endCol: 1, newText: 'public class Same {}\n' }], precondition_sha256: sha256(code) });
+    expect(same).toMatchObject({ success: true, data: { no_op: true, editsApplied: 0, evidence: { reason: 'identical_content' } } });
+    const big = `// ${'x'.repeat(64 * 1024)}\n`;
+    const tooLarge = await tool(client, 'apply_text_edits', { uri: 'Assets/Scripts/Same.cs', edits: [{ startLine: 2, startCol: 1, endLine: 2, endCol: 1, newText: big }], precondition_sha256: sha256(code) });
+    expect(tooLarge).toMatchObject({ success: false, code: 'too_large', data: { status: 'too_large' } });
+    expect(readFileSync(path.join(server.projectDir, 'Assets/Scripts/Same.cs'), 'utf8')).toBe(code);
+  });
+
+  it('delete_script moves the file and its .meta (GUID) to the trash; creating it again gives a new GUID', async () => {
+    const code = 'using UnityEngine;\npublic class Gone {}\n';
+    await tool(client, 'create_script', { path: 'Assets/Scripts/Gone.cs', contents: code });
+    const full = path.join(server.projectDir, 'Assets/Scripts/Gone.cs');
+    const guid = /guid: ([0-9a-f]{32})/.exec(readFileSync(full + '.meta', 'utf8'))![1];
+    expect(await tool(client, 'delete_script', { uri: 'Assets/Scripts/Gone.cs' })).toEqual({ success: true, message: "Script 'Gone.cs' moved to trash successfully.", data: { deleted: true } });
+    expect(existsSync(full) || existsSync(full + '.meta')).toBe(false);
+    await tool(client, 'create_script', { path: 'Assets/Scripts/Gone.cs', contents: code });
+    expect(/guid: ([0-9a-f]{32})/.exec(readFileSync(full + '.meta', 'utf8'))![1]).not.toBe(guid);
+  });
+
+  it("execute_menu_item runs a compiled Editor script's [MenuItem] and refuses unknown ones", async () => {
+    const editor = [
+      'using UnityEditor;', 'using UnityEngine;', 'public static class SparkMenu', '{',
+      '    private const string Root = "Tools/Spark/Test/";',
+      '    [MenuItem(Root + "Apply")]', '    public static void Apply() { Debug.Log("[Spark] Test applied."); }', '}', '',
+    ].join('\n');
+    const missing = await tool(client, 'execute_menu_item', { menu_path: 'Tools/Spark/Test/Apply' });
+    expect(missing).toMatchObject({ success: false, error: expect.stringMatching(/Failed to execute menu item/) });
+    await tool(client, 'create_script', { path: 'Assets/Tools/Editor/SparkMenu.cs', contents: editor });
+    const ran = await tool(client, 'execute_menu_item', { menu_path: 'Tools/Spark/Test/Apply' });
+    expect(ran).toEqual({ success: true, message: "Attempted to execute menu item: 'Tools/Spark/Test/Apply'. Check Unity logs for confirmation or errors.", error: null, data: null, hint: null });
+    expect((await tool(client, 'read_console', { types: ['log'], count: 'all' })).data).toContain('[Spark] Test applied.');
+    expect((await call(client, 'execute_menu_item', { menuPath: 'Tools/Spark/Test/Apply' })).isError).toBe(true);
+  });
+
+  it('a domain reload after a script write answers every call with the reload rejection until it ends', async () => {
+    server.control.reloadAfterWrite(400);
+    try {
+      await tool(client, 'create_script', { path: 'Assets/Scripts/Reload.cs', contents: 'public class Reload {}\n' });
+      const during = await tool(client, 'get_sha', { uri: 'Assets/Scripts/Reload.cs' });
+      expect(during).toEqual({ success: false, message: null, error: 'Unity is reloading; please retry', data: { reason: 'reloading', retry_after_ms: 250 }, hint: 'retry' });
+      const t0 = Date.now();
+      let after: any = during;
+      while (after.hint === 'retry' && Date.now() - t0 < 5_000) after = await tool(client, 'get_sha', { uri: 'Assets/Scripts/Reload.cs' });
+      expect(after).toMatchObject({ success: true, data: { sha256: sha256('public class Reload {}\n') } });
+    } finally {
+      server.control.reloadAfterWrite(0);
+    }
   });
 
   it('failNext, retryHintNext, stallNext and crashNext shape the next answers', async () => {
@@ -253,7 +310,7 @@ describe('Unity MCP test double — unity-mcp profile', () => {
     expect((await tool(client, 'get_sha', args)).success).toBe(true);
 
     server.control.retryHintNext('get_sha', 2);
-    for (let i = 0; i < 2; i++) expect(await tool(client, 'get_sha', args)).toMatchObject({ success: false, hint: 'retry', error: 'domain reload' });
+    for (let i = 0; i < 2; i++) expect(await tool(client, 'get_sha', args)).toMatchObject({ success: false, hint: 'retry', error: 'Unity is reloading; please retry' });
     expect((await tool(client, 'get_sha', args)).success).toBe(true);
 
     server.control.stallNext('get_sha', 300);
@@ -322,14 +379,15 @@ describe('Unity MCP test double — API key', () => {
     await server?.close();
   });
 
-  it('answers 401 without the X-API-Key header and works with it', async () => {
+  it('answers 401 without the X-API-Key header, 403 with a wrong one, and works with the right one', async () => {
     const res = await fetch(server.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } } }),
     });
     expect(res.status).toBe(401);
-    await expect(connect(server.url, { 'X-API-Key': 'wrong' })).rejects.toThrow();
+    expect(await res.json()).toEqual({ success: false, error: 'unauthorized', message: 'Missing or invalid API key' });
+    await expect(connect(server.url, { 'X-API-Key': 'wrong' })).rejects.toMatchObject({ code: 403 });
     const { client } = await connect(server.url, { 'X-API-Key': 'sekret' });
     expect((await client.listTools()).tools.length).toBeGreaterThan(5);
     await client.close();

@@ -222,6 +222,7 @@ describe('web UI', () => {
 
     // An overwrite, then undo: the file is back exactly as it was, byte for byte.
     const original = readFileSync(onDisk(oldestPath!), 'utf8');
+    const meta = readFileSync(`${onDisk(oldestPath!)}.meta`, 'utf8'); // holds the GUID scenes and prefabs refer to
     const token = await page.evaluate(() => JSON.parse(localStorage.getItem('spark.auth')!).token as string);
     const edit = await fetch(`${worker.url}/api/projects/${ids.projectId}/sessions/${ids.sessionId}/ops`, {
       method: 'POST',
@@ -233,6 +234,9 @@ describe('web UI', () => {
     expect(readFileSync(onDisk(oldestPath!), 'utf8')).toContain('// edited in Spark');
     await page.getByTestId('undo').click();
     await vi.waitFor(() => expect(readFileSync(onDisk(oldestPath!), 'utf8')).toBe(original), { timeout: 20_000 });
+    // Overwrite, undo and the rollback replaced its text in place: never deleted, same GUID.
+    expect(readFileSync(`${onDisk(oldestPath!)}.meta`, 'utf8')).toBe(meta);
+    expect(unity.calls.filter((c) => c.tool === 'delete_script' && (c.args as { uri?: string }).uri === oldestPath)).toEqual([]);
 
     // Filters: by path, and by time.
     await page.getByTestId('history-path').fill(oldestPath!.split('/').pop()!.replace('.cs', ''));

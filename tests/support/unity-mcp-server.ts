@@ -27,8 +27,15 @@ export interface UnityMcpServerOptions {
   profile?: 'unity-mcp' | 'seed';
   /** 0 = random. */
   port?: number;
-  /** When set, every /mcp request must carry `X-API-Key: <apiKey>` (401 otherwise). */
+  /**
+   * When set, every /mcp request must carry `X-API-Key: <apiKey>`, as the real server's auth
+   * guard wants: 401 without the header, 403 with a wrong key.
+   */
   apiKey?: string;
+  /** After every script write or delete, the editor "reloads" for this long (default 0: never). */
+  reloadAfterWriteMs?: number;
+  /** The Game View's size in pixels (default 1280x720); screenshots are taken at this size. */
+  gameView?: { width: number; height: number };
   /** How long a build takes from `build` to succeeded (default 1500 ms). */
   buildDurationMs?: number;
 }
@@ -36,8 +43,14 @@ export interface UnityMcpServerOptions {
 export interface UnityMcpControl {
   /** The next `times` calls of `tool` answer {success:false, error}. */
   failNext(tool: string, times?: number, error?: string): void;
-  /** The next `times` calls of `tool` answer {success:false, hint:'retry', error:'domain reload'}. */
+  /** The next `times` calls of `tool` answer the reload rejection (hint "retry"). */
   retryHintNext(tool: string, times?: number): void;
+  /** From now on, every call is answered with the reload rejection for `ms` (a domain reload). */
+  startReload(ms: number): void;
+  /** Changes how long the editor reloads after each script write (0: never). */
+  reloadAfterWrite(ms: number): void;
+  /** True while a simulated domain reload is going on. */
+  readonly reloading: boolean;
   /** The next `times` calls of `tool` are answered `ms` later than usual. */
   stallNext(tool: string, ms: number, times?: number): void;
   /** The next `times` calls of `tool` get HTTP 500 instead of a JSON-RPC answer. */
@@ -65,11 +78,28 @@ export interface UnityMcpServerHandle {
 
 type Fault = { kind: 'fail'; error: string } | { kind: 'retry' } | { kind: 'crash' };
 
+/**
+ * What the real server answers while Unity reloads its domain (transport/legacy/unity_connection.py,
+ * plugin_hub.py): the command did not run and may be sent again.
+ */
+const RELOADING: Envelope = {
+  success: false,
+  message: null,
+  error: 'Unity is reloading; please retry',
+  data: { reason: 'reloading', retry_after_ms: 250 },
+  hint: 'retry',
+} as unknown as Envelope;
+
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
-function createControl() {
+function createControl(project: UnityProject, reloadAfterWriteMs: number) {
   const faults = new Map<string, Fault[]>();
   const stalls = new Map<string, number[]>();
+  let reloadUntil = 0;
+  let reloadMs = Math.max(0, reloadAfterWriteMs);
+  project.onScriptChanged = () => {
+    if (reloadMs > 0) reloadUntil = Math.max(reloadUntil, Date.now() + reloadMs);
+  };
   const push = <T>(map: Map<string, T[]>, tool: string, item: T, times: number) => {
     const q = map.get(tool) ?? [];
     for (let i = 0; i < Math.max(0, Math.floor(times)); i++) q.push(item);
@@ -80,9 +110,20 @@ function createControl() {
     retryHintNext: (tool, times = 1) => push(faults, tool, { kind: 'retry' }, times),
     stallNext: (tool, ms, times = 1) => push(stalls, tool, Math.max(0, ms), times),
     crashNext: (tool, times = 1) => push(faults, tool, { kind: 'crash' }, times),
+    startReload: (ms) => {
+      reloadUntil = Date.now() + Math.max(0, ms);
+    },
+    reloadAfterWrite: (ms) => {
+      reloadMs = Math.max(0, ms);
+    },
+    get reloading() {
+      return Date.now() < reloadUntil;
+    },
     reset: () => {
       faults.clear();
       stalls.clear();
+      reloadUntil = 0;
+      reloadMs = Math.max(0, reloadAfterWriteMs);
     },
   };
   return {
@@ -164,10 +205,11 @@ export async function startUnityMcpServer(opts: UnityMcpServerOptions = {}): Pro
   const profile = opts.profile ?? 'unity-mcp';
   const buildDurationMs = opts.buildDurationMs ?? 1500;
   const project = new UnityProject(opts.projectDir);
+  if (opts.gameView) project.gameView = { ...opts.gameView };
   const builds = new BuildQueue(project, buildDurationMs);
   const ctx: ToolContext = { project, builds, buildDurationMs };
   const toolDefs: ToolDef[] = profile === 'seed' ? seedTools(ctx) : unityMcpTools(ctx);
-  const { control, takeFault, takeStall } = createControl();
+  const { control, takeFault, takeStall } = createControl(project, opts.reloadAfterWriteMs ?? 0);
   const calls: UnityMcpCall[] = [];
   /** Calls that reached the HTTP layer, by "<session>|<request id>", so the tool handler can time them. */
   const inflight = new Map<string, UnityMcpCall>();
@@ -178,7 +220,7 @@ export async function startUnityMcpServer(opts: UnityMcpServerOptions = {}): Pro
     const mcp = new McpServer(
       profile === 'seed'
         ? { name: 'spark-unity-seed', version: '0.1.0-test-double' }
-        : { name: 'mcp-for-unity-server', version: '9.0.0-test-double' },
+        : { name: 'mcp-for-unity-server', version: '10.1.0-test-double' },
       {
         instructions:
           profile === 'seed'
@@ -199,15 +241,7 @@ export async function startUnityMcpServer(opts: UnityMcpServerOptions = {}): Pro
             if (stall) await sleep(stall, extra.signal);
             const fault = takeFault(def.name, ['fail', 'retry']);
             if (fault?.kind === 'fail') return toCallToolResult({ success: false, error: fault.error, message: fault.error });
-            if (fault?.kind === 'retry') {
-              return toCallToolResult({
-                success: false,
-                error: 'domain reload',
-                message: 'Unity is reloading scripts (domain reload); retry shortly.',
-                hint: 'retry',
-                data: { reason: 'reloading', retry_after_ms: 250 },
-              });
-            }
+            if (fault?.kind === 'retry' || control.reloading) return toCallToolResult(RELOADING);
             return toCallToolResult(await def.handler(args));
           } catch (err) {
             return toCallToolResult(fail('internal_error', `Error in ${def.name}: ${(err as Error).message}`));
@@ -231,7 +265,9 @@ export async function startUnityMcpServer(opts: UnityMcpServerOptions = {}): Pro
       return;
     }
     if (opts.apiKey !== undefined && !keyMatches(req.headers['x-api-key'], opts.apiKey)) {
-      sendJson(res, 401, rpcError(-32001, 'Unauthorized: missing or invalid X-API-Key'), { 'www-authenticate': 'ApiKey header="X-API-Key"' });
+      // core/auth/guard.py: 401 when no key was sent, 403 when it is the wrong one.
+      const given = req.headers['x-api-key'];
+      sendJson(res, given ? 403 : 401, { success: false, error: 'unauthorized', message: 'Missing or invalid API key' });
       return;
     }
     if (closing) {
@@ -300,6 +336,10 @@ export async function startUnityMcpServer(opts: UnityMcpServerOptions = {}): Pro
     const messages = (Array.isArray(body) ? body : [body]) as { method?: unknown; id?: unknown; params?: { name?: unknown; arguments?: unknown } }[];
     const entries: UnityMcpCall[] = [];
     for (const m of messages) {
+      // Every tool takes an undeclared `unity_instance`, removed by middleware before validation.
+      if (m && m.method === 'tools/call' && m.params?.arguments && typeof m.params.arguments === 'object') {
+        delete (m.params.arguments as Record<string, unknown>).unity_instance;
+      }
       if (m && m.method === 'tools/call' && m.id !== undefined) {
         const entry: UnityMcpCall = { tool: String(m.params?.name ?? ''), args: m.params?.arguments ?? {}, at: Date.now(), ms: 0 };
         calls.push(entry);
@@ -386,9 +426,10 @@ function parseArgs(argv: string[]): UnityMcpServerOptions {
       }
       case '--api-key': out.apiKey = need(); break;
       case '--build-ms': out.buildDurationMs = Number(need()); break;
+      case '--reload-ms': out.reloadAfterWriteMs = Number(need()); break;
       case '--help':
       case '-h':
-        console.log('usage: tsx tests/support/unity-mcp-server.ts [--port 8080] [--project DIR] [--profile unity-mcp|seed] [--api-key KEY] [--build-ms 1500]');
+        console.log('usage: tsx tests/support/unity-mcp-server.ts [--port 8080] [--project DIR] [--profile unity-mcp|seed] [--api-key KEY] [--build-ms 1500] [--reload-ms 0]');
         process.exit(0);
         break;
       default:

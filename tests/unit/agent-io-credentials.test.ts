@@ -89,7 +89,17 @@ describe('loadConfig', () => {
     expect(c.natsUrl).toBe(DEFAULT_NATS_URL);
     expect(c.tray).toEqual({ host: '127.0.0.1', port: 7878 });
     expect(c.edgeUrl).toBeUndefined();
+    expect(c.unityReloadBudgetMs).toBe(60_000);
+    expect(c.breakerCooldownMs).toBe(10_000);
     expect(() => requirePaired(c)).toThrow(/spark-agent pair/);
+  });
+
+  it('takes the reload budget and the breaker cooldown from the environment', () => {
+    const c = loadConfig({ env: { SPARK_AGENT_HOME: home, UNITY_RELOAD_BUDGET_MS: '5000', SPARK_BREAKER_COOLDOWN_MS: '1500' } });
+    expect(c.unityReloadBudgetMs).toBe(5_000);
+    expect(c.breakerCooldownMs).toBe(1_500);
+    expect(() => loadConfig({ env: { SPARK_AGENT_HOME: home, UNITY_RELOAD_BUDGET_MS: 'soon' } })).toThrow(/UNITY_RELOAD_BUDGET_MS/);
+    expect(() => loadConfig({ env: { SPARK_AGENT_HOME: home, SPARK_BREAKER_COOLDOWN_MS: '-1' } })).toThrow(/SPARK_BREAKER_COOLDOWN_MS/);
   });
 
   it('reads credentials and lets env and flags override', () => {

@@ -21,6 +21,20 @@ describe('agent MCP result envelope', () => {
     expect(r).toMatchObject({ ok: true, isError: false, message: 'done', data: { sha256: 'ab' }, retry: false });
   });
 
+  it("reads the real server's reload rejection (an MCPResponse with null message) as a retry", () => {
+    const r = parseToolResult({
+      content: [text({ success: false, message: null, error: 'Unity is reloading; please retry', data: { reason: 'reloading', retry_after_ms: 250 }, hint: 'retry' })],
+    });
+    expect(r).toMatchObject({ ok: false, retry: true, retryAfterMs: 250, error: 'Unity is reloading; please retry' });
+  });
+
+  it("keeps Unity's ErrorResponse text (code == error, no message) as the error, not as a code", () => {
+    const r = parseToolResult({ content: [text({ success: false, code: "Script already exists at 'Assets/A.cs'.", error: "Script already exists at 'Assets/A.cs'." })] });
+    expect(r).toMatchObject({ ok: false, error: "Script already exists at 'Assets/A.cs'." });
+    expect(r.code).toBeUndefined();
+    expect(parseToolResult({ content: [text({ success: false, code: 'stale_file', error: 'stale_file', data: {} })] })).toMatchObject({ code: 'stale_file' });
+  });
+
   it('prefers structuredContent when present', () => {
     const r = parseToolResult({ content: [text('not json')], structuredContent: { success: false, error: 'boom' } });
     expect(r).toMatchObject({ ok: false, error: 'boom' });

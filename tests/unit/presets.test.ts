@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generateScriptOp, runBuildOp, MAX_BUILD_OPTIONS } from '../../contracts';
+import { generateScriptOp, runBuildOp, runMenuItemOp, MAX_BUILD_OPTIONS } from '../../contracts';
 import {
   PRESETS_DIR,
   loadPresets,
@@ -10,6 +10,7 @@ import {
   presetSchema,
   toGenerateScriptOps,
   toRunBuildOp,
+  toRunMenuItemOp,
   type Preset,
 } from '../../web/presets';
 
@@ -162,16 +163,29 @@ describe('presets', () => {
       expect(toRunBuildOp(preset)).toEqual(op);
       expect(preset.build.target).toBe('WebGL');
       expect(preset.build.development).toBe(false);
-      const options = preset.build.options ?? {};
-      expect(Object.keys(options).length).toBeLessThanOrEqual(MAX_BUILD_OPTIONS);
-      expect(options.compression).toBe('gzip');
-      expect(options.textureMaxSize).toBeGreaterThanOrEqual(512);
-      expect(options.textureMaxSize).toBeLessThanOrEqual(1024);
+      // manage_build takes no player settings: a preset's build carries none it cannot apply.
+      expect(preset.build).not.toHaveProperty('options');
+      const values = preset.applySettings.values;
+      expect(Object.keys(values).length).toBeLessThanOrEqual(MAX_BUILD_OPTIONS);
+      expect(values.compression).toBe('gzip');
+      expect(values.textureMaxSize).toBeGreaterThanOrEqual(512);
+      expect(values.textureMaxSize).toBeLessThanOrEqual(1024);
+    }
+  });
+
+  it("applies its settings through its Editor script's own menu item, a valid run_menu_item", () => {
+    for (const preset of presets) {
+      const op = toRunMenuItemOp(preset);
+      expect(runMenuItemOp.safeParse(op).success).toBe(true);
+      const editor = preset.scripts.find((s) => s.path.endsWith('WebGLSettings.cs'))!;
+      const root = /MenuRoot = "([^"]+)"/.exec(editor.code)![1];
+      expect(editor.code).toContain('[MenuItem(MenuRoot + "Apply Low-End WebGL Settings"');
+      expect(op.menuPath).toBe(`${root}Apply Low-End WebGL Settings`);
     }
   });
 
   it('pixel-art presets use point filtering, the visual novel bilinear', () => {
-    const filter = Object.fromEntries(presets.map((p) => [p.id, p.build.options?.textureFilter]));
+    const filter = Object.fromEntries(presets.map((p) => [p.id, p.applySettings.values.textureFilter]));
     expect(filter).toEqual({ 'platformer-2d': 'point', 'top-down-action': 'point', 'visual-novel': 'bilinear' });
   });
 
@@ -197,12 +211,13 @@ describe('presets', () => {
     expect(presetSchema.safeParse(withScripts([{ ...first, code: 'x'.repeat(200 * 1024 + 1) }])).success).toBe(false);
     expect(presetSchema.safeParse({ ...sample, build: { ...sample.build, target: 'PS5' } }).success).toBe(false);
     expect(presetSchema.safeParse({ ...sample, build: { ...sample.build, op: 'run_build' } }).success).toBe(false);
-    expect(presetSchema.safeParse({ ...sample, build: { ...sample.build, options: { '../x': 1 } } }).success).toBe(false);
-    expect(presetSchema.safeParse({ ...sample, build: { ...sample.build, options: { nested: { a: 1 } } } }).success).toBe(
-      false,
-    );
+    expect(presetSchema.safeParse({ ...sample, build: { ...sample.build, options: { compression: 'gzip' } } }).success).toBe(false);
+    const withValues = (values: unknown) => ({ ...sample, applySettings: { ...sample.applySettings, values } });
+    expect(presetSchema.safeParse(withValues({ '../x': 1 })).success).toBe(false);
+    expect(presetSchema.safeParse(withValues({ nested: { a: 1 } })).success).toBe(false);
     const tooMany = Object.fromEntries(Array.from({ length: MAX_BUILD_OPTIONS + 1 }, (_, i) => [`k${i}`, i]));
-    expect(presetSchema.safeParse({ ...sample, build: { ...sample.build, options: tooMany } }).success).toBe(false);
+    expect(presetSchema.safeParse(withValues(tooMany)).success).toBe(false);
+    expect(presetSchema.safeParse({ ...sample, applySettings: { ...sample.applySettings, menuItem: 'File/Quit' } }).success).toBe(false);
   });
 
   it('loadPresets refuses a manifest that points outside its folder or mismatches its folder', () => {
@@ -215,6 +230,7 @@ describe('presets', () => {
         description: 'One. Two.',
         scripts: [{ file: 'A.cs', path: 'Assets/Demo/A.cs', summary: 'a' }],
         build: { target: 'WebGL' },
+        applySettings: { menuItem: 'Tools/Spark/Demo/Apply', values: {} },
         settings: ['none'],
       };
       expect(presetManifestSchema.safeParse(manifest).success).toBe(true);

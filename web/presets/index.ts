@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, posix, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { generateScriptOp, runBuildOp, type UnityOpOf } from '../../contracts';
+import { buildOptions, generateScriptOp, runBuildOp, runMenuItemOp, type UnityOpOf } from '../../contracts';
 
 /** The folder holding the preset folders (this file's folder). */
 export const PRESETS_DIR = fileURLToPath(new URL('.', import.meta.url));
@@ -19,8 +19,23 @@ const presetId = z
   .max(64)
   .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'preset id must be lowercase words joined by hyphens');
 
-/** The build a preset recommends: a run_build operation without its `op` tag. */
-export const presetBuildSchema = runBuildOp.omit({ op: true });
+/**
+ * The build a preset recommends: a run_build operation without its `op` tag. Unity's manage_build
+ * takes no player settings, so the preset's settings are not build options: see applySettings.
+ */
+export const presetBuildSchema = runBuildOp.omit({ op: true }).extend({
+  options: z.undefined({ error: 'a preset build takes no options: put the settings under applySettings' }).optional(),
+});
+
+/**
+ * How the preset's low-end settings really get applied: its Editor script's menu item, run with a
+ * run_menu_item operation once the scripts compiled (the texture values apply on import, through
+ * the preset's texture postprocessor). `values` lists what those scripts set, for display.
+ */
+export const presetApplySettingsSchema = z.strictObject({
+  menuItem: runMenuItemOp.shape.menuPath,
+  values: buildOptions,
+});
 
 const summary = z.string().min(1).max(300);
 
@@ -31,7 +46,8 @@ const commonFields = {
   /** Two or three sentences shown to the user. */
   description: z.string().min(1).max(1000),
   build: presetBuildSchema,
-  /** Human-readable list of the low-end WebGL settings the preset applies. */
+  applySettings: presetApplySettingsSchema,
+  /** Human-readable list of the low-end WebGL settings the preset's Editor scripts apply. */
   settings: z.array(z.string().min(1).max(300)).min(1),
 };
 
@@ -131,6 +147,11 @@ export function toGenerateScriptOps(preset: Preset, overwrite = false): UnityOpO
   return preset.scripts.map((script) =>
     generateScriptOp.parse({ op: 'generate_script', path: script.path, code: script.code, overwrite }),
   );
+}
+
+/** The operation that applies the preset's settings in Unity (after its scripts compiled). */
+export function toRunMenuItemOp(preset: Preset): UnityOpOf<'run_menu_item'> {
+  return runMenuItemOp.parse({ op: 'run_menu_item', menuPath: preset.applySettings.menuItem });
 }
 
 /** The preset's recommended build as a run_build operation. */

@@ -1,6 +1,6 @@
 // Player builds as asynchronous jobs: queued, then running for a while, then succeeded (a real
 // artifact is written under Builds/<Target>/) or failed (the project has compile errors).
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BUILD_TARGETS } from '../../../contracts/unity-ops';
@@ -103,7 +103,8 @@ export class BuildQueue {
       artifactPath = spec.target === 'WebGL' || spec.target === 'iOS' ? `${outputPath}/${path.posix.basename(def.artifact)}` : outputPath;
     }
     const job: BuildJob = {
-      id: randomUUID(),
+      // BuildJob ids as Unity makes them: "build-" + 10 hex digits.
+      id: `build-${randomBytes(5).toString('hex')}`,
       target: spec.target,
       development: spec.development,
       options: spec.options,

@@ -32,6 +32,16 @@ export function fail(code: string, message?: string, data?: unknown): Envelope {
   return env;
 }
 
+/**
+ * Unity's C# ErrorResponse(messageOrCode, data): `code` and `error` carry the same text and there
+ * is no `message` key (MCPForUnity/Editor/Helpers/Response.cs).
+ */
+export function unityError(messageOrCode: string, data?: unknown): Envelope {
+  const env: Envelope = { success: false, code: messageOrCode, error: messageOrCode };
+  if (data !== undefined) env.data = data;
+  return env;
+}
+
 // ---------- hashing ----------
 
 export function sha256Hex(data: string | Uint8Array): string {
@@ -232,13 +242,15 @@ export function compileErrors(rel: string, text: string): CompileError[] {
 
 // ---------- console ----------
 
+/** One console line as ReadConsole returns it in `detailed`/`json` format. */
 export interface ConsoleEntry {
   type: 'Log' | 'Warning' | 'Error';
   message: string;
   file: string;
   line: number;
   stackTrace: string | null;
-  timestamp: string;
+  /** Not sent: compiler errors are replaced by the next compilation, as in Unity's console. */
+  compiler?: boolean;
 }
 
 // ---------- asset types ----------
@@ -268,7 +280,9 @@ export function assetTypeFor(rel: string, isFolder: boolean): string {
 
 // ---------- the project ----------
 
-export const DEFAULT_GAME_VIEW = { width: 1920, height: 1080 } as const;
+const BUILT_IN_MENU_ITEMS = ['File/Save Project', 'File/Save', 'Assets/Refresh', 'Edit/Play', 'Edit/Pause', 'Window/General/Console'];
+
+export const DEFAULT_GAME_VIEW = { width: 1280, height: 720 } as const;
 
 export class UnityProject {
   readonly projectDir: string;
@@ -361,10 +375,16 @@ export class UnityProject {
     }
   }
 
+  /**
+   * Deletes like AssetDatabase.MoveAssetToTrash: the file and its .meta (so its GUID) leave the
+   * project for <project>/.Trash/; putting the text back later gives a new GUID.
+   */
   async deleteAsset(rel: string): Promise<void> {
     const full = this.full(rel);
-    await rm(full, { recursive: true, force: true });
-    await rm(full + '.meta', { force: true });
+    const trash = path.join(this.projectDir, '.Trash', `${Date.now()}-${randomUUID().slice(0, 8)}`);
+    mkdirSync(trash, { recursive: true });
+    await rename(full, path.join(trash, path.basename(full))).catch(() => rm(full, { recursive: true, force: true }));
+    if (existsSync(full + '.meta')) await rename(full + '.meta', path.join(trash, path.basename(full) + '.meta'));
   }
 
   guidOf(rel: string): string {
@@ -405,23 +425,36 @@ export class UnityProject {
     return this.scripts().flatMap((rel) => compileErrors(rel, readScriptText(this.full(rel))));
   }
 
-  log(type: ConsoleEntry['type'], message: string, file = '', line = 0) {
+  log(type: ConsoleEntry['type'], message: string, file = '', line = 0, compiler = false) {
     this.console.push({
       type,
       message,
       file,
       line,
       stackTrace: type === 'Error' ? `UnityEditor.EditorApplication:Internal_CallUpdateFunctions () (at ${file || 'Editor'}:${line})` : null,
-      timestamp: new Date().toISOString(),
+      ...(compiler ? { compiler } : {}),
     });
     if (this.console.length > 2000) this.console.splice(0, this.console.length - 2000);
   }
 
-  /** What Unity does after a script changes: recompile and print errors to the console. */
+  /** Called after every script write or delete (a test may start a domain reload from it). */
+  onScriptChanged: (rel: string) => void = () => {};
+
+  /**
+   * What Unity does after a script changes: recompile. Compiler errors stay in the console while
+   * they exist and are replaced by the next compilation's (Unity clears them on recompile).
+   */
   recompileAfterChange(changedRel: string) {
+    this.recompile();
+    this.onScriptChanged(changedRel);
+  }
+
+  /** Compiles every script now; returns the compiler errors it printed. */
+  recompile(): CompileError[] {
+    for (let i = this.console.length - 1; i >= 0; i--) if (this.console[i]!.compiler) this.console.splice(i, 1);
     const errors = this.compile();
-    for (const e of errors) this.log('Error', `${e.file}(${e.line},${e.col}): error ${e.code}: ${e.message}`, e.file, e.line);
-    if (errors.length === 0) this.log('Log', `[MCP] Compilation finished after change to ${changedRel}.`);
+    for (const e of errors) this.log('Error', `${e.file}(${e.line},${e.col}): error ${e.code}: ${e.message}`, e.file, e.line, true);
+    return errors;
   }
 
   /** The fields ManageAsset.GetAssetData returns, plus this double's fileSizeBytes and sha256. */
@@ -445,6 +478,33 @@ export class UnityProject {
       sha256: isFolder ? null : sha256Hex(readFileSync(full)),
     };
     return data;
+  }
+
+  /** Menu items run through execute_menu_item, in order. */
+  readonly menuItemsRun: string[] = [];
+
+  /**
+   * The editor's menu: a few built-in items plus every [MenuItem("...")] of the Editor scripts,
+   * which exist only once the scripts compiled (a project with compile errors loads no new ones).
+   * Resolves `const string X = "..."` prefixes; `log` is the first Debug.Log text after the item.
+   */
+  menuItems(): { path: string; file: string; log?: string }[] {
+    const items: { path: string; file: string; log?: string }[] = BUILT_IN_MENU_ITEMS.map((p) => ({ path: p, file: '' }));
+    if (this.compile().length > 0) return items;
+    for (const rel of this.scripts().filter((p) => /(^|\/)Editor\//.test(p))) {
+      const text = readScriptText(this.full(rel));
+      const consts = new Map<string, string>();
+      for (const m of text.matchAll(/const\s+string\s+(\w+)\s*=\s*"([^"]*)"\s*;/g)) consts.set(m[1]!, m[2]!);
+      for (const m of text.matchAll(/\[MenuItem\(\s*((?:\w+\s*\+\s*)?"[^"]*")/g)) {
+        const expr = m[1]!;
+        const plus = /^(\w+)\s*\+\s*"([^"]*)"$/.exec(expr);
+        const menuPath = plus ? `${consts.get(plus[1]!) ?? ''}${plus[2]}` : expr.slice(1, -1);
+        const after = text.slice(m.index! + m[0].length);
+        const log = /Debug\.Log\(\$?"([^"{]*)/.exec(after.split('[MenuItem(')[0]!)?.[1];
+        items.push({ path: menuPath, file: rel, ...(log ? { log } : {}) });
+      }
+    }
+    return items;
   }
 
   async dispose() {

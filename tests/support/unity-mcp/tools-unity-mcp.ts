@@ -5,13 +5,12 @@ import { cpSync, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { resolveTarget, type BuildJob } from './builds';
-import { encodeJpeg } from './jpeg';
-import { renderFrame, renderPng } from './png';
+import { renderPng } from './png';
 import {
   applyTextEdits,
   checkBalancedDelimiters,
   compileErrors,
-  fail,
+  unityError,
   ok,
   PathError,
   readScriptText,
@@ -27,9 +26,13 @@ const opt = <T extends z.ZodType>(s: T) => s.nullish();
 const intOrStr = z.union([z.int(), z.string()]);
 const boolOrStr = z.union([z.boolean(), z.string()]);
 
-const MAX_INLINE_EDGE = 4096;
 const MAX_EDIT_PAYLOAD_BYTES = 64 * 1024;
 const SCRIPT_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/** The Python layer's MCPResponse: all five keys, nulls included, in this order. */
+function mcpResponse(success: boolean, message: string | null, error: string | null, data: unknown, hint: string | null = null): Envelope {
+  return { success, message, error, data, hint } as unknown as Envelope;
+}
 
 function pathFailure(err: unknown): Envelope {
   if (err instanceof PathError) return { success: false, code: err.code, error: err.code, message: err.message };
@@ -61,15 +64,15 @@ function defaultScript(name: string, scriptType?: string | null, ns?: string | n
 /** The C# side of manage_script create (shared by create_script and manage_script). */
 async function createScriptAt(ctx: ToolContext, dirRel: string, name: string, contents: string | null | undefined, scriptType?: string | null, ns?: string | null): Promise<Envelope> {
   if (!SCRIPT_NAME.test(name)) {
-    return fail(`Invalid script name: '${name}'. Use only letters, numbers, underscores, and don't start with a number.`);
+    return unityError(`Invalid script name: '${name}'. Use only letters, numbers, underscores, and don't start with a number.`);
   }
   const rel = `${dirRel}/${name}.cs`;
   const full = ctx.project.full(rel);
-  if (existsSync(full)) return fail(`Script already exists at '${rel}'. Use 'update' action to modify.`);
+  if (existsSync(full)) return unityError(`Script already exists at '${rel}'. Use 'update' action to modify.`);
   const text = contents ? contents : defaultScript(name, scriptType, ns);
   const bal = checkBalancedDelimiters(text);
   if (!bal.ok) {
-    return fail('validation_failed', 'validation_failed', {
+    return unityError('validation_failed', {
       status: 'validation_failed',
       diagnostics: [`ERROR: Unbalanced delimiters: expected '${bal.expected}' (Line ${bal.line})`],
     });
@@ -99,16 +102,15 @@ function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${esc}$`, 'i');
 }
 
-const CAMERA_ACTIONS = {
-  Setup: ['ping', 'ensure_brain', 'get_brain_status'],
-  Creation: ['create_camera'],
-  Configuration: ['set_target', 'set_priority', 'set_lens', 'set_body', 'set_aim', 'set_noise'],
-  Extensions: ['add_extension', 'remove_extension'],
-  Control: ['set_blend', 'force_camera', 'release_override', 'list_cameras'],
-  Capture: ['screenshot', 'screenshot_multiview', 'screenshot_compare'],
-  Analysis: ['visibility_report'],
-};
-const ALL_CAMERA_ACTIONS = Object.values(CAMERA_ACTIONS).flat();
+/** manage_camera's actions (checked in Python before Unity sees the call). */
+const CAMERA_ACTIONS = [
+  'ping', 'ensure_brain', 'get_brain_status', 'create_camera', 'set_target', 'set_priority', 'set_lens', 'set_body', 'set_aim',
+  'set_noise', 'add_extension', 'remove_extension', 'set_blend', 'force_camera', 'release_override', 'list_cameras', 'screenshot',
+  'screenshot_multiview',
+];
+const SURROUND = ['front', 'back', 'left', 'right', 'top', 'bottom'];
+/** Longest edge of an inline screenshot when max_resolution is not given. */
+const DEFAULT_MAX_RESOLUTION = 640;
 const MAIN_CAMERA = 'Main Camera';
 
 const BUILD_ACTIONS = ['build', 'status', 'platform', 'settings', 'scenes', 'profiles', 'batch', 'cancel'];
@@ -118,30 +120,17 @@ export function unityMcpTools(ctx: ToolContext): ToolDef[] {
   const pollInterval = Math.min(5, Math.max(0.1, ctx.buildDurationMs / 4000));
   let buildScenes: string[] | undefined;
 
+  /** ManageBuild status data: what BuildJob reports, nothing more (no progress number). */
   const buildStatusData = (job: BuildJob) => {
     const result = { queued: 'pending', running: 'building' }[job.state as string] ?? job.state;
-    const data: Record<string, unknown> = {
-      job_id: job.id,
-      result,
-      platform: job.target,
-      output_path: job.outputPath,
-      // Not in the real payload: the double's explicit state and progress.
-      state: job.state,
-      progress: Number(builds.progress(job).toFixed(3)),
-    };
+    const data: Record<string, unknown> = { job_id: job.id, result, platform: job.target, output_path: job.outputPath };
     if (job.startedAt) data.started_at = new Date(job.startedAt).toISOString();
     if (job.completedAt) {
-      data.duration_seconds = (job.completedAt - (job.startedAt ?? job.createdAt)) / 1000;
       data.completed_at = new Date(job.completedAt).toISOString();
-    }
-    if (job.state === 'succeeded' || job.state === 'failed') {
+      data.duration_seconds = (job.completedAt - (job.startedAt ?? job.createdAt)) / 1000;
       data.total_size_mb = Number(((job.sizeBytes ?? 0) / 1048576).toFixed(2));
       data.errors = job.errors;
       data.warnings = job.warnings;
-    }
-    if (job.state === 'succeeded') {
-      data.artifact_path = job.artifactPath;
-      data.artifact_sha256 = job.sha256;
     }
     if (job.error) data.error = job.error;
     return data;
@@ -152,19 +141,8 @@ export function unityMcpTools(ctx: ToolContext): ToolDef[] {
     if (job.state === 'queued' || job.state === 'running') {
       return { success: true, _mcp_status: 'pending', _mcp_poll_interval: pollInterval, message: `Build ${data.result}...`, data };
     }
-    const stateName = job.state.charAt(0).toUpperCase() + job.state.slice(1);
-    return ok(`Build ${stateName}.`, data);
+    return ok(job.state === 'succeeded' ? 'Build Succeeded.' : 'Build Failed.', data);
   };
-
-  const gameViewState = (requested?: { width: number; height: number }) => ({
-    mode: 'FixedResolution',
-    selected_size: { ...project.gameView },
-    ...(requested ? { requested_size: requested } : {}),
-    target_size: { ...project.gameView },
-    render_size: { ...project.gameView },
-    settled: true,
-    matches_requested: true,
-  });
 
   const tools: ToolDef[] = [
     // ---------------- scripts ----------------
@@ -218,23 +196,23 @@ export function unityMcpTools(ctx: ToolContext): ToolDef[] {
           if (!/^assets(\/|$)/i.test(p) && !p.startsWith('/') && !/^[A-Za-z]:/.test(p)) p = p ? `Assets/${p}` : 'Assets';
           dirRel = toAssetsPath(p, { allowAssetsRoot: true });
         } catch (err) {
-          if (err instanceof PathError) return fail(`Invalid path. Target directory must be within 'Assets/'. Provided: '${a.path}'`);
+          if (err instanceof PathError) return unityError(`Invalid path. Target directory must be within 'Assets/'. Provided: '${a.path}'`);
           throw err;
         }
         const name = a.name.replace(/\.cs$/i, '');
         if (!SCRIPT_NAME.test(name)) {
-          return fail(`Invalid script name: '${name}'. Use only letters, numbers, underscores, and don't start with a number.`);
+          return unityError(`Invalid script name: '${name}'. Use only letters, numbers, underscores, and don't start with a number.`);
         }
         const rel = `${dirRel}/${name}.cs`;
         try {
           const full = project.full(rel);
           if (a.action === 'create') return await createScriptAt(ctx, dirRel, name, a.contents, a.script_type, a.namespace);
           if (!existsSync(full)) {
-            return fail(a.action === 'delete' ? `Script not found at '${rel}'. Cannot delete.` : `Script not found at '${rel}'.`);
+            return unityError(a.action === 'delete' ? `Script not found at '${rel}'. Cannot delete.` : `Script not found at '${rel}'.`);
           }
           if (a.action === 'read') {
             const contents = readScriptText(full);
-            return ok(`Script '${name}.cs' read successfully.`, { uri: scriptUri(rel), path: rel, contents });
+            return ok(`Script '${name}.cs' read successfully.`, { uri: scriptUri(rel), path: rel, contents, contentsEncoded: false });
           }
           await project.deleteAsset(rel);
           project.recompileAfterChange(rel);
@@ -279,7 +257,7 @@ export function unityMcpTools(ctx: ToolContext): ToolDef[] {
           const zero = (['startLine', 'startCol', 'endLine', 'endCol'] as const).some((k) => e[k] < 1);
           if (!zero) continue;
           if (a.strict) {
-            return fail('zero_based_explicit_fields', 'Explicit line/col fields are 1-based; received zero-based.', { normalizedEdits: edits });
+            return unityError('zero_based_explicit_fields', { normalizedEdits: edits });
           }
           for (const k of ['startLine', 'startCol', 'endLine', 'endCol'] as const) e[k] = Math.max(1, e[k]);
           if (!warnings.includes('zero_based_explicit_fields_normalized')) warnings.push('zero_based_explicit_fields_normalized');
@@ -296,15 +274,15 @@ export function unityMcpTools(ctx: ToolContext): ToolDef[] {
           if (warnings.length) data.warnings ??= warnings;
           return { ...env, data };
         };
-        if (!existsSync(full)) return withExtras(fail(`Script not found at '${rel}'.`));
+        if (!existsSync(full)) return withExtras(unityError(`Script not found at '${rel}'.`));
         const original = readScriptText(full);
         const current = sha256Hex(original);
         if (!a.precondition_sha256) {
-          return withExtras(fail('precondition_required', 'precondition_sha256 is required; call get_sha first.', { status: 'precondition_required', current_sha256: current }));
+          return withExtras(unityError('precondition_required', { status: 'precondition_required', current_sha256: current }));
         }
         if (a.precondition_sha256.toLowerCase() !== current) {
           return withExtras(
-            fail('stale_file', 'The script changed since precondition_sha256 was computed; call get_sha again.', {
+            unityError('stale_file', {
               status: 'stale_file',
               expected_sha256: a.precondition_sha256,
               current_sha256: current,
@@ -313,7 +291,7 @@ export function unityMcpTools(ctx: ToolContext): ToolDef[] {
         }
         const payload = edits.reduce((n, e) => n + Buffer.byteLength(e.newText, 'utf8'), 0);
         if (payload > MAX_EDIT_PAYLOAD_BYTES) {
-          return withExtras(fail('too_large', 'too_large', { status: 'too_large', limitBytes: MAX_EDIT_PAYLOAD_BYTES, hint: 'split into smaller edits' }));
+          return withExtras(unityError('too_large', { status: 'too_large', limitBytes: MAX_EDIT_PAYLOAD_BYTES, hint: 'split into smaller edits' }));
         }
         const out = applyTextEdits(original, edits, { usingGuard: true });
         if (!out.ok) return withExtras(out.env);
@@ -334,11 +312,7 @@ export function unityMcpTools(ctx: ToolContext): ToolDef[] {
           const startLine = Math.max(1, bal.line - 5);
           const endLine = bal.line + 5;
           return withExtras(
-            fail(
-              'unbalanced_braces',
-              `unbalanced_braces at line ${bal.line}. Call resources/read for lines ${startLine}-${endLine} and resend a smaller apply_text_edits that restores balance.`,
-              { status: 'unbalanced_braces', line: bal.line, expected: bal.expected, evidenceWindow: { startLine, endLine } },
-            ),
+            unityError('unbalanced_braces', { status: 'unbalanced_braces', line: bal.line, expected: bal.expected, evidenceWindow: { startLine, endLine } }),
           );
         }
         await project.writeAsset(rel, out.text);
@@ -367,7 +341,7 @@ export function unityMcpTools(ctx: ToolContext): ToolDef[] {
         try {
           const rel = scriptRelFromUri(a.uri);
           const full = project.full(rel);
-          if (!existsSync(full)) return fail(`Script not found at '${rel}'.`);
+          if (!existsSync(full)) return unityError(`Script not found at '${rel}'.`);
           const text = readScriptText(full);
           return { success: true, data: { sha256: sha256Hex(text), lengthBytes: Buffer.byteLength(text, 'utf8') } };
         } catch (err) {
@@ -384,7 +358,7 @@ export function unityMcpTools(ctx: ToolContext): ToolDef[] {
       async handler(a: { uri: string }) {
         try {
           const rel = scriptRelFromUri(a.uri);
-          if (!existsSync(project.full(rel))) return fail(`Script not found at '${rel}'. Cannot delete.`);
+          if (!existsSync(project.full(rel))) return unityError(`Script not found at '${rel}'. Cannot delete.`);
           await project.deleteAsset(rel);
           project.recompileAfterChange(rel);
           return ok(`Script '${path.posix.basename(rel)}' moved to trash successfully.`, { deleted: true });
@@ -406,9 +380,9 @@ export function unityMcpTools(ctx: ToolContext): ToolDef[] {
         try {
           const rel = scriptRelFromUri(a.uri);
           const full = project.full(rel);
-          if (!existsSync(full)) return fail(`Failed to read script: Could not find file '${rel}'.`);
+          if (!existsSync(full)) return unityError(`Failed to read script: Could not find file '${rel}'.`);
           const diagnostics = compileErrors(rel, readScriptText(full)).map((e) => ({ line: e.line, col: e.col, severity: 'error', message: `${e.code}: ${e.message}` }));
-          if (diagnostics.length) return fail('Validation failed.', 'Validation failed.', { diagnostics });
+          if (diagnostics.length) return unityError('Validation failed.', { diagnostics });
           return a.include_diagnostics
             ? { success: true, data: { diagnostics, summary: { warnings: 0, errors: 0 } } }
             : { success: true, data: { warnings: 0, errors: 0 } };
@@ -466,20 +440,20 @@ export function unityMcpTools(ctx: ToolContext): ToolDef[] {
           };
           switch (a.action) {
             case 'get_info':
-              if (!existsSync(full)) return fail(`Asset not found at path: ${rel}`);
+              if (!existsSync(full)) return unityError(`Asset not found at path: ${rel}`);
               return ok('Asset info retrieved.', info(rel));
             case 'import':
-              if (!existsSync(full)) return fail(`Asset does not exist at path: ${rel}`);
+              if (!existsSync(full)) return unityError(`Asset does not exist at path: ${rel}`);
               project.ensureMeta(rel);
               return ok(`Asset '${rel}' imported successfully.`, info(rel));
             case 'create_folder':
-              if (existsSync(full)) return fail(`Asset already exists at path: ${rel}`);
+              if (existsSync(full)) return unityError(`Asset already exists at path: ${rel}`);
               mkdirSync(full, { recursive: true });
               project.ensureMeta(rel);
               return ok(`Folder '${rel}' created successfully.`, info(rel));
             case 'create': {
-              if (!a.asset_type) return fail("'asset_type' is required for create.");
-              if (existsSync(full)) return fail(`Asset already exists at path: ${rel}`);
+              if (!a.asset_type) return unityError("'asset_type' is required for create.");
+              if (existsSync(full)) return unityError(`Asset already exists at path: ${rel}`);
               if (a.asset_type.toLowerCase() === 'folder') {
                 mkdirSync(full, { recursive: true });
               } else {
@@ -491,18 +465,18 @@ export function unityMcpTools(ctx: ToolContext): ToolDef[] {
               return ok(`Asset '${rel}' created successfully.`, info(rel));
             }
             case 'delete':
-              if (!existsSync(full)) return fail(`Asset not found at path: ${rel}`);
+              if (!existsSync(full)) return unityError(`Asset not found at path: ${rel}`);
               await project.deleteAsset(rel);
               if (rel.toLowerCase().endsWith('.cs')) project.recompileAfterChange(rel);
               return ok(`Asset '${rel}' deleted successfully.`);
             case 'duplicate':
             case 'move':
             case 'rename': {
-              if (!existsSync(full)) return fail(`Asset not found at path: ${rel}`);
-              if (!a.destination) return fail(`'destination' is required for ${a.action}.`);
+              if (!existsSync(full)) return unityError(`Asset not found at path: ${rel}`);
+              if (!a.destination) return unityError(`'destination' is required for ${a.action}.`);
               let dest = assetRel(a.action === 'rename' && !a.destination.includes('/') ? `${path.posix.dirname(rel)}/${a.destination}` : a.destination);
               const destFull = project.full(dest);
-              if (existsSync(destFull)) return fail(`Asset already exists at destination: ${dest}`);
+              if (existsSync(destFull)) return unityError(`Asset already exists at destination: ${dest}`);
               mkdirSync(path.dirname(destFull), { recursive: true });
               if (a.action === 'duplicate') {
                 cpSync(full, destFull, { recursive: true });
@@ -514,7 +488,7 @@ export function unityMcpTools(ctx: ToolContext): ToolDef[] {
               return ok(`Asset '${rel}' ${a.action === 'duplicate' ? 'duplicated' : 'moved'} to '${dest}'.`, info(dest));
             }
             case 'search': {
-              if (!existsSync(full) || !statSync(full).isDirectory()) return fail(`Search scope is not a folder: ${rel}`);
+              if (!existsSync(full) || !statSync(full).isDirectory()) return unityError(`Search scope is not a folder: ${rel}`);
               let pattern = a.search_pattern ?? undefined;
               let filterType = a.filter_type ?? undefined;
               const t = pattern && /^t:(\w+)$/.exec(pattern.trim());
@@ -537,7 +511,7 @@ export function unityMcpTools(ctx: ToolContext): ToolDef[] {
               return ok(`Found ${total} asset(s).`, { totalAssets: total, pageSize, pageNumber, assets: hits.map(info) });
             }
             default:
-              return fail(`Action '${a.action}' is not supported by this Unity MCP test double.`);
+              return unityError(`Action '${a.action}' is not supported by this Unity MCP test double.`);
           }
         } catch (err) {
           return pathFailure(err);
@@ -549,8 +523,8 @@ export function unityMcpTools(ctx: ToolContext): ToolDef[] {
     {
       name: 'manage_camera',
       description:
-        'Manage cameras (Unity Camera + Cinemachine). CAPTURE: screenshot captures the Game View (its size is set with manage_editor set_game_view_size) ' +
-        'to Assets/Screenshots; include_image=true also returns it inline as an image block, downscaled to max_width (default 1280, aspect preserved).',
+        'Manage cameras (Unity Camera + Cinemachine). CAPTURE: screenshot captures the Game View to Assets/Screenshots; ' +
+        'include_image=true also returns it inline as a PNG image block whose longest edge is at most max_resolution (default 640).',
       annotations: { destructiveHint: true },
       inputSchema: z.strictObject({
         action: z.string().describe('The camera action to perform.'),
@@ -562,17 +536,6 @@ export function unityMcpTools(ctx: ToolContext): ToolDef[] {
         camera: opt(z.string()),
         include_image: opt(boolOrStr),
         max_resolution: opt(intOrStr),
-        max_width: opt(intOrStr),
-        image_format: opt(z.enum(['png', 'jpg'])),
-        jpg_quality: opt(intOrStr),
-        crop_target: opt(z.string()),
-        crop_padding_px: opt(intOrStr),
-        baseline_path: opt(z.string()),
-        diff_threshold: opt(intOrStr),
-        save_diff: opt(boolOrStr),
-        check_occlusion: opt(boolOrStr),
-        page_size: opt(intOrStr),
-        cursor: opt(intOrStr),
         capture_source: opt(z.enum(['game_view', 'scene_view'])),
         batch: opt(z.string()),
         view_target: opt(z.union([z.string(), z.int(), z.array(z.number())])),
@@ -586,9 +549,8 @@ export function unityMcpTools(ctx: ToolContext): ToolDef[] {
       }),
       async handler(a: Record<string, any>) {
         const action = String(a.action).toLowerCase();
-        if (!ALL_CAMERA_ACTIONS.includes(action)) {
-          const list = Object.entries(CAMERA_ACTIONS).map(([cat, acts]) => `${cat}: ${acts.join(', ')}`).join('; ');
-          return { success: false, message: `Unknown action '${a.action}'. Available actions by category — ${list}. Run with action='ping' to check Cinemachine availability.` };
+        if (!CAMERA_ACTIONS.includes(action)) {
+          return { success: false, message: `Unknown action '${a.action}'. Valid actions: ${CAMERA_ACTIONS.join(', ')}.` };
         }
         if (action === 'ping') return ok('Cinemachine is not installed; basic Camera mode.', { cinemachine: false, version: null });
         if (action === 'list_cameras') {
@@ -598,56 +560,49 @@ export function unityMcpTools(ctx: ToolContext): ToolDef[] {
           });
         }
         if (action !== 'screenshot' && action !== 'screenshot_multiview') {
-          return fail(`Action '${action}' is not supported by this Unity MCP test double.`);
+          return unityError(`Action '${action}' is not supported by this Unity MCP test double.`);
         }
         if (a.camera && a.camera.toLowerCase() !== MAIN_CAMERA.toLowerCase() && a.camera !== '20100') {
-          return fail(`Camera '${a.camera}' not found.`);
+          return unityError(`Camera '${a.camera}' not found.`);
         }
         const superSize = coerceInt(a.screenshot_super_size) ?? 1;
         if (superSize < 1) return { success: false, message: 'screenshot_super_size must be an integer >= 1.' };
-        const maxResolution = coerceInt(a.max_resolution);
-        if (maxResolution !== undefined && maxResolution <= 0) return { success: false, message: 'max_resolution must be a positive integer.' };
-        const maxWidth = coerceInt(a.max_width);
-        if (maxWidth !== undefined && maxWidth <= 0) return { success: false, message: 'max_width must be a positive integer.' };
+        const maxResolution = coerceInt(a.max_resolution) ?? DEFAULT_MAX_RESOLUTION;
+        if (maxResolution <= 0) return { success: false, message: 'max_resolution must be a positive integer.' };
         const sceneView = a.capture_source === 'scene_view';
         if (sceneView && superSize > 1) return { success: false, message: "capture_source='scene_view' does not support super_size above 1." };
         if (sceneView && a.camera) return { success: false, message: "capture_source='scene_view' does not support camera selection." };
         const frame = project.nextFrame();
-        const batch = action === 'screenshot_multiview' ? 'surround' : a.batch;
         const fileW = Math.min(8192, project.gameView.width * superSize);
         const fileH = Math.min(8192, project.gameView.height * superSize);
-        const fit = (w: number, h: number, maxW?: number, maxEdge?: number) => {
-          let s = 1;
-          if (maxW !== undefined) s = Math.min(s, maxW / w);
-          if (maxEdge !== undefined) s = Math.min(s, maxEdge / Math.max(w, h));
-          s = Math.min(s, MAX_INLINE_EDGE / Math.max(w, h));
+        // The inline image is only ever scaled down so that its longest edge fits max_resolution.
+        const bound = (w: number, h: number) => {
+          const s = Math.min(1, maxResolution / Math.max(w, h));
           return { width: Math.max(1, Math.round(w * s)), height: Math.max(1, Math.round(h * s)) };
         };
 
-        if (batch) {
-          if (batch !== 'surround' && batch !== 'orbit') return { success: false, message: `Unknown batch mode '${batch}'. Use 'surround' or 'orbit'.` };
-          const angles = batch === 'surround'
-            ? ['front', 'back', 'left', 'right', 'top', 'bottom']
-            : Array.from({ length: Math.min(36, Math.max(1, coerceInt(a.orbit_angles) ?? 8)) }, (_, i) => `azimuth_${Math.round((360 / Math.min(36, Math.max(1, coerceInt(a.orbit_angles) ?? 8))) * i)}`);
-          const tile = fit(fileW, fileH, undefined, maxResolution ?? 480);
-          const images: ImageBlock[] = [];
-          const shots = angles.map((angle, i) => {
-            images.push({ caption: `[Angle: ${angle}]`, data: renderPng(tile.width, tile.height, frame * 10 + i), mimeType: 'image/png' });
-            return { angle, imageWidth: tile.width, imageHeight: tile.height };
-          });
-          return { envelope: ok(`Captured ${shots.length} screenshots (${batch}).`, { sceneCenter: [0, 0, 0], sceneRadius: 10, screenshots: shots }), images };
-        }
-
-        // The file on disk, at full Game View resolution (times super size).
         let folderRel: string;
         try {
           folderRel = a.output_folder ? assetRel(a.output_folder, true) : 'Assets/Screenshots';
         } catch (err) {
           return pathFailure(err);
         }
+        const batch = action === 'screenshot_multiview' ? 'surround' : a.batch;
+        if (batch) {
+          if (batch !== 'surround' && batch !== 'orbit') return { success: false, message: `Unknown batch mode '${batch}'. Use 'surround' or 'orbit'.` };
+          const count = batch === 'surround' ? 6 : Math.min(36, Math.max(1, coerceInt(a.orbit_angles) ?? 8));
+          const shots = Array.from({ length: count }, (_, i) => ({ angle: batch === 'surround' ? SURROUND[i] : `azimuth_${Math.round((360 / count) * i)}`, position: [0, 0, -10] }));
+          const sheet = bound(fileW, fileH);
+          return {
+            envelope: ok(`Captured ${shots.length} views (${batch}).`, { sceneCenter: [0, 0, 0], sceneRadius: 10, outputFolder: folderRel, imageWidth: sheet.width, imageHeight: sheet.height, shots }),
+            images: [{ data: renderPng(sheet.width, sheet.height, frame), mimeType: 'image/png' }],
+          };
+        }
+
+        // The file on disk, at full Game View resolution (times super size).
         const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
         let fileName = (a.screenshot_file_name ?? `screenshot-${stamp}`).trim().replace(/[\\/:*?"<>|\u0000-\u001f]/g, '_') || 'screenshot';
-        if (!/\.(png|jpe?g)$/i.test(fileName)) fileName += '.png';
+        if (!/\.png$/i.test(fileName)) fileName += '.png';
         let rel = `${folderRel}/${fileName}`;
         for (let n = 1; existsSync(project.full(rel)); n++) rel = `${folderRel}/${fileName.replace(/(\.[^.]+)$/, `-${n}$1`)}`;
         await project.writeAsset(rel, renderPng(fileW, fileH, frame));
@@ -656,26 +611,14 @@ export function unityMcpTools(ctx: ToolContext): ToolDef[] {
           path: rel,
           fullPath: project.full(rel).split(path.sep).join('/'),
           superSize,
-          width: fileW,
-          height: fileH,
-          captureSource: sceneView ? 'scene_view' : 'game_view',
-          camera: a.camera ?? null,
           isAsync: false,
+          captureSource: sceneView ? 'scene_view' : 'game_view',
         };
-        const include = coerceBool(a.include_image, false);
-        if (!include) return ok(`Screenshot captured to '${rel}' (${fileW}x${fileH}).`, data);
-        const inline = fit(fileW, fileH, maxWidth ?? 1280, maxResolution);
-        data.imageWidth = inline.width;
-        data.imageHeight = inline.height;
-        const jpg = a.image_format === 'jpg';
-        const quality = Math.min(100, Math.max(1, coerceInt(a.jpg_quality) ?? 80));
-        data.imageFormat = jpg ? 'jpg' : 'png';
-        const bytes = jpg
-          ? encodeJpeg(inline.width, inline.height, renderFrame(inline.width, inline.height, frame), quality)
-          : renderPng(inline.width, inline.height, frame);
+        if (!coerceBool(a.include_image, false)) return ok(`Screenshot captured to '${rel}'.`, data);
+        const inline = bound(fileW, fileH);
         return {
-          envelope: ok(`Screenshot captured to '${rel}' (${fileW}x${fileH}).`, data),
-          images: [{ data: bytes, mimeType: jpg ? 'image/jpeg' : 'image/png' }],
+          envelope: ok(`Screenshot captured to '${rel}'.`, { ...data, camera: a.camera ?? MAIN_CAMERA, imageWidth: inline.width, imageHeight: inline.height }),
+          images: [{ data: renderPng(inline.width, inline.height, frame), mimeType: 'image/png' }],
         };
       },
     },
@@ -684,52 +627,85 @@ export function unityMcpTools(ctx: ToolContext): ToolDef[] {
     {
       name: 'manage_editor',
       description:
-        "Controls and queries the Unity editor's state and settings. Read-only actions: telemetry_status, telemetry_ping, get_game_view_size. " +
-        'Modifying actions: play, pause, stop, set_active_tool, add_tag, remove_tag, add_layer, remove_layer, deploy_package, restore_package, undo, redo, set_game_view_size. ' +
-        'set_game_view_size requires integer width and height (10..8192).',
+        "Controls and queries the Unity editor's state and settings. Read-only actions: telemetry_status, telemetry_ping. " +
+        'Modifying actions: play, pause, stop, set_active_tool, add_tag, remove_tag, add_layer, remove_layer, deploy_package, restore_package, undo, redo.',
       annotations: { destructiveHint: true },
       inputSchema: z.strictObject({
         action: z.enum([
           'telemetry_status', 'telemetry_ping', 'play', 'pause', 'stop', 'set_active_tool', 'add_tag', 'remove_tag', 'add_layer', 'remove_layer',
-          'deploy_package', 'restore_package', 'undo', 'redo', 'get_game_view_size', 'set_game_view_size',
+          'deploy_package', 'restore_package', 'undo', 'redo',
         ]),
         tool_name: opt(z.string()),
         tag_name: opt(z.string()),
         layer_name: opt(z.string()),
-        width: opt(z.int().min(10).max(8192)).describe('Fixed Game View width in pixels (10..8192), required for set_game_view_size'),
-        height: opt(z.int().min(10).max(8192)).describe('Fixed Game View height in pixels (10..8192), required for set_game_view_size'),
       }),
-      async handler(a: { action: string; width?: number | null; height?: number | null; tool_name?: string | null; tag_name?: string | null; layer_name?: string | null }) {
+      async handler(a: { action: string; tool_name?: string | null; tag_name?: string | null; layer_name?: string | null }) {
         if (a.action === 'telemetry_status') return { success: true, telemetry_enabled: false } as Envelope;
         if (a.action === 'telemetry_ping') return { success: true, message: 'telemetry ping queued' };
-        if (a.action === 'set_game_view_size') {
-          for (const [name, v] of [['width', a.width], ['height', a.height]] as const) {
-            if (typeof v !== 'number') return { success: false, message: `${name} must be an integer between 10 and 8192.` };
-          }
-        } else if (a.width != null || a.height != null) {
-          return { success: false, message: 'width and height are only valid for set_game_view_size.' };
-        }
         switch (a.action) {
           case 'play':
+            if (project.playMode !== 'edit') return ok('Already in play mode.', null);
             project.playMode = 'playing';
-            return ok('Entered play mode.', { isPlaying: true, isPaused: false });
+            return ok('Entered play mode.', null);
           case 'pause':
-            if (project.playMode === 'edit') return fail('Cannot pause: not in play mode.');
+            if (project.playMode === 'edit') return unityError('Cannot pause/resume: Not in play mode.');
             project.playMode = project.playMode === 'paused' ? 'playing' : 'paused';
-            return ok(project.playMode === 'paused' ? 'Game paused.' : 'Game resumed.', { isPlaying: true, isPaused: project.playMode === 'paused' });
+            return ok(project.playMode === 'paused' ? 'Game paused.' : 'Game resumed.', null);
           case 'stop':
+            if (project.playMode === 'edit') return ok('Already stopped (not in play mode).', null);
             project.playMode = 'edit';
-            return ok('Exited play mode.', { isPlaying: false, isPaused: false });
-          case 'get_game_view_size':
-            return ok('Current Game View size. render_size is the allocated render target, not the preset or window size.', gameViewState());
-          case 'set_game_view_size': {
-            const requested = { width: a.width!, height: a.height! };
-            project.gameView = { ...requested };
-            return ok('Fixed Game View size applied and render-target dimensions verified.', gameViewState(requested));
-          }
+            return ok('Exited play mode.', null);
           default:
-            return ok(`Editor action '${a.action}' completed.`);
+            return ok(`Editor action '${a.action}' completed.`, null);
         }
+      },
+    },
+
+    // ---------------- refresh / compile ----------------
+    {
+      name: 'refresh_unity',
+      description: 'Request a Unity asset database refresh and optionally a script compilation. Can optionally wait for readiness.',
+      annotations: { destructiveHint: true },
+      inputSchema: z.strictObject({
+        mode: opt(z.enum(['if_dirty', 'force'])),
+        scope: opt(z.enum(['assets', 'scripts', 'all'])),
+        compile: opt(z.enum(['none', 'request'])),
+        wait_for_ready: opt(z.boolean()),
+      }),
+      async handler(a: { mode?: string | null; scope?: string | null; compile?: string | null; wait_for_ready?: boolean | null }) {
+        const compileRequested = a.compile === 'request';
+        // The editor recompiles on every script change already; a requested compile does it again now.
+        if (compileRequested) project.recompile();
+        const waited = a.wait_for_ready ?? true;
+        return mcpResponse(true, 'Refresh requested.', null, {
+          refresh_triggered: true,
+          compile_requested: compileRequested,
+          // This editor compiles synchronously, so it is idle once the answer is sent.
+          resulting_state: waited || !compileRequested ? 'idle' : 'compiling',
+          hint: waited ? 'Editor is ready.' : 'Poll editor state until ready_for_tools is true.',
+        });
+      },
+    },
+
+    // ---------------- menu items ----------------
+    {
+      name: 'execute_menu_item',
+      description: 'Execute a Unity menu item by path.',
+      inputSchema: z.strictObject({
+        menu_path: opt(z.string()).describe("Menu path for 'execute' or 'exists' (e.g., 'File/Save Project')"),
+      }),
+      async handler(a: { menu_path?: string | null }) {
+        const menuPath = a.menu_path?.trim();
+        const asMcp = (env: Envelope) => mcpResponse(env.success, env.message ?? null, env.error ?? null, env.data ?? null);
+        if (!menuPath) return asMcp(unityError("Required parameter 'menu_path' or 'menuPath' is missing or empty."));
+        if (menuPath.toLowerCase() === 'file/quit') return asMcp(unityError(`Execution of menu item '${menuPath}' is blocked for safety reasons.`));
+        const item = project.menuItems().find((m) => m.path === menuPath);
+        if (!item) {
+          return asMcp(unityError(`Failed to execute menu item '${menuPath}'. It might be invalid, disabled, or context-dependent.`));
+        }
+        project.menuItemsRun.push(menuPath);
+        if (item.log) project.log('Log', item.log, item.file);
+        return asMcp(ok(`Attempted to execute menu item: '${menuPath}'. Check Unity logs for confirmation or errors.`));
       },
     },
 
@@ -765,17 +741,17 @@ export function unityMcpTools(ctx: ToolContext): ToolDef[] {
         }
         switch (action) {
           case 'build': {
-            if (builds.busy()) return fail('A build is already in progress.');
+            if (builds.busy()) return unityError('A build is already in progress.');
             const resolved = resolveTarget(a.target ?? project.activeBuildTarget);
-            if ('error' in resolved) return fail(resolved.error);
+            if ('error' in resolved) return unityError(resolved.error);
             if (a.scripting_backend && !['mono', 'il2cpp'].includes(a.scripting_backend.toLowerCase())) {
-              return fail(`Unknown scripting_backend '${a.scripting_backend}'. Valid: mono, il2cpp`);
+              return unityError(`Unknown scripting_backend '${a.scripting_backend}'. Valid: mono, il2cpp`);
             }
             let outputPath: string | undefined;
             if (a.output_path) {
               const full = path.resolve(project.projectDir, a.output_path);
               const r = path.relative(project.projectDir, full);
-              if (r === '' || r.startsWith('..') || path.isAbsolute(r)) return fail('output_path must be inside the project folder (test double).');
+              if (r === '' || r.startsWith('..') || path.isAbsolute(r)) return unityError('output_path must be inside the project folder (test double).');
               outputPath = r.split(path.sep).join('/');
             }
             let options = parseJsonPayload(a.options ?? undefined);
@@ -797,30 +773,31 @@ export function unityMcpTools(ctx: ToolContext): ToolDef[] {
           case 'status': {
             if (!a.job_id) {
               const last = builds.busy() ?? builds.last();
-              if (!last) return fail('No build jobs found.');
+              if (!last) return unityError('No build jobs found.');
               return buildStatusEnvelope(last);
             }
             const job = builds.jobs.get(a.job_id);
-            if (!job) return fail(`No job found with ID: ${a.job_id}`);
+            if (!job) return unityError(`No job found with ID: ${a.job_id}`);
             return buildStatusEnvelope(job);
           }
           case 'cancel': {
             const job = a.job_id ? builds.jobs.get(a.job_id) : builds.busy();
-            if (!job) return fail(a.job_id ? `No job found with ID: ${a.job_id}` : 'No active build to cancel.');
-            if (!builds.cancel(job)) return fail(`Job ${job.id} is already ${job.state}.`);
+            if (!job) return unityError(a.job_id ? `No job found with ID: ${a.job_id}` : 'No active build to cancel.');
+            if (job.state === 'running') return unityError('Cannot cancel a single build in progress. Unity cannot stop BuildPipeline.BuildPlayer once it started.');
+            if (!builds.cancel(job)) return unityError(`Build is already ${job.state.charAt(0).toUpperCase() + job.state.slice(1)}.`);
             return ok(`Build ${job.id} cancelled.`, buildStatusData(job));
           }
           case 'platform': {
             if (!a.target) return ok('Current platform.', { target: project.activeBuildTarget, target_group: 'Standalone', subtarget: 'Player' });
             const resolved = resolveTarget(a.target);
-            if ('error' in resolved) return fail(resolved.error);
+            if ('error' in resolved) return unityError(resolved.error);
             if (resolved.target === project.activeBuildTarget) return ok('Already on this platform.', { target: resolved.target });
             const previous = project.activeBuildTarget;
             project.activeBuildTarget = resolved.target;
             return ok(`Switched to ${resolved.target}. Assets reimported for new platform.`, { target: resolved.target, previous });
           }
           case 'settings': {
-            if (!a.property) return fail("'property' parameter is required.");
+            if (!a.property) return unityError("'property' parameter is required.");
             const key = a.property.toLowerCase();
             const fields: Record<string, [() => string, (v: string) => void]> = {
               product_name: [() => project.productName, (v) => (project.productName = v)],
@@ -828,7 +805,7 @@ export function unityMcpTools(ctx: ToolContext): ToolDef[] {
               version: [() => project.bundleVersion, (v) => (project.bundleVersion = v)],
             };
             const f = fields[key];
-            if (!f) return fail(`Unknown property '${a.property}'. Valid: ${Object.keys(fields).join(', ')}`);
+            if (!f) return unityError(`Unknown property '${a.property}'. Valid: ${Object.keys(fields).join(', ')}`);
             if (a.value == null || a.value === '') return ok(`Read ${key}.`, { property: key, value: f[0]() });
             f[1](a.value);
             return ok(`Set ${key} = ${a.value}.`, { property: key, value: f[0]() });
@@ -840,12 +817,12 @@ export function unityMcpTools(ctx: ToolContext): ToolDef[] {
             }
             let parsed = parseJsonPayload(a.scenes);
             if (typeof parsed === 'string') parsed = parsed.split(',').map((s) => s.trim()).filter(Boolean);
-            if (!Array.isArray(parsed)) return fail("'scenes' must be an array of scene paths or {path, enabled} objects.");
+            if (!Array.isArray(parsed)) return unityError("'scenes' must be an array of scene paths or {path, enabled} objects.");
             buildScenes = parsed.map((s) => (typeof s === 'string' ? s : String((s as { path?: unknown }).path ?? '')));
             return ok(`Updated build scenes (${buildScenes.length}).`, { scenes: buildScenes.map((p) => ({ path: p, enabled: true })) });
           }
           default:
-            return fail(`Action '${action}' is not supported by this Unity MCP test double.`);
+            return unityError(`Action '${action}' is not supported by this Unity MCP test double.`);
         }
       },
     },
@@ -859,14 +836,13 @@ export function unityMcpTools(ctx: ToolContext): ToolDef[] {
       annotations: { readOnlyHint: true },
       inputSchema: z.strictObject({
         action: opt(z.enum(['get', 'clear'])),
-        types: opt(z.array(z.enum(['error', 'warning', 'log', 'all']))),
+        types: opt(z.union([z.array(z.enum(['error', 'warning', 'log', 'all'])), z.string()])),
         count: opt(intOrStr),
         filter_text: opt(z.string()),
-        since_timestamp: opt(z.string()),
-        format: opt(z.enum(['plain', 'detailed', 'json'])),
-        include_stacktrace: opt(boolOrStr),
         page_size: opt(intOrStr),
         cursor: opt(intOrStr),
+        format: opt(z.enum(['plain', 'detailed', 'json'])),
+        include_stacktrace: opt(boolOrStr),
       }),
       async handler(a: Record<string, any>) {
         const action = (a.action ?? 'get').toLowerCase();
@@ -874,21 +850,18 @@ export function unityMcpTools(ctx: ToolContext): ToolDef[] {
           project.console.length = 0;
           return ok('Console cleared successfully.');
         }
-        let types: string[] = a.types ?? ['error', 'warning', 'log'];
+        let types: string[] = typeof a.types === 'string' ? (parseJsonPayload(a.types) as string[] | string) as string[] : (a.types ?? ['error', 'warning', 'log']);
+        if (typeof types === 'string') types = String(types).split(',').map((t) => t.trim().toLowerCase());
         if (types.includes('all')) types = ['error', 'warning', 'log'];
-        const format = (a.format ?? 'detailed').toLowerCase();
-        const withStack = coerceBool(a.include_stacktrace, true);
-        const since = a.since_timestamp ? Date.parse(a.since_timestamp) : NaN;
-        const countRaw = typeof a.count === 'string' && ['all', '*'].includes(a.count.trim().toLowerCase()) ? undefined : coerceInt(a.count) ?? 200;
+        const format = (a.format ?? 'plain').toLowerCase();
+        const withStack = coerceBool(a.include_stacktrace, false);
+        const countRaw = typeof a.count === 'string' && ['all', '*'].includes(a.count.trim().toLowerCase()) ? undefined : coerceInt(a.count) ?? 10;
         const filter = a.filter_text ? String(a.filter_text).toLowerCase() : undefined;
         const matches = project.console.filter(
-          (e) =>
-            types.includes(e.type.toLowerCase()) &&
-            (!filter || e.message.toLowerCase().includes(filter)) &&
-            (Number.isNaN(since) || Date.parse(e.timestamp) > since),
+          (e) => types.includes(e.type.toLowerCase()) && (!filter || e.message.toLowerCase().includes(filter)),
         );
         const shape = (e: (typeof matches)[number]) =>
-          format === 'plain' ? e.message : { type: e.type, message: e.message, file: e.file, line: e.line, stackTrace: withStack ? e.stackTrace : null, timestamp: e.timestamp };
+          format === 'plain' ? e.message : { type: e.type, message: e.message, file: e.file, line: e.line, stackTrace: withStack ? e.stackTrace : null };
         const pageSize = coerceInt(a.page_size);
         const cursor = coerceInt(a.cursor);
         if (pageSize !== undefined || cursor !== undefined) {

@@ -203,5 +203,7 @@ export function describeOp(op: UnityOperationInput): string {
       return `${op.target}${op.development ? ', development' : ''}${op.options && Object.keys(op.options).length ? `, ${Object.keys(op.options).length} options` : ''}`;
     case 'build_status':
       return op.jobId;
+    case 'run_menu_item':
+      return op.menuPath;
   }
 }

@@ -63,7 +63,7 @@ export function BuildPanel(props: {
     }
   };
 
-  const options = preset ? Object.entries(preset.build.options ?? {}) : [];
+  const options = preset ? Object.entries(preset.applySettings.values) : [];
   return (
     <Panel id="build" title="Build" data-testid="build-panel">
       <div class="form-grid">

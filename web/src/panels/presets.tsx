@@ -100,7 +100,7 @@ function PresetDetail(props: {
   const rows = props.sends ? applyRows(preset, props.sends, props.live.ops) : null;
   const summary = rows ? applySummary(rows) : null;
   const busy = props.applying !== null || props.inFlight;
-  const options = Object.entries(preset.build.options ?? {});
+  const options = Object.entries(preset.applySettings.values);
   return (
     <div id="preset-detail" role="tabpanel" aria-labelledby={`preset-tab-${preset.id}`} class="preset-detail" data-testid="preset-detail" data-preset-id={preset.id}>
       <p>{preset.description}</p>
