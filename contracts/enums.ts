@@ -1,5 +1,6 @@
 // The closed sets of values that Postgres stores as enums (or checked text) and the API speaks:
 // one `as const` tuple each, read by zod (`z.enum`) in contracts/ and by Drizzle (`pgEnum`) in db/.
+// No zod here: the browser bundle imports these values.
 
 export const MEMBER_ROLES = ['owner', 'member', 'viewer'] as const;
 export type MemberRole = (typeof MEMBER_ROLES)[number];
@@ -21,3 +22,7 @@ export type ChangeOp = (typeof CHANGE_OPS)[number];
 
 export const WEBHOOK_KINDS = ['github', 'ci', 'deploy', 'custom'] as const;
 export const DIGEST_PERIODS = ['daily', 'weekly'] as const;
+
+/** Whether a script an operation wrote compiles (see contracts/unity-results.ts). */
+export const COMPILE_STATUSES = ['compiled', 'errors', 'unknown'] as const;
+export type CompileStatus = (typeof COMPILE_STATUSES)[number];

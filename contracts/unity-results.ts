@@ -1,10 +1,10 @@
 // Shapes inside Unity operation results that the agent, the edge and the web all read. Declared
 // once here; the agent builds them, the UI shows them.
 import { z } from 'zod';
+import { COMPILE_STATUSES } from './enums';
 import { MAX_PATH_LEN } from './limits';
 
-export const COMPILE_STATUSES = ['compiled', 'errors', 'unknown'] as const;
-export type CompileStatus = (typeof COMPILE_STATUSES)[number];
+export { COMPILE_STATUSES, type CompileStatus } from './enums';
 
 /** At most this many compiler errors ride along in one result (the first ones Unity printed). */
 export const MAX_COMPILE_ERRORS = 50;

@@ -242,6 +242,12 @@ describe('first run in the browser: pairing, the script editor, true progress', 
     expect(enabledEarly).toBe(false);
     expect(await apply.isDisabled()).toBe(false);
 
+    // Its settings are applied inside Unity by the menu item of its (now compiled) Editor script.
+    await page.getByTestId('apply-preset-settings').click();
+    await page.locator('[data-testid="preset-apply-settings"][data-state="succeeded"]').waitFor({ timeout: 30_000 });
+    const menu = unity.calls.filter((c) => c.tool === 'execute_menu_item');
+    expect(menu.map((c) => (c.args as { menu_path?: string }).menu_path)).toEqual([preset.applySettings.menuItem]);
+
     // A build: its bar and line follow what Unity reports, and the button waits for it.
     await page.getByTestId('build-target').selectOption('WebGL');
     await page.getByTestId('start-build').click();

@@ -40,7 +40,7 @@ export function explainOpError(op: Pick<OpView, 'state' | 'error' | 'op'>, agent
       detail,
     };
   }
-  if (code === 'unity_busy' || (code === 'unity_error' && has(BUSY, message))) {
+  if (code === 'unity_reloading' || code === 'unity_busy' || (code === 'unity_error' && has(BUSY, message))) {
     return { title: 'Unity stayed busy (compiling or reloading) for too long.', next: 'Wait until the Unity editor is idle, then try again.', detail };
   }
   if (code === 'stale_file') {
@@ -49,6 +49,7 @@ export function explainOpError(op: Pick<OpView, 'state' | 'error' | 'op'>, agent
   if (code === 'exists') return { title: 'A file with that name already exists.', next: 'Open it from the list to edit it, or choose another name.', detail };
   if (code === 'not_found') return { title: 'Unity has no such file.', next: 'Check the path; it may have been moved or deleted in Unity.', detail };
   if (code === 'invalid_op' || code === 'unsupported') return { title: 'Spark could not send this to Unity.', next: message, detail };
+  if (code === 'menu_item_failed') return { title: 'Unity could not run the preset’s settings menu item.', next: 'Check that the preset’s Editor script compiled (Tools › Spark in the Unity menu), then apply the settings again.', detail };
   if (code === 'build_timeout') return { title: 'The build took too long and was given up.', next: 'Check the Unity editor’s console, then build again.', detail };
   return { title: message ? `Unity reported: ${firstLine(message)}` : 'The operation failed.', detail };
 }

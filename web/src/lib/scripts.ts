@@ -1,6 +1,8 @@
 // The script editor's logic, apart from the page: what "save" sends, the compile result read
 // from an operation's result, and operation results as facts for people. Pure; unit-tested in
 // tests/unit/web-scripts.test.ts.
+import { COMPILE_STATUSES } from '../../../contracts/enums';
+import type { CompileResult } from '../../../contracts/unity-results';
 import { MAX_PATCH_BYTES } from '../../../contracts/limits';
 import type { TextEdit, UnityOperationInput } from '../../../contracts/unity-ops';
 
@@ -79,17 +81,13 @@ export function writtenSha(result: unknown): string | null {
   return typeof sha === 'string' ? sha : null;
 }
 
-export type CompileStatus = 'compiled' | 'errors' | 'unknown';
-export interface CompileView {
-  status: CompileStatus;
-  errors: { file: string; line: number; message: string }[];
-  reason?: string;
-}
+/** The shape the agent declares in contracts/unity-results.ts; read tolerantly below. */
+export type CompileView = CompileResult;
 
 /** `result.compile` of a generate_script/apply_patch, read tolerantly; null when absent or odd. */
 export function compileOf(result: unknown): CompileView | null {
   const c = isRecord(result) ? result.compile : undefined;
-  if (!isRecord(c) || (c.status !== 'compiled' && c.status !== 'errors' && c.status !== 'unknown')) return null;
+  if (!isRecord(c) || !COMPILE_STATUSES.includes(c.status as CompileResult['status'])) return null;
   const errors = Array.isArray(c.errors)
     ? c.errors.filter(isRecord).map((e) => ({
         file: typeof e.file === 'string' ? e.file : '',
@@ -97,7 +95,7 @@ export function compileOf(result: unknown): CompileView | null {
         message: typeof e.message === 'string' ? e.message : String(e.message ?? ''),
       }))
     : [];
-  return { status: c.status, errors, ...(typeof c.reason === 'string' ? { reason: c.reason } : {}) };
+  return { status: c.status as CompileResult['status'], errors, ...(typeof c.reason === 'string' ? { reason: c.reason } : {}) };
 }
 
 export interface Fact {

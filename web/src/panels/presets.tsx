@@ -1,12 +1,13 @@
 /** @jsxImportSource hono/jsx/dom */
 import { useState } from 'hono/jsx/dom';
 import { errorMessage } from '../lib/api';
+import { explainOpError } from '../lib/explain';
 import { formatMs } from '../lib/format';
-import type { LiveState } from '../lib/live-state';
+import { isTerminal, type LiveState } from '../lib/live-state';
 import { applyRows, applySummary, formatOption, presetOps, type Preset, type ScriptSend } from '../lib/presets';
 import { targetLabel } from '../lib/targets';
 import type { SendOp } from '../pages/session';
-import { Badge, InlineError, Panel, PathText, ProgressBar, Spinner } from '../components/ui';
+import { Badge, ErrorNote, InlineError, Panel, PathText, ProgressBar, Spinner } from '../components/ui';
 
 const PHASE_ICON = { waiting: '·', sending: '…', pending: '◷', running: '', success: '✓', failure: '✕' } as const;
 
@@ -21,6 +22,8 @@ export function PresetsPanel(props: {
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [sends, setSends] = useState<Record<string, Record<string, ScriptSend>>>({});
   const [applying, setApplying] = useState<string | null>(null);
+  /** Per preset: the run_menu_item that applies its settings inside Unity (or why it was refused). */
+  const [settingsRuns, setSettingsRuns] = useState<Record<string, SettingsRun>>({});
   const selected = presets?.find((p) => p.id === selectedId) ?? presets?.[0];
   // An apply runs until its last file is written or failed, not only while its POSTs go out.
   const inFlight = (presets ?? []).some((p) => sends[p.id] && !applySummary(applyRows(p, sends[p.id]!, props.live.ops)).finished);
@@ -43,6 +46,17 @@ export function PresetsPanel(props: {
       }
     }
     setApplying(null);
+  };
+
+  const applySettings = async (preset: Preset) => {
+    const menuPath = preset.applySettings.menuItem;
+    setSettingsRuns((all) => ({ ...all, [preset.id]: { status: 'sending' } }));
+    try {
+      const callId = await props.sendOp({ op: 'run_menu_item', menuPath });
+      setSettingsRuns((all) => ({ ...all, [preset.id]: { status: 'sent', callId } }));
+    } catch (err) {
+      setSettingsRuns((all) => ({ ...all, [preset.id]: { status: 'rejected', message: errorMessage(err) } }));
+    }
   };
 
   return (
@@ -76,7 +90,9 @@ export function PresetsPanel(props: {
               sends={sends[selected.id]}
               applying={applying}
               inFlight={inFlight}
+              settingsRun={settingsRuns[selected.id]}
               onApply={() => apply(selected)}
+              onApplySettings={() => applySettings(selected)}
               onUseForBuild={() => props.onUseForBuild(selected.id)}
             />
           ) : null}
@@ -93,7 +109,9 @@ function PresetDetail(props: {
   applying: string | null;
   /** Some apply still has files to write. */
   inFlight: boolean;
+  settingsRun: SettingsRun | undefined;
   onApply: () => void;
+  onApplySettings: () => void;
   onUseForBuild: () => void;
 }) {
   const { preset } = props;
@@ -161,6 +179,7 @@ function PresetDetail(props: {
           ))}
         </dl>
       </details>
+      <SettingsInUnity preset={preset} run={props.settingsRun} live={props.live} busy={busy} onApply={props.onApplySettings} />
       {preset.settings.length ? (
         <details class="fold" data-testid="preset-settings-details">
           <summary>
@@ -192,6 +211,33 @@ function PresetDetail(props: {
           </li>
         ))}
       </ul>
+    </div>
+  );
+}
+
+type SettingsRun = { status: 'sending' } | { status: 'sent'; callId: string } | { status: 'rejected'; message: string };
+
+/**
+ * The preset's settings are applied inside Unity by its Editor script's menu item (Tools › Spark),
+ * which exists once the preset's scripts have compiled: one button runs it, and its outcome shows.
+ */
+function SettingsInUnity(props: { preset: Preset; run: SettingsRun | undefined; live: LiveState; busy: boolean; onApply: () => void }) {
+  const { run } = props;
+  const op = run?.status === 'sent' ? props.live.ops[run.callId] : undefined;
+  const running = run?.status === 'sending' || (run?.status === 'sent' && (!op || !isTerminal(op.state)));
+  return (
+    <div class="preset-settings-run" data-testid="preset-apply-settings" data-state={op?.state ?? run?.status ?? 'idle'}>
+      <div class="row-actions">
+        <button type="button" class="btn" onClick={props.onApply} disabled={props.busy || running} data-testid="apply-preset-settings">
+          {running ? 'Applying settings…' : 'Apply its settings in Unity'}
+        </button>
+      </div>
+      <p class="small muted">
+        Runs <code>{props.preset.applySettings.menuItem.replaceAll('/', ' › ')}</code> in the Unity editor, from the preset’s Editor script (apply the preset first so it compiles).
+      </p>
+      {op?.state === 'succeeded' ? <p class="small text-ok" role="status">Unity applied the settings.</p> : null}
+      {op && (op.state === 'failed' || op.state === 'expired') ? <ErrorNote {...explainOpError(op)} data-testid="preset-settings-error" /> : null}
+      {run?.status === 'rejected' ? <InlineError message={run.message} /> : null}
     </div>
   );
 }
