@@ -7,6 +7,7 @@ export interface Env {
   HYPERDRIVE?: Hyperdrive;
   DATABASE_URL?: string;
   DB_DRIVER?: string;
+  DB_DIRECT?: string;
   JWT_SECRET: string;
   ACCESS_TOKEN_TTL_SECONDS?: string;
   QUEUE_RETRY_BASE_SECONDS?: string;
