@@ -19,6 +19,7 @@ export interface Env {
   INGEST_LOG_DO: DurableObjectNamespace<IngestLog>;
   INGEST_LOG?: string;
   INGEST_LOG_RESEND_SECONDS?: string;
+  INGEST_LOG_MAX_PENDING?: string;
   OP_TTL_SECONDS?: string;
   ARTIFACTS: R2Bucket;
   API_RATE_LIMIT?: RateLimit;

@@ -108,4 +108,32 @@ describe('ingest log', () => {
     await eventually(async () => (await logStats()).ingest_log?.pending === 0, 20_000);
     expect(await storedCounts(u.projectId)).toEqual({ n: 60, ids: 60 });
   });
+
+  it('refuses with 503 and Retry-After when the log is full, keeping none of that request, and nothing else is lost', async () => {
+    const fullDir = mkdtempSync(join(tmpdir(), 'spark-ingest-log-full-'));
+    const small = await startSparkWorker({ databaseUrl, direct: true, persistTo: fullDir, vars: { INGEST_LOG: 'on', INGEST_LOG_MAX_PENDING: '30', INGEST_LOG_RESEND_SECONDS: '2' } });
+    try {
+      const u = await userWithProject(small.url, 'full');
+      const created = await u.api.post(`/api/projects/${u.projectId}/tokens`, { name: 'ci', scope: 'ingest' });
+      const machine = apiClient(small.url, created.body.token);
+      expect((await machine.post(`/api/projects/${u.projectId}/events`, batchOf10())).status).toBe(202);
+      proxy.down();
+      for (let r = 0; r < 2; r++) expect((await machine.post(`/api/projects/${u.projectId}/events`, batchOf10())).status).toBe(202);
+      const refusedBatch = batchOf10();
+      const full = await machine.post(`/api/projects/${u.projectId}/events`, refusedBatch);
+      expect(full.status).toBe(503);
+      expect(full.headers.get('retry-after')).toBe('5');
+      expect(full.body.error).toEqual({ code: 'unavailable', message: expect.stringMatching(/ingest log is full .* none of these were accepted/) });
+      proxy.up();
+      await eventually(async () => (await storedCounts(u.projectId)).n === 30, 30_000, 250);
+      const refusedIds = refusedBatch.events.map((e) => e.id);
+      expect(await sql`select count(*)::int as n from spark_events where id = any(${refusedIds}::uuid[])`).toEqual([{ n: 0 }]);
+      // Room again once stored: the same request now goes through.
+      await eventually(async () => (await machine.post(`/api/projects/${u.projectId}/events`, refusedBatch)).status === 202, 20_000, 250);
+      await eventually(async () => (await storedCounts(u.projectId)).n === 40, 20_000, 250);
+    } finally {
+      await small.dispose();
+      rmSync(fullDir, { recursive: true, force: true });
+    }
+  });
 });
