@@ -74,7 +74,9 @@ describe('the local stack under faults', () => {
   }
 
   it('keeps /health and ingest up through a 20 s Postgres outage, and stores every accepted event once', async () => {
-    const p = await projectWithIngestToken('outage');
+    const u = await userWithProject(stack.url, 'outage');
+    const created = await u.api.post(`/api/projects/${u.projectId}/tokens`, { name: 'outage', scope: 'ingest' });
+    const p = { projectId: u.projectId, token: created.body.token as string };
     const load = startIngestLoad({ url: () => stack.url, projectId: p.projectId, token: p.token });
     await eventually(async () => load.accepted.size >= 300, 30_000);
 
@@ -107,6 +109,8 @@ describe('the local stack under faults', () => {
     }
     await healthPolls;
     const acceptedDuring = load.accepted.size - acceptedBefore;
+    // Reads need the database: they say so, with a time to come back.
+    const read = await u.api.get(`/api/projects/${u.projectId}/events?limit=1`);
     pg.start();
     console.log(`outage: /health ${health.ok} ok, ${health.failed} failed; /ready ${JSON.stringify([...readiness])}; ${acceptedDuring} events accepted during the outage`);
 
@@ -116,6 +120,9 @@ describe('the local stack under faults', () => {
     await load.stop();
     console.log(`outage: ingest answers ${JSON.stringify([...load.answers])}`);
 
+    expect(read.status).toBe(503);
+    expect(read.headers.get('retry-after')).toBeTruthy();
+    expect(read.body.error.code).toBe('unavailable');
     expect(health.failed).toBe(0);
     expect(health.ok).toBeGreaterThan(50);
     expect(acceptedDuring).toBeGreaterThan(0);
