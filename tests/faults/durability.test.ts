@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, eventually, userWithProject } from '../support/api';
+import { request } from 'node:http';
+import { MAX_INGEST_BYTES } from '../../contracts/limits';
+import { apiClient, eventually, makeEvent, userWithProject } from '../support/api';
 import { startIngestLoad } from './ingest-load';
 import { startLocalStack, type LocalStack } from './local-stack';
 import { createPgCluster, freePort, type PgCluster } from './pg-cluster';
@@ -13,6 +15,8 @@ import { createPgCluster, freePort, type PgCluster } from './pg-cluster';
 // whole stack. Every event answered 202 must be stored exactly once; /health must answer
 // throughout the outage.
 const OUTAGE_MS = 20_000;
+// Under the per-token rate limit (600 requests a minute, wrangler.toml): ~8 requests of 10 events a second.
+const PACE = { concurrency: 2, pauseMs: 220 };
 
 describe('the local stack under faults', () => {
   let pg: PgCluster;
@@ -77,7 +81,7 @@ describe('the local stack under faults', () => {
     const u = await userWithProject(stack.url, 'outage');
     const created = await u.api.post(`/api/projects/${u.projectId}/tokens`, { name: 'outage', scope: 'ingest' });
     const p = { projectId: u.projectId, token: created.body.token as string };
-    const load = startIngestLoad({ url: () => stack.url, projectId: p.projectId, token: p.token });
+    const load = startIngestLoad({ url: () => stack.url, projectId: p.projectId, token: p.token, ...PACE });
     await eventually(async () => load.accepted.size >= 300, 30_000);
 
     pg.stop();
@@ -132,7 +136,7 @@ describe('the local stack under faults', () => {
 
   it('loses nothing accepted when the whole stack is killed mid-ingest and started again', async () => {
     const p = await projectWithIngestToken('crash');
-    const load = startIngestLoad({ url: () => stack.url, projectId: p.projectId, token: p.token });
+    const load = startIngestLoad({ url: () => stack.url, projectId: p.projectId, token: p.token, ...PACE });
     await eventually(async () => load.accepted.size >= 500, 30_000);
     // Kill while the log holds events the consumer has not yet stored: the case a 202 must survive.
     const unstored = await eventually(async () => {
@@ -147,6 +151,30 @@ describe('the local stack under faults', () => {
     await load.stop();
     console.log(`crash: ${acceptedAtKill} accepted before the kill, ${unstored} of them (or more) not yet stored; ingest answers ${JSON.stringify([...load.answers])}`);
     await proof('crash', p.projectId, load.accepted);
+  });
+
+  it('answers a body of exactly 1 MiB, and bodies over it, under npm start without dropping the connection', async () => {
+    const p = await projectWithIngestToken('limits');
+    const post = (body: Buffer) =>
+      new Promise<string>((resolve) => {
+        const url = new URL(`${stack.url}/api/projects/${p.projectId}/events`);
+        const req = request(
+          { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { authorization: `Bearer ${p.token}`, 'content-type': 'application/json', 'content-length': String(body.length) } },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(String(res.statusCode)));
+          },
+        );
+        req.on('error', (err) => resolve(`dropped: ${err.message}`));
+        req.end(body);
+      });
+    const exactly = (size: number) => {
+      const text = JSON.stringify({ events: [makeEvent({ payload: { pad: '' } })] });
+      return Buffer.from(text.replace('"pad":""', `"pad":"${'p'.repeat(size - text.length)}"`));
+    };
+    expect(await post(exactly(MAX_INGEST_BYTES))).toBe('202');
+    expect(await post(exactly(MAX_INGEST_BYTES + 1))).toBe('413');
+    expect(await post(Buffer.alloc(8 * MAX_INGEST_BYTES, 0x20))).toBe('413');
   });
 
   it('refuses a second npm start in the same folder, saying why', async () => {
