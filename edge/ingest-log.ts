@@ -17,8 +17,14 @@ import type { AppendResult, IngestLogApi, IngestLogStats, LoggedEventKey } from 
 export const MAX_LOG_PENDING = 100_000;
 /** Events on the queue but not yet acked; the rest wait in the log (local queues break near 10,000). */
 export const MAX_LOG_IN_FLIGHT = 5_000;
-/** An event sent this long ago without an ack is sent again. */
-const DEFAULT_RESEND_AFTER_MS = 20_000;
+/**
+ * An event sent this long ago without an ack or a sendLater is taken as lost and sent again. Longer
+ * than the queue's whole retry chain (3 retries, backoff from 2 s), so a message still being
+ * retried (on its way to the DLQ) is not sent a second time.
+ */
+const DEFAULT_RESEND_AFTER_MS = 60_000;
+/** An event the consumer could not store because Postgres was away is sent again after this. */
+const SEND_LATER_MS = 5_000;
 /** How often the log looks again while it holds events. */
 const TICK_MS = 2_000;
 /** Rows read per send round. */
@@ -87,6 +93,15 @@ export class IngestLog extends DurableObject<Env> implements IngestLogApi {
     this.pending -= removed;
     if (removed > 0) this.kick();
     return removed;
+  }
+
+  /** The consumer dropped these from the queue while Postgres was away: send them again shortly. */
+  async sendLater(keys: LoggedEventKey[]): Promise<void> {
+    // Back-dated so that the alarm's staleness rule picks them up after SEND_LATER_MS.
+    const sentAt = Math.max(1, Date.now() - this.resendAfterMs + SEND_LATER_MS);
+    this.ctx.storage.transactionSync(() => {
+      for (const k of keys) this.ctx.storage.sql.exec('update pending set sent_at = ? where project_id = ? and event_id = ? and sent_at > 0', sentAt, k.projectId, k.id);
+    });
   }
 
   async stats(): Promise<IngestLogStats> {
