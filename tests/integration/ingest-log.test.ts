@@ -19,7 +19,7 @@ describe('ingest log', () => {
   let persistDir: string;
   let databaseUrl: string;
   const start = () =>
-    startSparkWorker({ databaseUrl, direct: true, persistTo: persistDir, vars: { INGEST_LOG: 'on', INGEST_LOG_RESEND_SECONDS: '2', QUEUE_RETRY_BASE_SECONDS: '1' } });
+    startSparkWorker({ databaseUrl, direct: true, persistTo: persistDir, vars: { INGEST_LOG: 'on', QUEUE_RETRY_BASE_SECONDS: '1' } });
 
   beforeAll(async () => {
     db = await createTestDatabase('ingest_log');
@@ -107,6 +107,19 @@ describe('ingest log', () => {
     await eventually(async () => (await storedCounts(u.projectId)).n === 60, 30_000, 250);
     await eventually(async () => (await logStats()).ingest_log?.pending === 0, 20_000);
     expect(await storedCounts(u.projectId)).toEqual({ n: 60, ids: 60 });
+  });
+
+  it('lets a poison event go once it is kept in dead_letters, once', async () => {
+    const u = await userWithProject(worker.url, 'poison');
+    // A month with no partition: Postgres refuses it on every attempt, so it ends in the DLQ.
+    const poison = makeEvent({ ts: Date.UTC(2032, 5, 15) / 1000 });
+    expect((await u.api.post(`/api/projects/${u.projectId}/events`, { events: [poison, makeEvent()] })).body).toEqual({ accepted: 2, rejected: [] });
+    await eventually(async () => (await sql`select count(*)::int as n from dead_letters where project_id = ${u.projectId}`)[0]!.n === 1, 40_000, 250);
+    await eventually(async () => (await logStats()).ingest_log?.pending === 0, 20_000);
+    expect(await storedCounts(u.projectId)).toEqual({ n: 1, ids: 1 });
+    expect(await sql`select count(*)::int as n from dead_letters where project_id = ${u.projectId}`).toEqual([{ n: 1 }]);
+    const [letter] = await sql`select body from dead_letters where project_id = ${u.projectId}`;
+    expect(letter!.body.event.id).toBe(poison.id);
   });
 
   it('refuses with 503 and Retry-After when the log is full, keeping none of that request, and nothing else is lost', async () => {
