@@ -61,11 +61,19 @@ export interface DbEnv {
   HYPERDRIVE?: { connectionString: string };
   DATABASE_URL?: string;
   DB_DRIVER?: string;
+  /** "on": use DATABASE_URL even though HYPERDRIVE is bound (npm start; see below). */
+  DB_DIRECT?: string;
 }
 
-/** Hyperdrive binding first, then DATABASE_URL; DB_DRIVER picks the driver (default postgres-js). */
+/**
+ * Hyperdrive binding first, then DATABASE_URL; DB_DRIVER picks the driver (default postgres-js).
+ * DB_DIRECT=on skips the binding: under `wrangler dev` 4.86 the local Hyperdrive emulation proxies
+ * through a Node socket without an error listener, so a database that refuses connections (down,
+ * restarting) crashes wrangler dev itself and with it the whole edge (/health included).
+ */
 export function dbConfigFromEnv(env: DbEnv): DbConfig {
   const driver = parseDriver(env.DB_DRIVER);
+  if (env.DB_DIRECT === 'on' && env.DATABASE_URL) return { driver, url: env.DATABASE_URL };
   if (env.HYPERDRIVE?.connectionString) {
     // Hyperdrive speaks the Postgres wire protocol: always postgres.js behind it.
     return { driver: 'postgres-js', url: env.HYPERDRIVE.connectionString, max: 5 };

@@ -7,6 +7,7 @@ export interface Env {
   HYPERDRIVE?: Hyperdrive;
   DATABASE_URL?: string;
   DB_DRIVER?: string;
+  DB_DIRECT?: string;
   JWT_SECRET: string;
   ACCESS_TOKEN_TTL_SECONDS?: string;
   QUEUE_RETRY_BASE_SECONDS?: string;
@@ -18,6 +19,7 @@ export interface Env {
   INGEST_LOG_DO: DurableObjectNamespace<IngestLog>;
   INGEST_LOG?: string;
   INGEST_LOG_RESEND_SECONDS?: string;
+  INGEST_LOG_MAX_PENDING?: string;
   OP_TTL_SECONDS?: string;
   ARTIFACTS: R2Bucket;
   API_RATE_LIMIT?: RateLimit;

@@ -22,6 +22,7 @@ export interface IngestLogStats {
 export interface IngestLogApi {
   append(messages: EventQueueMessage[]): Promise<AppendResult>;
   ack(keys: LoggedEventKey[]): Promise<number>;
+  sendLater(keys: LoggedEventKey[]): Promise<void>;
   stats(): Promise<IngestLogStats>;
 }
 

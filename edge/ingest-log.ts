@@ -13,12 +13,18 @@ import type { AppendResult, IngestLogApi, IngestLogStats, LoggedEventKey } from 
 // an event that did arrive is harmless. Production keeps the plain queue send: Cloudflare Queues
 // keep a message once send() resolves.
 
-/** Events waiting in the log (sent or not) before appends are refused with 503. */
+/** Events waiting in the log (sent or not) before appends are refused with 503 (INGEST_LOG_MAX_PENDING overrides). */
 export const MAX_LOG_PENDING = 100_000;
 /** Events on the queue but not yet acked; the rest wait in the log (local queues break near 10,000). */
 export const MAX_LOG_IN_FLIGHT = 5_000;
-/** An event sent this long ago without an ack is sent again. */
-const DEFAULT_RESEND_AFTER_MS = 20_000;
+/**
+ * An event sent this long ago without an ack or a sendLater is taken as lost and sent again. Longer
+ * than the queue's whole retry chain (3 retries, backoff from 2 s), so a message still being
+ * retried (on its way to the DLQ) is not sent a second time.
+ */
+const DEFAULT_RESEND_AFTER_MS = 60_000;
+/** An event the consumer could not store because Postgres was away is sent again after this. */
+const SEND_LATER_MS = 5_000;
 /** How often the log looks again while it holds events. */
 const TICK_MS = 2_000;
 /** Rows read per send round. */
@@ -29,11 +35,12 @@ export class IngestLog extends DurableObject<Env> implements IngestLogApi {
   private draining = false;
   private drainAgain = false;
   private readonly resendAfterMs: number;
+  private readonly maxPending: number;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    const seconds = Number(env.INGEST_LOG_RESEND_SECONDS);
-    this.resendAfterMs = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : DEFAULT_RESEND_AFTER_MS;
+    this.resendAfterMs = positive(env.INGEST_LOG_RESEND_SECONDS, DEFAULT_RESEND_AFTER_MS / 1000) * 1000;
+    this.maxPending = positive(env.INGEST_LOG_MAX_PENDING, MAX_LOG_PENDING);
     void ctx.blockConcurrencyWhile(async () => {
       const sql = ctx.storage.sql;
       sql.exec(`create table if not exists pending (
@@ -56,7 +63,7 @@ export class IngestLog extends DurableObject<Env> implements IngestLogApi {
 
   /** Keeps the events durably (one transaction), then hands them to the queue in the background. */
   async append(messages: EventQueueMessage[]): Promise<AppendResult> {
-    if (this.pending + messages.length > MAX_LOG_PENDING) return { ok: false, reason: 'full', pending: this.pending };
+    if (this.pending + messages.length > this.maxPending) return { ok: false, reason: 'full', pending: this.pending };
     const sql = this.ctx.storage.sql;
     this.ctx.storage.transactionSync(() => {
       for (const m of messages) {
@@ -86,6 +93,15 @@ export class IngestLog extends DurableObject<Env> implements IngestLogApi {
     this.pending -= removed;
     if (removed > 0) this.kick();
     return removed;
+  }
+
+  /** The consumer dropped these from the queue while Postgres was away: send them again shortly. */
+  async sendLater(keys: LoggedEventKey[]): Promise<void> {
+    // Back-dated so that the alarm's staleness rule picks them up after SEND_LATER_MS.
+    const sentAt = Math.max(1, Date.now() - this.resendAfterMs + SEND_LATER_MS);
+    this.ctx.storage.transactionSync(() => {
+      for (const k of keys) this.ctx.storage.sql.exec('update pending set sent_at = ? where project_id = ? and event_id = ? and sent_at > 0', sentAt, k.projectId, k.id);
+    });
   }
 
   async stats(): Promise<IngestLogStats> {
@@ -143,4 +159,9 @@ export class IngestLog extends DurableObject<Env> implements IngestLogApi {
   private count(query: string, ...bindings: unknown[]): number {
     return Number(this.ctx.storage.sql.exec<{ n: number }>(query, ...bindings).one().n);
   }
+}
+
+function positive(value: string | undefined, fallback: number): number {
+  const n = Number(value);
+  return Number.isFinite(n) && n > 0 ? n : fallback;
 }

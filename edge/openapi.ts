@@ -25,7 +25,17 @@ const list = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) }
 
 const routes: RouteDoc[] = [
   { method: 'get', path: '/health', summary: 'Liveness', auth: false, status: 200, response: z.object({ status: z.literal('ok') }) },
-  { method: 'get', path: '/ready', summary: 'Readiness: the database answers', auth: false, status: 200, response: z.object({ status: z.literal('ready') }) },
+  {
+    method: 'get',
+    path: '/ready',
+    summary: 'Readiness: the database answers (503 with the reason otherwise); with the ingest log on, how many accepted events wait',
+    auth: false,
+    status: 200,
+    response: z.object({
+      status: z.literal('ready'),
+      ingest_log: z.union([z.object({ pending: z.int(), inFlight: z.int() }), z.object({ error: z.string() })]).optional(),
+    }),
+  },
   { method: 'post', path: '/api/auth/signup', summary: 'Create an account', auth: false, body: api.credentials, status: 201, response: api.authResponse },
   { method: 'post', path: '/api/auth/login', summary: 'Log in', auth: false, body: api.credentials, status: 200, response: api.authResponse },
   { method: 'get', path: '/api/auth/me', summary: 'The signed-in user', status: 200, response: api.userView },

@@ -24,12 +24,15 @@ export default {
           retryBaseSeconds: Number(env.QUEUE_RETRY_BASE_SECONDS ?? 2),
           insertMode: env.EVENTS_INSERT_MODE === 'per-event' ? 'per-event' : 'batch',
         });
-        if (report.retried > 0 || report.invalid > 0 || report.leftToLog > 0) console.log(`${EVENTS_QUEUE}:`, JSON.stringify({ ...report, persisted: report.persisted.length }));
-        await ackToIngestLog(env, report.persisted);
+        if (report.retried > 0 || report.invalid > 0 || report.leftToLog.length > 0) {
+          console.log(`${EVENTS_QUEUE}:`, JSON.stringify({ ...report, persisted: report.persisted.length, leftToLog: report.leftToLog.length }));
+        }
+        await tellIngestLog(env, 'ack', report.persisted);
+        await tellIngestLog(env, 'sendLater', report.leftToLog);
       } else if (batch.queue === EVENTS_DLQ) {
         await consumeDeadLetterBatch(batch, db);
         // Kept in dead_letters (replayable): the ingest log may let them go.
-        await ackToIngestLog(env, batch.messages.map((m) => loggedKey(m.body)).filter((k) => k !== null));
+        await tellIngestLog(env, 'ack', batch.messages.map((m) => loggedKey(m.body)).filter((k) => k !== null));
       } else {
         console.error(`no consumer for queue ${batch.queue}; retrying`);
         batch.retryAll();
@@ -51,12 +54,15 @@ export default {
   },
 } satisfies ExportedHandler<Env, unknown>;
 
-/** Tells the ingest log which events are safe in Postgres. A failed ack only means a harmless resend later. */
-async function ackToIngestLog(env: Env, keys: LoggedEventKey[]) {
+/**
+ * Tells the ingest log which events are safe in Postgres (`ack`) or were dropped from the queue
+ * while it was away (`sendLater`). If the log cannot be told, it resends them after its timeout.
+ */
+async function tellIngestLog(env: Env, what: 'ack' | 'sendLater', keys: LoggedEventKey[]) {
   if (keys.length === 0) return;
   try {
-    await ingestLogStub(env.INGEST_LOG_DO).ack(keys);
+    await ingestLogStub(env.INGEST_LOG_DO)[what](keys);
   } catch (err) {
-    console.warn('ingest log ack failed; the log will resend those events', err);
+    console.warn(`ingest log ${what} failed; the log will resend those events`, err);
   }
 }

@@ -16,6 +16,8 @@ import { startEmbeddedPostgres } from './embedded-postgres';
 const HOST = process.env.SPARK_HOST ?? '127.0.0.1';
 const PORT = Number(process.env.PORT ?? 8787);
 const EMBEDDED_PG_PORT = Number(process.env.SPARK_PG_PORT ?? 54329);
+/** Local state: the embedded database, persisted Durable Objects (the ingest log), the start lock. */
+const STATE_DIR = process.env.SPARK_STATE_DIR ?? '.spark';
 
 const stops: (() => Promise<void> | void)[] = [];
 let stopping = false;
@@ -28,14 +30,14 @@ async function stopAll(code = 0) {
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 
-const LOCK = '.spark/start.pid';
+const LOCK = `${STATE_DIR}/start.pid`;
 
 /**
  * One `npm start` per checkout: a second one would share .spark/ (the embedded database, the
  * persisted Durable Objects and the ingest log) and take the first one's port.
  */
 function takeStartLock() {
-  mkdirSync('.spark', { recursive: true });
+  mkdirSync(STATE_DIR, { recursive: true });
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(LOCK, 'wx');
@@ -86,13 +88,13 @@ async function database(): Promise<string> {
     console.log(`• Postgres: DATABASE_URL (${new URL(process.env.DATABASE_URL).host})`);
     return process.env.DATABASE_URL;
   }
-  mkdirSync('.spark', { recursive: true });
-  const pg = await startEmbeddedPostgres({ dataDir: '.spark/pgdata', port: EMBEDDED_PG_PORT }).catch(() =>
+  const dataDir = `${STATE_DIR}/pgdata`;
+  const pg = await startEmbeddedPostgres({ dataDir, port: EMBEDDED_PG_PORT }).catch(() =>
     // The usual port is taken (another Spark?): any free one will do.
-    startEmbeddedPostgres({ dataDir: '.spark/pgdata', port: 0 }),
+    startEmbeddedPostgres({ dataDir, port: 0 }),
   );
   stops.push(() => pg.stop());
-  console.log(`• Postgres: embedded PGlite on 127.0.0.1:${pg.port}, data in .spark/pgdata`);
+  console.log(`• Postgres: embedded PGlite on 127.0.0.1:${pg.port}, data in ${dataDir}`);
   return pg.url;
 }
 
@@ -147,9 +149,12 @@ try {
 
   const withPassword = new URL(url);
   if (!withPassword.password) withPassword.password = 'local'; // Hyperdrive's local emulation wants one
-  const wrangler = spawn('npx', ['wrangler', 'dev', '--ip', HOST, '--port', String(PORT), '--test-scheduled', '--persist-to', '.spark/wrangler', '--show-interactive-dev-session=false',
+  const wrangler = spawn('npx', ['wrangler', 'dev', '--ip', HOST, '--port', String(PORT), '--test-scheduled', '--persist-to', `${STATE_DIR}/wrangler`, '--show-interactive-dev-session=false',
     // Miniflare's queue keeps messages in memory: the ingest log keeps accepted events on disk until persisted.
-    '--var', 'INGEST_LOG:on'], {
+    '--var', 'INGEST_LOG:on',
+    // Straight to Postgres, not through the local Hyperdrive emulation: its proxy crashes wrangler
+    // dev when the database refuses a connection (see dbConfigFromEnv).
+    '--var', `DATABASE_URL:${url}`, '--var', 'DB_DIRECT:on'], {
     stdio: ['ignore', 'inherit', 'inherit'],
     env: { ...process.env, CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: withPassword.toString(),
       WRANGLER_SEND_METRICS: 'false',

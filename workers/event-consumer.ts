@@ -18,8 +18,8 @@ export interface BatchReport {
   retried: number;
   invalid: number;
   inserted: number;
-  /** Logged messages dropped from the queue while Postgres was away: the ingest log sends them again. */
-  leftToLog: number;
+  /** Logged messages dropped from the queue while Postgres was away: the host asks the ingest log to send them again later. */
+  leftToLog: { projectId: string; id: string }[];
   /** Logged events now persisted (inserted, or kept in dead_letters): the host acks them to the ingest log. */
   persisted: { projectId: string; id: string }[];
 }
@@ -33,7 +33,7 @@ export interface BatchReport {
  * - bodies that break the contract go straight to `dead_letters` with the reason.
  */
 export async function consumeEventBatch(batch: MessageBatch<unknown>, db: Db, opts: ConsumerOptions): Promise<BatchReport> {
-  const report: BatchReport = { acked: 0, retried: 0, invalid: 0, inserted: 0, leftToLog: 0, persisted: [] };
+  const report: BatchReport = { acked: 0, retried: 0, invalid: 0, inserted: 0, leftToLog: [], persisted: [] };
   const retry = (m: Message<unknown>) => {
     m.retry({ delaySeconds: retryDelaySeconds(m.attempts, opts.retryBaseSeconds) });
     report.retried++;
@@ -47,9 +47,10 @@ export async function consumeEventBatch(batch: MessageBatch<unknown>, db: Db, op
   // With the ingest log behind a message, an outage must not use up the queue's retries (and end
   // in the DLQ): the log keeps the event and sends it again later.
   const unavailable = (m: Message<unknown>) => {
-    if (!loggedKey(m.body)) return retry(m);
+    const key = loggedKey(m.body);
+    if (!key) return retry(m);
     m.ack();
-    report.leftToLog++;
+    report.leftToLog.push(key);
   };
 
   const parsed = parseMessages(batch.messages);

@@ -46,11 +46,20 @@ async function databaseProblem(probe: () => Promise<unknown>): Promise<string | 
   try {
     return await Promise.race([probe().then(() => null), timeout]);
   } catch (err) {
-    const e = err as { code?: unknown; cause?: { code?: unknown } };
-    const code = e.code ?? e.cause?.code;
     console.warn('not ready', err);
-    return typeof code === 'string' && code ? code : 'connection failed';
+    return failureReason(err);
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The innermost error code or message, without addresses (readiness is public). */
+function failureReason(err: unknown): string {
+  let e = err as { code?: unknown; message?: unknown; cause?: unknown } | undefined;
+  let reason = 'connection failed';
+  for (let depth = 0; e && depth < 5; depth++, e = e.cause as typeof e) {
+    if (typeof e.code === 'string' && e.code) reason = e.code;
+    else if (typeof e.message === 'string' && e.message && !e.message.startsWith('Failed query')) reason = e.message;
+  }
+  return reason.replace(/\b[\w.-]+:\d{2,5}\b/g, '<address>').slice(0, 200);
 }

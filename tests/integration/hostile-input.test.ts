@@ -84,6 +84,14 @@ describe('hostile input', () => {
     }
     const deepObjects = '{"a":'.repeat(10_000) + '1' + '}'.repeat(10_000);
     expectDocumentedError(await rawPost('/api/projects', deepObjects), 400, /deep/);
+    // Broken percent-encoding is taken as written (a filter that matches nothing) or refused; never a 5xx.
+    for (const path of [`/api/projects/%E0%A4%A/events`, `${eventsPath()}?session_id=%E0%A4%A`, `${eventsPath()}?type=%FF`]) {
+      const res = await u.api.get(path);
+      expect(res.status, path).toBeLessThan(500);
+      if (res.status >= 400) expect(res.body.error).toMatchObject({ code: expect.any(String), message: expect.any(String) });
+      else expect(res.body).toEqual({ items: [], next_cursor: null });
+    }
+    expectDocumentedError(await rawPost(eventsPath(), Buffer.from([0x7b, 0xff, 0xfe, 0x7d])), 400, /valid JSON/);
     // Queries: a cursor that is not base64, a limit that is not a number, a huge one.
     for (const q of ['cursor=%%%', 'cursor=' + 'A'.repeat(20_000), 'limit=1e400', 'since=' + '9'.repeat(5000)]) {
       const res = await u.api.get(`${eventsPath()}?${q}`);

@@ -19,7 +19,7 @@ describe('ingest log', () => {
   let persistDir: string;
   let databaseUrl: string;
   const start = () =>
-    startSparkWorker({ databaseUrl, direct: true, persistTo: persistDir, vars: { INGEST_LOG: 'on', INGEST_LOG_RESEND_SECONDS: '2', QUEUE_RETRY_BASE_SECONDS: '1' } });
+    startSparkWorker({ databaseUrl, direct: true, persistTo: persistDir, vars: { INGEST_LOG: 'on', QUEUE_RETRY_BASE_SECONDS: '1' } });
 
   beforeAll(async () => {
     db = await createTestDatabase('ingest_log');
@@ -107,5 +107,46 @@ describe('ingest log', () => {
     await eventually(async () => (await storedCounts(u.projectId)).n === 60, 30_000, 250);
     await eventually(async () => (await logStats()).ingest_log?.pending === 0, 20_000);
     expect(await storedCounts(u.projectId)).toEqual({ n: 60, ids: 60 });
+  });
+
+  it('lets a poison event go once it is kept in dead_letters, once', async () => {
+    const u = await userWithProject(worker.url, 'poison');
+    // A month with no partition: Postgres refuses it on every attempt, so it ends in the DLQ.
+    const poison = makeEvent({ ts: Date.UTC(2032, 5, 15) / 1000 });
+    expect((await u.api.post(`/api/projects/${u.projectId}/events`, { events: [poison, makeEvent()] })).body).toEqual({ accepted: 2, rejected: [] });
+    await eventually(async () => (await sql`select count(*)::int as n from dead_letters where project_id = ${u.projectId}`)[0]!.n === 1, 40_000, 250);
+    await eventually(async () => (await logStats()).ingest_log?.pending === 0, 20_000);
+    expect(await storedCounts(u.projectId)).toEqual({ n: 1, ids: 1 });
+    expect(await sql`select count(*)::int as n from dead_letters where project_id = ${u.projectId}`).toEqual([{ n: 1 }]);
+    const [letter] = await sql`select body from dead_letters where project_id = ${u.projectId}`;
+    expect(letter!.body.event.id).toBe(poison.id);
+  });
+
+  it('refuses with 503 and Retry-After when the log is full, keeping none of that request, and nothing else is lost', async () => {
+    const fullDir = mkdtempSync(join(tmpdir(), 'spark-ingest-log-full-'));
+    const small = await startSparkWorker({ databaseUrl, direct: true, persistTo: fullDir, vars: { INGEST_LOG: 'on', INGEST_LOG_MAX_PENDING: '30', INGEST_LOG_RESEND_SECONDS: '2' } });
+    try {
+      const u = await userWithProject(small.url, 'full');
+      const created = await u.api.post(`/api/projects/${u.projectId}/tokens`, { name: 'ci', scope: 'ingest' });
+      const machine = apiClient(small.url, created.body.token);
+      expect((await machine.post(`/api/projects/${u.projectId}/events`, batchOf10())).status).toBe(202);
+      proxy.down();
+      for (let r = 0; r < 2; r++) expect((await machine.post(`/api/projects/${u.projectId}/events`, batchOf10())).status).toBe(202);
+      const refusedBatch = batchOf10();
+      const full = await machine.post(`/api/projects/${u.projectId}/events`, refusedBatch);
+      expect(full.status).toBe(503);
+      expect(full.headers.get('retry-after')).toBe('5');
+      expect(full.body.error).toEqual({ code: 'unavailable', message: expect.stringMatching(/ingest log is full .* none of these were accepted/) });
+      proxy.up();
+      await eventually(async () => (await storedCounts(u.projectId)).n === 30, 30_000, 250);
+      const refusedIds = refusedBatch.events.map((e) => e.id);
+      expect(await sql`select count(*)::int as n from spark_events where id = any(${refusedIds}::uuid[])`).toEqual([{ n: 0 }]);
+      // Room again once stored: the same request now goes through.
+      await eventually(async () => (await machine.post(`/api/projects/${u.projectId}/events`, refusedBatch)).status === 202, 20_000, 250);
+      await eventually(async () => (await storedCounts(u.projectId)).n === 40, 20_000, 250);
+    } finally {
+      await small.dispose();
+      rmSync(fullDir, { recursive: true, force: true });
+    }
   });
 });

@@ -23,6 +23,8 @@ describe('database errors', () => {
     expect(isDatabaseUnavailable({ code: '57P03', message: 'the database system is starting up' })).toBe(true);
     expect(isDatabaseUnavailable({ code: '08006' })).toBe(true);
     expect(isDatabaseUnavailable(new Error('wrapped', { cause: { code: 'CONNECTION_CLOSED' } }))).toBe(true);
+    // workerd's connect() to a port nobody listens on (Postgres stopped).
+    expect(isDatabaseUnavailable(new Error('Failed query', { cause: new Error('proxy request failed, cannot connect to the specified address') }))).toBe(true);
     expect(isDatabaseUnavailable({ code: '23514', message: 'no partition of relation "spark_events" found for row' })).toBe(false);
     expect(isDatabaseUnavailable({ code: '23505' })).toBe(false);
     expect(isDatabaseUnavailable(undefined)).toBe(false);

@@ -1,0 +1,46 @@
+// `npm start` (scripts/start.ts) as a user runs it, in its own process group so the suite can
+// kill the whole stack at once (SIGKILL: no clean shutdown, like a crash or a pulled plug).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+
+export interface LocalStack {
+  url: string;
+  child: ChildProcess;
+  /** SIGKILL to the process group: wrangler, workerd and start.ts die together. */
+  kill(): Promise<void>;
+  /** Ctrl-C. */
+  stop(): Promise<void>;
+}
+
+export async function startLocalStack(opts: { port: number; databaseUrl: string; stateDir: string; logFile: string }): Promise<LocalStack> {
+  const log = createWriteStream(opts.logFile, { flags: 'a' });
+  const child = spawn('npx', ['tsx', 'scripts/start.ts'], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, PORT: String(opts.port), DATABASE_URL: opts.databaseUrl, SPARK_STATE_DIR: opts.stateDir, SPARK_START_AGENT: '0', WRANGLER_SEND_METRICS: 'false' },
+  });
+  child.stdout!.pipe(log, { end: false });
+  child.stderr!.pipe(log, { end: false });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `http://127.0.0.1:${opts.port}`;
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode}; see ${opts.logFile}`);
+    try {
+      if ((await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) })).ok) break;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`npm start did not answer /health within 120 s; see ${opts.logFile}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const signalGroup = async (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      // already gone
+    }
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+  };
+  return { url, child, kill: () => signalGroup('SIGKILL'), stop: () => signalGroup('SIGINT') };
+}
