@@ -24,7 +24,7 @@ describe('accepting events on the plain queue', () => {
   it('answers 503 with Retry-After, saying how many went before the queue refused', async () => {
     const { queue, sent } = queueFailingAt(2);
     const events = Array.from({ length: 250 }, () => makeEvent());
-    const err = await acceptEvents({ EVENTS: queue, INGEST_LOG_DO: undefined as never }, projectId, events).catch((e) => e);
+    const err = await acceptEvents({ EVENTS: queue, INGEST_LOG_DO: undefined as never }, projectId, events, () => ({ kind: 'user' })).catch((e) => e);
     expect(err).toBeInstanceOf(HttpError);
     expect(err).toMatchObject({ status: 503, code: 'unavailable', headers: { 'Retry-After': '5' } });
     expect(err.message).toMatch(/the first 100 valid events \(in request order\) were accepted, the other 150 were not/);
@@ -33,7 +33,7 @@ describe('accepting events on the plain queue', () => {
 
   it('says none were accepted when the first send fails', async () => {
     const { queue } = queueFailingAt(1);
-    const err = await acceptEvents({ EVENTS: queue, INGEST_LOG_DO: undefined as never }, projectId, [makeEvent()]).catch((e) => e);
+    const err = await acceptEvents({ EVENTS: queue, INGEST_LOG_DO: undefined as never }, projectId, [makeEvent()], () => ({ kind: 'user' })).catch((e) => e);
     expect(err).toMatchObject({ status: 503 });
     expect(err.message).toMatch(/none of them were accepted/);
   });
