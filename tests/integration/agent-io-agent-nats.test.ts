@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from 'nats';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { SparkEventV1 } from '../../contracts/event';
 import { sessionWildcards } from '../../contracts/nats-subjects';
 import type { AgentMessage, OpDispatch } from '../../contracts/ws';
@@ -136,7 +136,8 @@ describe('agent with NATS (real server)', () => {
       eventsUp = true;
       await until(() => accepted.length === 4, 15_000);
       expect(accepted.map((e) => e.type)).toEqual(['unity.started', 'unity.script_generated', 'unity.completed', 'agent.note']);
-      expect(await agent.outbox.depth()).toBe(0);
+      // The edge has the events before the agent reads its 202 and takes them out of JetStream.
+      await vi.waitFor(async () => expect(await agent.outbox.depth()).toBe(0), { timeout: 15_000, interval: 50 });
     } finally {
       subs.forEach((s) => s.unsubscribe());
       await agent.stop();
