@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import { errorBody } from '../http/errors';
 import { buildOpenApiDocument } from '../openapi';
 import type { AppEnv } from '../types';
+import { logWarn } from '../../workers/safe-log';
 
 let openApiDoc: ReturnType<typeof buildOpenApiDocument> | undefined;
 
@@ -16,7 +17,7 @@ export const readyRoutes = new Hono<AppEnv>().get('/ready', async (c) => {
     await c.var.db.execute(sql`select 1`);
     return c.json({ status: 'ready' as const });
   } catch (err) {
-    console.warn('not ready', err);
+    logWarn('not ready', err);
     return c.json(errorBody('unavailable', 'database unreachable'), 503);
   }
 });
