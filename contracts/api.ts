@@ -41,6 +41,9 @@ export const userView = z.object({ id: z.uuid(), email: z.string(), created_at: 
 export const authResponse = z.object({ token: z.string(), token_type: z.literal('Bearer'), expires_in: z.number(), user: userView });
 /** Sign-up answers alike whether or not the email was free, so it reveals no accounts. */
 export const signupResponse = z.object({ status: z.literal('accepted'), message: z.string() });
+/** One sign-in (a refresh-token family): listable and revocable. */
+export const signInView = z.object({ id: z.uuid(), last_used_at: z.string(), expires_at: z.string() });
+export const socketTicketView = z.object({ ticket: z.string(), expires_at: z.string() });
 
 const name = (what: string) =>
   plainText(what).trim().normalize('NFC').min(1, `${what} must not be empty`).max(120, `${what} must be at most 120 characters`);
