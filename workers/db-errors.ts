@@ -5,9 +5,10 @@ export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
   const code = String(e.code ?? '');
   if (CONNECTION_CODES.has(code)) return true;
   // SQLSTATE class 08 (connection exception), 57P01-03 (shutting down, "cannot connect now"),
-  // 55000 (what a server still starting up answers), 53300 (too many connections).
+  // 55000 (what a server still starting up answers), 53300 (too many connections). workerd says
+  // "cannot connect to the specified address" for a refused socket.
   if (/^08/.test(code) || /^57P0[1-3]$/.test(code) || code === '53300' || code === '55000') return true;
-  if (/socket|network connection|connection (?:lost|closed|refused|terminated|reset)|cannot connect now|stream was cancelled|ECONNREFUSED|ECONNRESET/i.test(String(e.message ?? ''))) return true;
+  if (/socket|network connection|connection (?:lost|closed|refused|terminated|reset)|cannot connect now|cannot connect to the specified address|stream was cancelled|ECONNREFUSED|ECONNRESET/i.test(String(e.message ?? ''))) return true;
   return e.cause !== undefined && e.cause !== err ? isDatabaseUnavailable(e.cause, depth + 1) : false;
 }
 

@@ -9,7 +9,9 @@ const MAX_MESSAGE = 300;
 /** "PostgresError 23505: duplicate key value violates unique constraint "users_email_key"". */
 export function safeErrorLine(err: unknown): string {
   const code = sqlState(err);
-  const server = serverError(err);
+  // The innermost cause says what went wrong (the server's error, a refused socket); the
+  // wrappers around it only add the query.
+  const server = serverError(err) ?? innermost(err);
   const name = server?.name ?? (err instanceof Error ? err.name : typeof err);
   const message = server ? String(server.message ?? '') : err instanceof Error ? err.message : String(err);
   // A drizzle wrapper without a server error underneath: its message is the query and params.
@@ -33,6 +35,12 @@ function serverError(err: unknown, depth = 0): { name?: string; message?: unknow
   const inner = e.cause !== undefined && e.cause !== err ? serverError(e.cause, depth + 1) : undefined;
   if (inner) return inner;
   return typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) ? e : undefined;
+}
+
+function innermost(err: unknown, depth = 0): { name?: string; message?: unknown } | undefined {
+  const e = err as { cause?: unknown; name?: string; message?: unknown } | null | undefined;
+  if (!e || typeof e !== 'object' || depth > 4) return undefined;
+  return e.cause !== undefined && e.cause !== err ? (innermost(e.cause, depth + 1) ?? e) : e;
 }
 
 function firstLine(s: string): string {

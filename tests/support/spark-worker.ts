@@ -13,6 +13,8 @@ export interface SparkWorkerOptions {
   /** Serve the built web UI (web/dist) as static assets, as wrangler.toml says. */
   withAssets?: boolean;
   port?: number;
+  /** Every line the Worker logs (console.*), e.g. to check that no secret is logged. */
+  onLog?: (line: { level: string; message: string }) => void;
 }
 
 /**
@@ -36,6 +38,7 @@ export async function startSparkWorker(opts: SparkWorkerOptions) {
     ...(opts.withAssets ? { assets } : {}),
     host: '127.0.0.1',
     port: opts.port ?? 0,
+    ...(opts.onLog ? { handleStructuredLogs: (l: { level: string; message: string }) => void opts.onLog!({ level: l.level, message: l.message }) } : {}),
   } as ConstructorParameters<typeof Miniflare>[0]);
   const url = (await mf.ready).toString().replace(/\/$/, '');
   return {
