@@ -41,7 +41,7 @@ describe('security: body limits on every route', () => {
     for (const init of [{ body: bigJson(256 * 1024, { email: 'big@example.com', password: 'long enough words' }) }, chunked(bigJson(256 * 1024, { email: 'big@example.com' }))]) {
       const res = await worker.fetch('/api/auth/signup', { method: 'POST', headers: { 'content-type': 'application/json' }, ...init });
       expect(res.status).toBe(413);
-      expect((await res.json()).error.code).toBe('payload_too_large');
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('payload_too_large');
     }
   });
 
