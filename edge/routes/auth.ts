@@ -20,7 +20,7 @@ import {
   REFRESH_TTL_SECONDS,
   setRefreshCookie,
 } from '../auth/refresh-token';
-import { HttpError, notFound, unauthorized } from '../http/errors';
+import { HttpError, notFound } from '../http/errors';
 import { authenticate, jwtSecret, rateLimitByAddress } from '../http/middleware';
 import { validate } from '../http/validate';
 import { isUuid, requireUser } from '../services/access';
@@ -72,12 +72,14 @@ export const authRoutes = new Hono<AppEnv>()
   .post('/refresh', rateLimitByAddress(), async (c) => {
     requireSameOrigin(c);
     const presented = readRefreshCookie(c);
-    if (!presented) throw unauthorized('not signed in');
+    if (!presented) throw new HttpError(401, 'not_signed_in', 'not signed in');
     const outcome = await spendRefreshToken(c.var.db, await hashRefreshToken(presented));
     const user = outcome.ok ? await findUserById(c.var.db, outcome.userId) : null;
     if (!outcome.ok || !user) {
       clearRefreshCookie(c);
-      throw unauthorized(outcome.ok || outcome.reason !== 'reused' ? 'your sign-in has ended; log in again' : 'this sign-in was used elsewhere and has been ended; log in again');
+      // A different code from "no cookie at all", so the page can say why the person must log in.
+      const why = outcome.ok || outcome.reason !== 'reused' ? 'your sign-in has expired or was ended; log in again' : 'this sign-in was used elsewhere and has been ended; log in again';
+      throw new HttpError(401, 'sign_in_ended', why);
     }
     return c.json(await signIn(c, user, outcome.familyId), 200);
   })

@@ -76,6 +76,8 @@ export const connectRoutes = new Hono<AppEnv>().get(`${S}/connect`, async (c) =>
   const { projectId, sessionId, stub } = await sessionRoom(c, role === 'agent' ? 'agent' : 'read');
   const headers = new Headers(c.req.raw.headers);
   headers.delete('authorization');
+  // Only the Worker speaks x-spark-* to the room: a client's own are dropped.
+  for (const name of [...headers.keys()]) if (name.startsWith('x-spark-')) headers.delete(name);
   headers.set('x-spark-role', role);
   headers.set('x-spark-project', projectId);
   headers.set('x-spark-session', sessionId);

@@ -68,8 +68,11 @@ export function refreshAuth(): Promise<Auth | null> {
         setAuthFrom((await res.json()) as SignInAnswer);
         return current;
       }
-      if (res.status === 401) clearAuth(current || !restoring ? EXPIRED_MESSAGE : undefined);
-      else restoring = false;
+      if (res.status === 401) {
+        // No cookie at all is simply "not signed in"; one that stopped working deserves a word.
+        const code = ((await res.json().catch(() => null)) as { error?: { code?: string } } | null)?.error?.code;
+        clearAuth(current || code === 'sign_in_ended' ? EXPIRED_MESSAGE : undefined);
+      } else restoring = false;
       return null;
     } catch {
       // Offline: keep what we have; the next call tries again.
@@ -114,4 +117,4 @@ function withTabLock<T>(fn: () => Promise<T>): Promise<T> {
   return locks ? (locks.request('spark-auth-refresh', fn) as Promise<T>) : fn();
 }
 
-export const EXPIRED_MESSAGE = 'Your sign-in has ended. Log in again to carry on where you were.';
+export const EXPIRED_MESSAGE = 'Your sign-in has expired or was ended. Log in again to carry on where you were.';
