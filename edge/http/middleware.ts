@@ -46,7 +46,7 @@ export function rateLimitByAddress(): MiddlewareHandler<AppEnv> {
   };
 }
 
-async function enforceRateLimit(limiter: RateLimit | undefined, key: string, message: string) {
+export async function enforceRateLimit(limiter: RateLimit | undefined, key: string, message: string) {
   if (!limiter) return; // a host without the binding (plain Node) has no limit
   const { success } = await limiter.limit({ key });
   // The bindings count in windows of 60 s (wrangler.toml); waiting one window is always enough.

@@ -5,9 +5,9 @@ import { HttpError, notFound, unauthorized } from '../http/errors';
 import { sessionRoom } from '../services/room';
 import { readJsonLimited } from '../http/validate';
 import { issueSocketTicket, readSocketTicket } from '../auth/access-token';
-import { defer, jwtSecret } from '../http/middleware';
+import { defer, enforceRateLimit, jwtSecret } from '../http/middleware';
 import { isUuid, requireUser } from '../services/access';
-import { bearerToken, resolveCaller, userCaller, type Caller } from '../services/caller';
+import { bearerToken, callerKey, resolveCaller, userCaller, type Caller } from '../services/caller';
 import { frameKey } from '../session-room';
 import type { AppEnv } from '../types';
 
@@ -72,6 +72,7 @@ export const connectRoutes = new Hono<AppEnv>().get(`${S}/connect`, async (c) =>
     ? await userCaller(c.var.db, ticket.sub, ticket.email)
     : await resolveCaller(c.var.db, bearerToken(c.req.header('authorization')), jwtSecret(c.env), (p) => defer(c, p));
   c.set('caller', caller);
+  await enforceRateLimit(c.env.API_RATE_LIMIT, callerKey(caller), 'too many requests for this token; slow down');
   if (role === 'agent' && !(caller.kind === 'token' && caller.scope === 'agent')) throw new HttpError(403, 'forbidden', 'only an agent token can connect as the agent');
   const { projectId, sessionId, stub } = await sessionRoom(c, role === 'agent' ? 'agent' : 'read');
   const headers = new Headers(c.req.raw.headers);
