@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { fitsUtf8Bytes } from './bytes';
 import { CHANGE_OPS, GRANTABLE_ROLES, MEMBER_ROLES, SESSION_STATES, TOKEN_SCOPES, type MemberRole, type TokenScope } from './enums';
-import { MAX_HISTORY_IMPORT_CHANGES, MAX_SCRIPT_BYTES } from './limits';
+import { MAX_EVENT_TS_SECONDS, MAX_HISTORY_IMPORT_CHANGES, MAX_SCRIPT_BYTES } from './limits';
+import { passwordProblem } from './password';
 import { scriptPath } from './paths';
-import { storableString } from './text';
+import { storableString, textProblem } from './text';
 
 // Request and response bodies of the HTTP API. The edge validates with these, the OpenAPI
 // document is generated from them, and the browser client types flow from them.
@@ -15,20 +16,40 @@ export const email = z
   .max(254, 'email must be at most 254 characters')
   .pipe(z.email({ message: 'email must be a valid address' }));
 
+/** A string with no NUL, control characters or lone surrogates (Postgres refuses them in text). */
+export const plainText = (what: string) =>
+  z.string().superRefine((s, ctx) => {
+    const problem = textProblem(s);
+    if (problem) ctx.addIssue({ code: 'custom', message: `${what} ${problem}` });
+  });
+
+/** Login takes any password it might have stored; sign-up refuses weak ones. Both hash NFC. */
 export const credentials = z.object({
   email,
-  password: z
-    .string()
+  password: plainText('password').min(1, 'password must not be empty').max(256, 'password must be at most 256 characters'),
+});
+export const signupBody = z.object({
+  email,
+  password: plainText('password')
     .min(8, 'password must be at least 8 characters')
-    .max(256, 'password must be at most 256 characters'),
+    .max(256, 'password must be at most 256 characters')
+    .superRefine((s, ctx) => {
+      const problem = passwordProblem(s);
+      if (problem) ctx.addIssue({ code: 'custom', message: `password ${problem}` });
+    }),
 });
 export type Credentials = z.infer<typeof credentials>;
 
 export const userView = z.object({ id: z.uuid(), email: z.string(), created_at: z.string() });
 export const authResponse = z.object({ token: z.string(), token_type: z.literal('Bearer'), expires_in: z.number(), user: userView });
+/** Sign-up answers alike whether or not the email was free, so it reveals no accounts. */
+export const signupResponse = z.object({ status: z.literal('accepted'), message: z.string() });
+/** One sign-in (a refresh-token family): listable and revocable. */
+export const signInView = z.object({ id: z.uuid(), last_used_at: z.string(), expires_at: z.string() });
+export const socketTicketView = z.object({ ticket: z.string(), expires_at: z.string() });
 
 const name = (what: string) =>
-  z.string().trim().min(1, `${what} must not be empty`).max(120, `${what} must be at most 120 characters`);
+  plainText(what).trim().normalize('NFC').min(1, `${what} must not be empty`).max(120, `${what} must be at most 120 characters`);
 
 export const createProjectBody = z.object({ name: name('name') });
 export const memberRole = z.enum(MEMBER_ROLES);
@@ -77,22 +98,26 @@ export const ingestResponse = z.object({
   rejected: z.array(z.object({ index: z.number().int(), error: z.object({ code: z.string(), message: z.string(), path: z.string().optional() }) })),
 });
 
-/** Unix seconds (float) or an ISO 8601 date-time, as a query-string value. */
+/** Unix seconds (float) or an ISO 8601 date-time, as a query-string value, from 1970 to 3000. */
 const instant = z.string().transform((s, ctx) => {
-  const n = /^\d+(\.\d+)?$/.test(s) ? Number(s) : /^\d{4}-\d{2}-\d{2}T/.test(s) ? Date.parse(s) / 1000 : NaN;
+  const n = /^\d{1,12}(\.\d{1,9})?$/.test(s) ? Number(s) : /^\d{4}-\d{2}-\d{2}T/.test(s) ? Date.parse(s) / 1000 : NaN;
   if (!Number.isFinite(n)) {
     ctx.addIssue({ code: 'custom', message: 'must be unix seconds or an ISO 8601 date-time' });
+    return z.NEVER;
+  }
+  if (n < 0 || n > MAX_EVENT_TS_SECONDS) {
+    ctx.addIssue({ code: 'custom', message: 'must be between 1970 and the year 3000' });
     return z.NEVER;
   }
   return n;
 });
 export const eventsQuery = z.object({
-  session_id: z.string().min(1).max(256).optional(),
-  type: z.string().min(1).max(128).optional(),
+  session_id: plainText('session_id').min(1).max(256).optional(),
+  type: plainText('type').min(1).max(128).optional(),
   since: instant.optional(),
   until: instant.optional(),
   limit: z.coerce.number().int().min(1, 'limit must be at least 1').max(500, 'limit must be at most 500').default(100),
-  cursor: z.string().max(200).optional(),
+  cursor: plainText('cursor').max(200).optional(),
 });
 export type EventsQuery = z.infer<typeof eventsQuery>;
 
@@ -124,7 +149,7 @@ export const replayBody = z.object({ ids: z.array(z.uuid()).max(1000).optional()
 export const replayResponse = z.object({ replayed: z.number().int() });
 
 export const pairBody = z.object({
-  code: z.string().trim().min(8, 'code must be the 8-character pairing code').max(20, 'code is too long'),
+  code: plainText('code').trim().min(8, 'code must be the 8-character pairing code').max(20, 'code is too long'),
   name: name('name').default('Unity machine'),
 });
 export const pairResponse = z.object({ token: z.string(), project_id: z.uuid(), agent_id: z.uuid() });
@@ -146,7 +171,7 @@ export const agentView = z.object({
 });
 
 export const changesQuery = z.object({
-  path: z.string().max(1024).optional(),
+  path: plainText('path').max(1024).optional(),
   since: instant.optional(),
   until: instant.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),

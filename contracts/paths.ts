@@ -10,8 +10,19 @@ export const UPLOADS_ROOT = 'Uploads/';
 // C0 controls (NUL included) and DEL.
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 const DRIVE_LETTER = /^[A-Za-z]:/;
-// Device names Windows resolves to devices in any folder and with any extension ("CON.cs").
-const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/i;
+// The only characters a path may hold. Anything else (fullwidth dots and slashes, zero-width and
+// bidi marks, a BOM, lone surrogates, superscript digits, '$') can look like something it is not
+// or mean something different on the other OS: Unity projects move between Windows and macOS.
+const ALLOWED = /^[A-Za-z0-9_\-./ ]*$/;
+// Device names Windows resolves in any folder, whatever follows the first dot ("CON.cs",
+// "CON .cs", "com1.tar.gz"). Superscript digits count: Windows maps COM¹ to COM1.
+const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3]|conin\$|conout\$)$/i;
+
+/** True when Windows would open a device rather than a file for this path segment. */
+export function isWindowsDeviceName(segment: string): boolean {
+  const stem = segment.split('.')[0]!.replace(/[ .]+$/, '');
+  return WINDOWS_DEVICE.test(stem);
+}
 
 /**
  * Why `p` is not a safe path under one of `roots`, or undefined when it is. Checks run from
@@ -29,6 +40,10 @@ export function pathProblem(p: string, roots: readonly string[]): string | undef
   if (p.includes(':')) return "path must not contain ':'";
   if (p.includes('~')) return "path must not contain '~'";
   for (const segment of p.split('/')) {
+    if (isWindowsDeviceName(segment)) return `path must not use the reserved Windows name '${segment}'`;
+  }
+  if (!ALLOWED.test(p)) return "path may only contain ASCII letters, digits, '_', '-', '.', '/' and spaces";
+  for (const segment of p.split('/')) {
     if (segment === '') return "path must not contain empty segments ('//' or a trailing '/')";
     if (segment === '..') return "path must not contain '..' segments";
     if (segment === '.') return "path must not contain '.' segments";
@@ -36,7 +51,6 @@ export function pathProblem(p: string, roots: readonly string[]): string | undef
     if (segment.endsWith('.') || segment.endsWith(' ')) {
       return "path segments must not end with '.' or a space";
     }
-    if (WINDOWS_DEVICE.test(segment)) return `path must not use the reserved Windows name '${segment}'`;
   }
   if (!roots.some((root) => p.startsWith(root))) {
     return `path must be under ${roots.join(' or ')}`;

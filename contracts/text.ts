@@ -59,3 +59,16 @@ export const storableString = (name: string) =>
     const problem = unstorableTextProblem(s);
     if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `${name} ${problem}` });
   });
+
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/**
+ * Why `s` is not plain one-line text (names, query values), or undefined when it is: storable, and
+ * free of control characters that would break a log line or a terminal.
+ */
+export function textProblem(s: string): string | undefined {
+  const unstorable = unstorableTextProblem(s);
+  if (unstorable !== undefined) return unstorable;
+  if (CONTROL.test(s)) return 'must not contain control characters';
+  return undefined;
+}

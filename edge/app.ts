@@ -1,5 +1,7 @@
 import { Hono } from 'hono';
+import { limitBodies } from './http/body-limit';
 import { errorBody, handleError } from './http/errors';
+import { securityHeaders } from './http/security-headers';
 import { authenticate, defaultOpenDb, withDb, type OpenDb } from './http/middleware';
 import { agentRoutes, pairRoutes } from './routes/agents';
 import { authRoutes } from './routes/auth';
@@ -7,7 +9,7 @@ import { deadLetterRoutes } from './routes/dead-letters';
 import { eventRoutes } from './routes/events';
 import { healthRoutes, readyRoutes } from './routes/health';
 import { historyRoutes } from './routes/history';
-import { liveRoutes } from './routes/live';
+import { connectRoutes, liveRoutes } from './routes/live';
 import { projectRoutes } from './routes/projects';
 import { scriptRoutes } from './routes/scripts';
 import { sessionRoutes } from './routes/sessions';
@@ -33,6 +35,8 @@ export function createApp(deps: AppDeps = {}) {
     .route('/', scriptRoutes);
 
   const app = new Hono<AppEnv>()
+    .use(securityHeaders())
+    .use(limitBodies())
     .route('/', healthRoutes)
     .use('/ready', withDb(openDb))
     .route('/', readyRoutes)
@@ -42,6 +46,8 @@ export function createApp(deps: AppDeps = {}) {
     .route('/api/agent', pairRoutes)
     .use('/api/projects/*', withDb(openDb))
     .use('/api/projects', withDb(openDb))
+    // Before `projects`: the socket authenticates itself (a ticket, or the Authorization header).
+    .route('/api/projects', connectRoutes)
     .route('/api/projects', projects);
 
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404));

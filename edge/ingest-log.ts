@@ -3,6 +3,7 @@ import type { EventQueueMessage } from '../contracts/event';
 import { sendInBatches } from '../workers/send-batches';
 import type { Env } from './env';
 import type { AppendResult, IngestLogApi, IngestLogStats, LoggedEventKey } from './ingest-log-api';
+import { logError, logWarn } from '../workers/safe-log';
 
 // The ingest write-ahead log of the local stack (INGEST_LOG=on, set by `npm start`). Miniflare's
 // local queue keeps messages in memory only, so the edge appends accepted events here (Durable
@@ -121,7 +122,7 @@ export class IngestLog extends DurableObject<Env> implements IngestLogApi {
       .then(async () => {
         if (this.pending > 0 && (await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + TICK_MS);
       })
-      .catch((err) => console.error('ingest log: drain failed', err));
+      .catch((err) => logError('ingest log: drain failed', err));
   }
 
   /** Sends unsent events in order while fewer than MAX_LOG_IN_FLIGHT wait for their ack. One drain at a time. */
@@ -143,7 +144,7 @@ export class IngestLog extends DurableObject<Env> implements IngestLogApi {
           await sendInBatches(this.env.EVENTS, rows.map((r) => JSON.parse(r.body) as EventQueueMessage));
         } catch (err) {
           // Kept unsent: the next tick tries again (some may have gone; resends are harmless).
-          console.warn('ingest log: queue send failed; will retry', err instanceof Error ? err.message : err);
+          logWarn('ingest log: queue send failed; will retry', err);
           break;
         }
         const now = Date.now();

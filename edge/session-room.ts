@@ -9,6 +9,7 @@ import { parseJsonLimited } from './http/validate';
 import { acceptEvents } from './services/ingest';
 import { OpStore } from './room/op-store';
 import { opSummary } from './room/op-summary';
+import { logError } from '../workers/safe-log';
 
 export type SocketRole = 'agent' | 'browser';
 interface RoomMeta {
@@ -29,8 +30,12 @@ export interface SessionRoomApi {
   opProofs(callIds: string[]): Promise<Record<string, OpProof>>;
   listOps(): Promise<OpView[]>;
   agentState(): Promise<{ online: boolean; agent: AgentInfo | null }>;
+  revokeToken(tokenId: string): Promise<number>;
   fetch(request: Request): Promise<Response>;
 }
+
+/** Close code for a socket whose token was revoked (4000-4999: application codes). */
+export const CLOSE_TOKEN_REVOKED = 4401;
 
 /** The room's stub with its RPC methods (workerd's generated RPC types cannot express `unknown` results). */
 export function roomStub(ns: DurableObjectNamespace<SessionRoom>, sessionId: string): SessionRoomApi {
@@ -45,12 +50,18 @@ export class SessionRoom extends DurableObject<Env> implements SessionRoomApi {
   override async fetch(request: Request): Promise<Response> {
     if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') return new Response('expected a WebSocket upgrade', { status: 426 });
     const role: SocketRole = request.headers.get('x-spark-role') === 'agent' ? 'agent' : 'browser';
+    const tokenId = request.headers.get('x-spark-token-id');
+    if (tokenId && (await this.isRevoked(tokenId))) return new Response('token revoked', { status: 401 });
+    const ticket = request.headers.get('x-spark-ticket');
+    if (ticket && !(await this.spendTicket(ticket, Number(request.headers.get('x-spark-ticket-exp'))))) {
+      return new Response('this socket ticket was already used', { status: 401 });
+    }
     await this.remember({ projectId: request.headers.get('x-spark-project')!, sessionId: request.headers.get('x-spark-session')! });
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     this.ctx.acceptWebSocket(server, [role]);
     // Kept with the socket across hibernation: whose agent this is, to mark it offline later.
-    server.serializeAttachment({ tokenId: request.headers.get('x-spark-token-id') });
+    server.serializeAttachment({ tokenId });
     if (role === 'browser') server.send(json(await this.snapshot()));
     return new Response(null, { status: 101, webSocket: client });
   }
@@ -67,7 +78,7 @@ export class SessionRoom extends DurableObject<Env> implements SessionRoomApi {
     await this.ops.enqueue(dispatch, view);
     this.broadcast({ t: 'op.update', op: view });
     await this.scheduleExpiry(dispatch.expiresAt);
-    const agent = this.agentSocket();
+    const agent = await this.liveAgentSocket();
     if (agent) await this.deliver(agent, dispatch);
     return (await this.ops.view(input.callId)) ?? view;
   }
@@ -88,6 +99,24 @@ export class SessionRoom extends DurableObject<Env> implements SessionRoomApi {
     return { online: this.agentSocket() !== undefined, agent: (await this.ctx.storage.get<AgentInfo>('agent')) ?? null };
   }
 
+  /**
+   * The token was deleted: close its sockets now, and remember it so that a socket this room
+   * could not close (or a message already on its way) is refused when it is next used.
+   */
+  async revokeToken(tokenId: string): Promise<number> {
+    await this.ctx.storage.put(`${REVOKED}${tokenId}`, Date.now());
+    let closed = 0;
+    let agentGone = false;
+    for (const ws of this.ctx.getWebSockets()) {
+      if (this.tokenOf(ws) !== tokenId) continue;
+      agentGone ||= this.roleOf(ws) === 'agent';
+      this.closeRevoked(ws);
+      closed++;
+    }
+    if (agentGone && !(await this.liveAgentSocket())) this.broadcast({ t: 'agent', online: false, agent: (await this.ctx.storage.get<AgentInfo>('agent')) ?? null });
+    return closed;
+  }
+
   // ── WebSockets ────────────────────────────────────────────────────────────────────────────
   override async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer) {
     // One frame's failure is that frame's answer: nothing an agent sends may throw out of the room.
@@ -95,7 +124,7 @@ export class SessionRoom extends DurableObject<Env> implements SessionRoomApi {
       await this.onSocketMessage(ws, raw);
     } catch (err) {
       const message = err instanceof FrameError ? err.message : 'the room could not handle that message';
-      if (!(err instanceof FrameError)) console.error('webSocketMessage failed', err);
+      if (!(err instanceof FrameError)) logError('webSocketMessage failed', err);
       try {
         ws.send(json({ t: 'error', message }));
       } catch {
@@ -105,6 +134,7 @@ export class SessionRoom extends DurableObject<Env> implements SessionRoomApi {
   }
 
   private async onSocketMessage(ws: WebSocket, raw: string | ArrayBuffer) {
+    if (await this.socketRevoked(ws)) return;
     if (raw === 'ping') return ws.send('pong');
     if (this.roleOf(ws) !== 'agent' || typeof raw !== 'string') return;
     const data = parseJsonLimited(raw, FRAME_SHAPE, (message) => new FrameError(`messages must be JSON within limits: ${message}`));
@@ -183,6 +213,8 @@ export class SessionRoom extends DurableObject<Env> implements SessionRoomApi {
   }
 
   private async deliver(ws: WebSocket, dispatch: OpDispatch) {
+    // Re-checked at the moment of use: an op (with code) never goes to a revoked token.
+    if (await this.socketRevoked(ws)) return;
     if (dispatch.expiresAt <= Date.now()) return this.alarm();
     ws.send(json(dispatch));
     const view = await this.ops.view(dispatch.callId);
@@ -238,6 +270,45 @@ export class SessionRoom extends DurableObject<Env> implements SessionRoomApi {
     return { t: 'snapshot', ops: await this.ops.recent(), agent, online };
   }
 
+  private isRevoked(tokenId: string): Promise<boolean> {
+    return this.ctx.storage.get(`${REVOKED}${tokenId}`).then((v) => v !== undefined);
+  }
+
+  /** True (and the socket closed) when its token has been revoked. */
+  private async socketRevoked(ws: WebSocket): Promise<boolean> {
+    const tokenId = this.tokenOf(ws);
+    if (!tokenId || !(await this.isRevoked(tokenId))) return false;
+    this.closeRevoked(ws);
+    return true;
+  }
+
+  private closeRevoked(ws: WebSocket) {
+    try {
+      ws.close(CLOSE_TOKEN_REVOKED, 'token revoked');
+    } catch {
+      // already closed
+    }
+  }
+
+  /** The agent's socket, unless its token has been revoked since it connected. */
+  private async liveAgentSocket(): Promise<WebSocket | undefined> {
+    for (const ws of this.ctx.getWebSockets('agent')) {
+      if (ws.readyState === WebSocket.OPEN && !(await this.socketRevoked(ws))) return ws;
+    }
+    return undefined;
+  }
+
+  /** One use per ticket: its id is kept until the ticket would have expired anyway. */
+  private async spendTicket(jti: string, expSeconds: number): Promise<boolean> {
+    const key = `${TICKET}${jti}`;
+    if ((await this.ctx.storage.get(key)) !== undefined) return false;
+    await this.ctx.storage.put(key, expSeconds);
+    const now = Date.now() / 1000;
+    const old = [...(await this.ctx.storage.list<number>({ prefix: TICKET })).entries()].filter(([, exp]) => !(exp > now)).map(([k]) => k);
+    if (old.length > 0) await this.ctx.storage.delete(old.filter((k) => k !== key));
+    return true;
+  }
+
   private agentSocket(except?: WebSocket): WebSocket | undefined {
     return this.ctx.getWebSockets('agent').find((ws) => ws !== except && ws.readyState === WebSocket.OPEN);
   }
@@ -275,6 +346,9 @@ function decodeBase64(data: string): Uint8Array<ArrayBuffer> {
     throw new FrameError('frame data must be base64');
   }
 }
+
+const REVOKED = 'revoked:'; // revoked:<tokenId> → when
+const TICKET = 'ticket:'; // ticket:<jti> → the ticket's expiry (unix seconds)
 
 export const frameKey = (projectId: string, sessionId: string, callId: string) => `frames/${projectId}/${sessionId}/${callId}`;
 const json = (m: unknown) => JSON.stringify(m);

@@ -6,6 +6,7 @@ import { createApp } from './app';
 import type { Env } from './env';
 
 import { ingestLogEnabled, ingestLogStub, type LoggedEventKey } from './ingest-log-api';
+import { logWarn } from '../workers/safe-log';
 
 export { IngestLog } from './ingest-log';
 export { SessionRoom } from './session-room';
@@ -44,7 +45,7 @@ export default {
 
   async scheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext) {
     // After a restart nothing may have woken the ingest log yet: its constructor resends what is unacked.
-    if (ingestLogEnabled(env)) await ingestLogStub(env.INGEST_LOG_DO).stats().catch((err) => console.warn('ingest log unreachable', err));
+    if (ingestLogEnabled(env)) await ingestLogStub(env.INGEST_LOG_DO).stats().catch((err) => logWarn('ingest log unreachable', err));
     const { db, close } = createDb(dbConfigFromEnv(env));
     try {
       console.log(`cron ${controller.cron}:`, JSON.stringify(await runCron(controller.cron, db, new Date(controller.scheduledTime))));
@@ -63,6 +64,6 @@ async function tellIngestLog(env: Env, what: 'ack' | 'sendLater', keys: LoggedEv
   try {
     await ingestLogStub(env.INGEST_LOG_DO)[what](keys);
   } catch (err) {
-    console.warn(`ingest log ${what} failed; the log will resend those events`, err);
+    logWarn(`ingest log ${what} failed; the log will resend those events`, err);
   }
 }

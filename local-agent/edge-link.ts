@@ -32,26 +32,27 @@ export interface WebSocketLike {
   terminate?: () => void;
   on?: (event: 'pong' | 'unexpected-response', listener: (...args: any[]) => void) => void;
 }
-export type WebSocketFactory = (url: string) => WebSocketLike;
+/** `headers` carries the agent token (Authorization): never in the URL, where logs keep it. */
+export type WebSocketFactory = (url: string, headers: Record<string, string>) => WebSocketLike;
 
 const WS_OPEN = 1;
 
 let cachedFactory: Promise<WebSocketFactory> | undefined;
 
 /**
- * `globalThis.WebSocket` when present (Node ≥ 22), otherwise the `ws` package (Node 20 has no
- * unflagged global WebSocket). Throws a clear error when neither exists.
+ * The `ws` package (it can send the Authorization header), otherwise `globalThis.WebSocket`
+ * (Node ≥ 22: undici takes `headers` in its init object). Throws a clear error when neither exists.
  */
 export function defaultWebSocketFactory(): Promise<WebSocketFactory> {
   cachedFactory ??= (async () => {
-    const G = (globalThis as { WebSocket?: new (url: string) => WebSocketLike }).WebSocket;
-    if (typeof G === 'function') return (url: string) => new G(url);
     const name = 'ws';
     try {
       const mod = (await import(name)) as { default?: unknown; WebSocket?: unknown };
       const WS = (mod.default ?? mod.WebSocket) as new (url: string, opts: object) => WebSocketLike;
-      return (url: string) => new WS(url, { handshakeTimeout: 10_000, maxPayload: 32 * 1024 * 1024, perMessageDeflate: false });
+      return (url: string, headers: Record<string, string>) => new WS(url, { headers, handshakeTimeout: 10_000, maxPayload: 32 * 1024 * 1024, perMessageDeflate: false });
     } catch (err) {
+      const G = (globalThis as { WebSocket?: new (url: string, init: object) => WebSocketLike }).WebSocket;
+      if (typeof G === 'function') return (url: string, headers: Record<string, string>) => new G(url, { headers });
       throw new Error(`no WebSocket client: this Node (${process.version}) has no global WebSocket and the 'ws' package is not installed (${errorMessage(err)})`);
     }
   })();
@@ -341,15 +342,14 @@ export function resultMessage(callId: string, outcome: OpOutcomeForRoom): OpResu
   };
 }
 
-/** ws(s)://…/api/projects/:p/sessions/:s/connect?role=agent&token=… */
-export function sessionSocketUrl(edgeUrl: string, projectId: string, sessionId: string, token: string): string {
+/** ws(s)://…/api/projects/:p/sessions/:s/connect?role=agent (the token goes in a header). */
+export function sessionSocketUrl(edgeUrl: string, projectId: string, sessionId: string): string {
   const u = new URL(edgeUrl);
   u.protocol = u.protocol === 'https:' ? 'wss:' : u.protocol === 'http:' ? 'ws:' : u.protocol;
   const base = u.pathname.replace(/\/+$/, '');
   u.pathname = `${base}/api/projects/${encodeURIComponent(projectId)}/sessions/${encodeURIComponent(sessionId)}/connect`;
   u.search = '';
   u.searchParams.set('role', 'agent');
-  u.searchParams.set('token', token);
   return u.toString();
 }
 
@@ -373,8 +373,9 @@ export function createEdgeLink(opts: EdgeLinkOptions): EdgeLink {
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
   const backoff = opts.backoff ?? { baseMs: 500, maxMs: 30_000 };
   const stableMs = opts.stableMs ?? 10_000;
-  const url = sessionSocketUrl(opts.edgeUrl, opts.projectId, opts.sessionId, opts.token);
-  const safeUrl = url.replace(/token=[^&]*/, 'token=***');
+  const url = sessionSocketUrl(opts.edgeUrl, opts.projectId, opts.sessionId);
+  const safeUrl = url;
+  const authHeaders = { authorization: `Bearer ${opts.token}` };
   const m = opts.metrics;
   const mReconnects = m?.counter('spark_agent_edge_reconnects_total', 'Edge WebSocket (re)connection attempts');
   const mIn = m?.counter('spark_agent_edge_messages_in_total', 'Messages received from the session room');
@@ -537,7 +538,7 @@ export function createEdgeLink(opts: EdgeLinkOptions): EdgeLink {
     if (stopped) return;
     let s: WebSocketLike;
     try {
-      s = factory(url);
+      s = factory(url, authHeaders);
     } catch (err) {
       lastError = errorMessage(err);
       scheduleReconnect();

@@ -9,6 +9,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
+import { assetHeadersFile } from '../edge/http/security-headers';
 import { buildAgentAssets } from './build-agent';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -79,6 +80,8 @@ export async function buildWeb(opts: BuildWebOptions = {}): Promise<BuildWebResu
   const html = readFileSync(join(SRC, 'index.html'), 'utf8').replace('%JS%', jsFile).replace('%CSS%', cssFile);
   if (html.includes('%JS%') || html.includes('%CSS%')) throw new Error('build-web: index.html placeholders left');
   writeFileSync(join(outDir, 'index.html'), html);
+  // CSP, nosniff, Referrer-Policy, no framing: the static assets never pass through the Worker.
+  writeFileSync(join(outDir, '_headers'), assetHeadersFile());
 
   const presetsJson = JSON.stringify(await readPresets());
   writeFileSync(join(outDir, 'presets.json'), presetsJson);

@@ -2,6 +2,7 @@ import type { Db } from '../db/client';
 import { insertDeadLetters, type NewDeadLetter } from '../db/queries/dead-letters';
 import { isDatabaseUnavailable } from './db-errors';
 import { EVENTS_QUEUE, errorText, projectIdOf } from './event-consumer';
+import { logError, logWarn } from './safe-log';
 
 export const EVENTS_DLQ = 'spark-events-dlq';
 
@@ -27,11 +28,11 @@ export async function consumeDeadLetterBatch(batch: MessageBatch<unknown>, db: D
     return batch.messages.length;
   } catch (err) {
     if (isDatabaseUnavailable(err)) {
-      console.warn(`postgres unavailable, retrying ${batch.messages.length} dead letters`, errorText(err));
+      logWarn(`postgres unavailable, retrying ${batch.messages.length} dead letters`, err);
       batch.retryAll();
       return 0;
     }
-    console.warn('dead-letter batch refused, storing letters one by one', errorText(err));
+    logWarn('dead-letter batch refused, storing letters one by one', err);
   }
   let stored = 0;
   for (const m of batch.messages) {
@@ -40,7 +41,7 @@ export async function consumeDeadLetterBatch(batch: MessageBatch<unknown>, db: D
       m.ack();
       stored++;
     } catch (err) {
-      console.error(`dead letter ${m.id} not stored (attempt ${m.attempts}), retrying`, errorText(err));
+      logError(`dead letter ${m.id} not stored (attempt ${m.attempts}), retrying`, err);
       m.retry();
     }
   }

@@ -4,6 +4,7 @@ import { insertDeadLetters } from '../db/queries/dead-letters';
 import { isDatabaseUnavailable } from './db-errors';
 import { retryDelaySeconds } from './backoff';
 import { parseMessages, persistEvents } from './persist-events';
+import { logError, logWarn } from './safe-log';
 
 export const EVENTS_QUEUE = 'spark-events';
 
@@ -73,7 +74,7 @@ export async function consumeEventBatch(batch: MessageBatch<unknown>, db: Db, op
       invalid.forEach(({ message }) => ack(message));
       report.invalid = invalid.length;
     } catch (err) {
-      console.error('could not store invalid messages', err);
+      logError('could not store invalid messages', err);
       invalid.forEach(({ message }) => retry(message));
     }
   }
@@ -97,7 +98,7 @@ export async function consumeEventBatch(batch: MessageBatch<unknown>, db: Db, op
       report.inserted += (await persistEvents(db, [body])).inserted;
       ack(message);
     } catch (err) {
-      console.warn(`message ${message.id} failed (attempt ${message.attempts})`, errorText(err));
+      logWarn(`message ${message.id} failed (attempt ${message.attempts})`, err);
       if (isDatabaseUnavailable(err)) unavailable(message);
       else retry(message);
     }
@@ -112,7 +113,7 @@ async function insertWholeBatch(db: Db, bodies: EventQueueMessage[]): Promise<Ba
     return { ok: true, inserted: (await persistEvents(db, bodies)).inserted };
   } catch (err) {
     const unavailable = isDatabaseUnavailable(err);
-    console.warn(unavailable ? `postgres unavailable, retrying ${bodies.length} messages` : 'batch insert refused, isolating messages', errorText(err));
+    logWarn(unavailable ? `postgres unavailable, retrying ${bodies.length} messages` : 'batch insert refused, isolating messages', err);
     return { ok: false, unavailable };
   }
 }

@@ -2,14 +2,20 @@ import { desc, eq, sql } from 'drizzle-orm';
 import { rowsOf, type Db } from '../client';
 import { agents, apiTokens, pairingCodes } from '../schema';
 
-export async function insertPairingCode(db: Db, p: { projectId: string; codeHash: string; createdBy: string | null; expiresAt: Date }) {
-  const rows = await db.insert(pairingCodes).values(p).returning({ id: pairingCodes.id, expiresAt: pairingCodes.expiresAt });
-  return rows[0]!;
+/** Inserts a code unless the project already has `maxLive` unused, unexpired ones (then null). */
+export async function insertPairingCode(db: Db, p: { projectId: string; codeHash: string; createdBy: string | null; expiresAt: Date }, maxLive: number) {
+  const result = await db.execute(sql`
+    insert into ${pairingCodes} (project_id, code_hash, created_by, expires_at)
+    select ${p.projectId}, ${p.codeHash}, ${p.createdBy}, ${p.expiresAt.toISOString()}::timestamptz
+    where (select count(*) from ${pairingCodes} where project_id = ${p.projectId} and used_at is null and expires_at > now()) < ${maxLive}
+    returning id, expires_at`);
+  const row = rowsOf<{ id: string; expires_at: string | Date }>(result)[0];
+  return row ? { id: row.id, expiresAt: new Date(row.expires_at) } : null;
 }
 
 export type PairingOutcome =
   | { ok: true; projectId: string; agentId: string; tokenId: string }
-  | { ok: false; reason: 'unknown' | 'used' | 'expired' };
+  | { ok: false };
 
 /**
  * Trades a pairing code for an agent: marks the code used, creates the agent's API token (scope
@@ -35,11 +41,8 @@ export async function claimPairingCode(db: Db, c: { codeHash: string; agentName:
     )
     select id as agent_id, project_id, token_id from ag`);
   const row = rowsOf<{ agent_id: string; project_id: string; token_id: string }>(result)[0];
-  if (row) return { ok: true, projectId: row.project_id, agentId: row.agent_id, tokenId: row.token_id };
-  const existing = await db.select({ usedAt: pairingCodes.usedAt, expiresAt: pairingCodes.expiresAt }).from(pairingCodes).where(eq(pairingCodes.codeHash, c.codeHash)).limit(1);
-  const code = existing[0];
-  if (!code) return { ok: false, reason: 'unknown' };
-  return { ok: false, reason: code.usedAt ? 'used' : 'expired' };
+  // Unknown, used and expired codes answer alike: which codes ever existed is nobody's business.
+  return row ? { ok: true, projectId: row.project_id, agentId: row.agent_id, tokenId: row.token_id } : { ok: false };
 }
 
 export async function listAgents(db: Db, projectId: string) {

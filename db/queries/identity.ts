@@ -1,6 +1,6 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
 import { rowsOf, type Db } from '../client';
-import { apiTokens, memberships, projects, users } from '../schema';
+import { apiTokens, memberships, projects, refreshTokens, users } from '../schema';
 import type { MemberRole, TokenScope } from '../../contracts/api';
 
 export async function insertUser(db: Db, email: string, passwordHash: string) {
@@ -60,11 +60,23 @@ export async function findMembership(db: Db, projectId: string, userId: string) 
   return rows[0]?.role ?? null;
 }
 
-export async function upsertMembership(db: Db, projectId: string, userId: string, role: MemberRole) {
-  await db
+/**
+ * Adds a member or changes their role, in one statement that refuses to take the role of the
+ * project's last owner away (a project always keeps an owner). False when it refused.
+ */
+export async function upsertMembership(db: Db, projectId: string, userId: string, role: MemberRole): Promise<boolean> {
+  const rows = await db
     .insert(memberships)
     .values({ projectId, userId, role })
-    .onConflictDoUpdate({ target: [memberships.projectId, memberships.userId], set: { role } });
+    .onConflictDoUpdate({
+      target: [memberships.projectId, memberships.userId],
+      set: { role },
+      setWhere: sql`${memberships.role} <> 'owner' or excluded.role = 'owner' or exists (
+        select 1 from ${memberships} other
+        where other.project_id = ${projectId} and other.role = 'owner' and other.user_id <> ${userId})`,
+    })
+    .returning({ role: memberships.role });
+  return rows.length > 0;
 }
 
 export async function insertApiToken(
@@ -103,4 +115,60 @@ export async function touchApiToken(db: Db, tokenId: string) {
   await db.execute(sql`
     update ${apiTokens} set last_used_at = now()
     where id = ${tokenId} and (last_used_at is null or last_used_at < now() - interval '1 minute')`);
+}
+
+// ── refresh tokens ─────────────────────────────────────────────────────────────────────────────
+
+export async function insertRefreshToken(db: Db, t: { userId: string; familyId: string; tokenHash: string; expiresAt: Date }) {
+  await db.insert(refreshTokens).values(t);
+}
+
+export type RefreshOutcome =
+  | { ok: true; userId: string; familyId: string }
+  | { ok: false; reason: 'unknown' | 'expired' | 'reused' };
+
+/**
+ * Spends a refresh token: marks it used (once: a concurrent second use loses) and reports its
+ * family, for the caller to issue the next one. A token presented after it was used or revoked
+ * means someone else holds a copy: the whole family is revoked.
+ */
+export async function spendRefreshToken(db: Db, tokenHash: string): Promise<RefreshOutcome> {
+  const spent = await db
+    .update(refreshTokens)
+    .set({ usedAt: new Date() })
+    .where(and(eq(refreshTokens.tokenHash, tokenHash), isNull(refreshTokens.usedAt), isNull(refreshTokens.revokedAt), gt(refreshTokens.expiresAt, sql`now()`)))
+    .returning({ userId: refreshTokens.userId, familyId: refreshTokens.familyId });
+  if (spent[0]) return { ok: true, ...spent[0] };
+  const rows = await db.select().from(refreshTokens).where(eq(refreshTokens.tokenHash, tokenHash)).limit(1);
+  const row = rows[0];
+  if (!row) return { ok: false, reason: 'unknown' };
+  if (row.usedAt || row.revokedAt) {
+    await revokeRefreshFamily(db, row.familyId);
+    return { ok: false, reason: 'reused' };
+  }
+  return { ok: false, reason: 'expired' };
+}
+
+/** The family a token belongs to (used or not), e.g. to log that sign-in out. */
+export async function refreshFamilyOf(db: Db, tokenHash: string) {
+  const rows = await db.select({ familyId: refreshTokens.familyId, userId: refreshTokens.userId }).from(refreshTokens).where(eq(refreshTokens.tokenHash, tokenHash)).limit(1);
+  return rows[0] ?? null;
+}
+
+export async function revokeRefreshFamily(db: Db, familyId: string, userId?: string): Promise<boolean> {
+  const rows = await db
+    .update(refreshTokens)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt), ...(userId ? [eq(refreshTokens.userId, userId)] : [])))
+    .returning({ id: refreshTokens.id });
+  return rows.length > 0;
+}
+
+/** A person's live sign-ins (families with an unused, unrevoked, unexpired token), newest first. */
+export async function listRefreshFamilies(db: Db, userId: string) {
+  return db
+    .select({ familyId: refreshTokens.familyId, lastUsedAt: refreshTokens.createdAt, expiresAt: refreshTokens.expiresAt })
+    .from(refreshTokens)
+    .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.usedAt), isNull(refreshTokens.revokedAt), gt(refreshTokens.expiresAt, sql`now()`)))
+    .orderBy(desc(refreshTokens.createdAt));
 }

@@ -28,7 +28,8 @@ export async function burnPasswordCheck(password: string): Promise<false> {
 }
 
 async function derive(password: string, salt: BufferSource, iterations: number): Promise<Uint8Array> {
-  const base = await crypto.subtle.importKey('raw', new TextEncoder().encode(password), 'PBKDF2', false, ['deriveBits']);
+  // NFC: "é" typed as one code point or as e + accent is the same password.
+  const base = await crypto.subtle.importKey('raw', new TextEncoder().encode(password.normalize('NFC')), 'PBKDF2', false, ['deriveBits']);
   const bits = await crypto.subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt, iterations }, base, KEY_BITS);
   return new Uint8Array(bits);
 }

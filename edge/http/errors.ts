@@ -2,7 +2,8 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ApiError } from '../../contracts/errors';
-import { isDatabaseUnavailable } from '../../workers/db-errors';
+import { isDatabaseUnavailable, sqlState } from '../../workers/db-errors';
+import { logError } from '../../workers/safe-log';
 
 /** An error the API answers with as `{ error: { code, message, path? } }`. */
 export class HttpError extends Error {
@@ -38,10 +39,17 @@ export function handleError(err: Error, c: Context) {
     return c.json(errorBody(code, err.message || 'bad request'), err.status);
   }
   if (isDatabaseUnavailable(err)) {
-    console.error('database unavailable', err);
+    logError('database unavailable', err);
     c.header('Retry-After', '5');
     return c.json(errorBody('unavailable', 'the database is unreachable; try again shortly'), 503);
   }
-  console.error('unhandled error', err);
+  // A value that got past validation but Postgres refused (class 22: data exception): still the
+  // caller's input, so a 4xx; every such case should also get a rule at the boundary.
+  const state = sqlState(err);
+  if (state?.startsWith('22')) {
+    logError('input refused by the database', err);
+    return c.json(errorBody('invalid_input', 'a value in this request is out of range or not valid text'), 400);
+  }
+  logError('unhandled error', err);
   return c.json(errorBody('internal', 'internal error'), 500);
 }

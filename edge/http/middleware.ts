@@ -4,6 +4,7 @@ import type { Env } from '../env';
 import { HttpError } from './errors';
 import { bearerToken, callerKey, resolveCaller } from '../services/caller';
 import type { AppEnv } from '../types';
+import { logWarn } from '../../workers/safe-log';
 
 export type OpenDb = (env: Env) => DbHandle;
 export const defaultOpenDb: OpenDb = (env) => createDb(dbConfigFromEnv(env));
@@ -31,16 +32,9 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
   };
 }
 
-/**
- * The bearer token from the Authorization header. Browsers cannot set headers on a WebSocket or
- * an <img>, so those two (and only those) may carry it as `?token=`.
- */
+/** The bearer token, from the Authorization header only: a token in a URL ends up in logs. */
 function tokenOf(c: Context<AppEnv>): string | null {
-  const header = bearerToken(c.req.header('authorization'));
-  if (header) return header;
-  const isUpgrade = c.req.header('upgrade')?.toLowerCase() === 'websocket';
-  const isFrame = c.req.method === 'GET' && /\/frames\/[^/]+$/.test(c.req.path);
-  return isUpgrade || isFrame ? (c.req.query('token') ?? null) : null;
+  return bearerToken(c.req.header('authorization'));
 }
 
 /** Rate limit for unauthenticated routes (sign-up, login), keyed by client address. */
@@ -52,7 +46,7 @@ export function rateLimitByAddress(): MiddlewareHandler<AppEnv> {
   };
 }
 
-async function enforceRateLimit(limiter: RateLimit | undefined, key: string, message: string) {
+export async function enforceRateLimit(limiter: RateLimit | undefined, key: string, message: string) {
   if (!limiter) return; // a host without the binding (plain Node) has no limit
   const { success } = await limiter.limit({ key });
   // The bindings count in windows of 60 s (wrangler.toml); waiting one window is always enough.
@@ -66,7 +60,7 @@ export function jwtSecret(env: Env): string {
 
 /** waitUntil on Workers; a plain fire-and-forget elsewhere (tests, a Node host). */
 export function defer(c: Context, p: Promise<unknown>) {
-  const guarded = p.catch((err) => console.warn('deferred work failed', err));
+  const guarded = p.catch((err) => logWarn('deferred work failed', err));
   try {
     c.executionCtx.waitUntil(guarded);
   } catch {

@@ -8,21 +8,29 @@ import { rateLimitByAddress } from '../http/middleware';
 import { validate } from '../http/validate';
 import { requireProject } from '../services/access';
 import { currentAgentTarball } from '../services/agent-package';
-import { generatePairingCode, hashPairingCode, normalizePairingCode, PAIRING_TTL_MS } from '../services/pairing';
+import { generatePairingCode, hashPairingCode, MAX_LIVE_PAIRING_CODES, normalizePairingCode, PAIRING_TTL_MS } from '../services/pairing';
 import type { AppEnv } from '../types';
 
 /** Project-scoped: make a pairing code, list the project's agents. */
 export const agentRoutes = new Hono<AppEnv>()
   .post('/:projectId/pairing-codes', async (c) => {
     const projectId = c.req.param('projectId');
-    await requireProject(c.var.db, c.var.caller, projectId, 'write');
+    // A pairing code becomes an agent token that can write code into the Unity project: owners only.
+    await requireProject(c.var.db, c.var.caller, projectId, 'admin');
     const code = generatePairingCode();
-    const row = await insertPairingCode(c.var.db, {
-      projectId,
-      codeHash: await hashPairingCode(code),
-      createdBy: c.var.caller.kind === 'user' ? c.var.caller.userId : null,
-      expiresAt: new Date(Date.now() + PAIRING_TTL_MS),
-    });
+    const row = await insertPairingCode(
+      c.var.db,
+      {
+        projectId,
+        codeHash: await hashPairingCode(code),
+        createdBy: c.var.caller.kind === 'user' ? c.var.caller.userId : null,
+        expiresAt: new Date(Date.now() + PAIRING_TTL_MS),
+      },
+      MAX_LIVE_PAIRING_CODES,
+    );
+    if (!row) {
+      throw new HttpError(429, 'too_many_pairing_codes', `this project already has ${MAX_LIVE_PAIRING_CODES} unused pairing codes; use one or wait until they expire (10 minutes)`, undefined, { 'Retry-After': '600' });
+    }
     const edge = new URL(c.req.url).origin;
     const tarball = await currentAgentTarball(c.env.ASSETS, edge);
     return c.json({ code, expires_at: row.expiresAt.toISOString(), command: pairCommand(edge, code, tarball), start_command: agentCommand(edge, 'start', tarball) }, 201);
@@ -54,9 +62,6 @@ export const pairRoutes = new Hono<AppEnv>().post('/pair', rateLimitByAddress(),
     tokenHash: await hashApiToken(token),
     tokenPrefix: displayPrefix(token),
   });
-  if (!outcome.ok) {
-    if (outcome.reason === 'unknown') throw new HttpError(404, 'not_found', 'no such pairing code; check it or make a new one', 'code');
-    throw new HttpError(410, `code_${outcome.reason}`, `this pairing code is ${outcome.reason}; make a new one in the browser`, 'code');
-  }
+  if (!outcome.ok) throw new HttpError(404, 'invalid_code', 'this pairing code is unknown, used or expired; check it or make a new one in the browser', 'code');
   return c.json({ token, project_id: outcome.projectId, agent_id: outcome.agentId }, 201);
 });

@@ -4,6 +4,7 @@ import { errorBody } from '../http/errors';
 import { ingestLogEnabled, ingestLogStub, type IngestLogStats } from '../ingest-log-api';
 import { buildOpenApiDocument } from '../openapi';
 import type { AppEnv } from '../types';
+import { logWarn } from '../../workers/safe-log';
 
 let openApiDoc: ReturnType<typeof buildOpenApiDocument> | undefined;
 
@@ -46,7 +47,7 @@ async function databaseProblem(probe: () => Promise<unknown>): Promise<string | 
   try {
     return await Promise.race([probe().then(() => null), timeout]);
   } catch (err) {
-    console.warn('not ready', err);
+    logWarn('not ready', err);
     return failureReason(err);
   } finally {
     clearTimeout(timer);

@@ -15,6 +15,7 @@ import { HttpError, notFound } from '../http/errors';
 import { validate } from '../http/validate';
 import { isUuid, requireProject, requireUser } from '../services/access';
 import { forgetCachedToken } from '../services/token-cache';
+import { closeTokenSockets } from '../services/revocation';
 import type { AppEnv } from '../types';
 import { tokenView } from '../views';
 
@@ -46,7 +47,9 @@ export const projectRoutes = new Hono<AppEnv>()
     const { email, role } = c.req.valid('json');
     const user = await findUserByEmail(c.var.db, email);
     if (!user) throw new HttpError(404, 'not_found', 'no user with this email; ask them to sign up first', 'email');
-    await upsertMembership(c.var.db, projectId, user.id, role);
+    if (!(await upsertMembership(c.var.db, projectId, user.id, role))) {
+      throw new HttpError(409, 'last_owner', 'a project must keep an owner: make someone else owner first', 'role');
+    }
     return c.json({ user_id: user.id, email: user.email, role }, 201);
   })
   .post('/:projectId/tokens', validate('json', createTokenBody), async (c) => {
@@ -74,5 +77,6 @@ export const projectRoutes = new Hono<AppEnv>()
     await requireProject(c.var.db, c.var.caller, projectId, 'admin');
     if (!isUuid(tokenId) || !(await revokeApiToken(c.var.db, projectId, tokenId))) throw notFound('token');
     forgetCachedToken(tokenId); // other isolates refuse it once their entry expires (token-cache.ts)
+    await closeTokenSockets(c.env, c.var.db, projectId, tokenId);
     return c.body(null, 204);
   });

@@ -1,6 +1,6 @@
 import type { TokenScope } from '../../contracts/api';
 import type { Db } from '../../db/client';
-import { findActiveApiToken, touchApiToken } from '../../db/queries/identity';
+import { findActiveApiToken, findUserById, touchApiToken } from '../../db/queries/identity';
 import { readAccessToken } from '../auth/access-token';
 import { hashApiToken, looksLikeApiToken } from '../auth/api-token';
 import { unauthorized } from '../http/errors';
@@ -37,7 +37,13 @@ export async function resolveCaller(
   }
   const claims = await readAccessToken(token, jwtSecret);
   if (!claims) throw unauthorized('access token is invalid or expired');
-  return { kind: 'user', userId: claims.sub, email: claims.email };
+  return userCaller(db, claims.sub, claims.email);
+}
+
+/** A person whose account still exists: a signed token outlives a deleted account otherwise. */
+export async function userCaller(db: Db, userId: string, email: string): Promise<Caller> {
+  if (!(await findUserById(db, userId))) throw unauthorized('this account no longer exists');
+  return { kind: 'user', userId, email };
 }
 
 export function callerKey(caller: Caller): string {

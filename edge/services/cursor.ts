@@ -1,17 +1,32 @@
 import type { EventCursor } from '../../db/queries/events';
 import { HttpError } from '../http/errors';
+import { isUuid } from './access';
 
-// Opaque page cursors: base64url of "<timestamp>|<uuid>".
+// Opaque page cursors: base64url of "<timestamp>|<uuid>", the timestamp exactly as
+// listEvents writes it (UTC, microseconds). Anything else is refused before it reaches SQL.
+const AT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.\d{6}Z$/;
+
 export function encodeCursor(c: EventCursor): string {
   return btoa(`${c.at}|${c.id}`).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
 export function decodeCursor(s: string): EventCursor {
+  let text: string | null = null;
   try {
-    const [at, id] = atob(s.replace(/-/g, '+').replace(/_/g, '/')).split('|');
-    if (at && id && !Number.isNaN(Date.parse(at)) && /^[0-9a-f-]{36}$/i.test(id)) return { at, id };
+    if (/^[A-Za-z0-9_-]+$/.test(s)) text = atob(s.replace(/-/g, '+').replace(/_/g, '/'));
   } catch {
-    // fall through
+    // not base64
   }
+  const parts = text?.split('|') ?? [];
+  if (parts.length === 2 && isTimestamp(parts[0]!) && isUuid(parts[1]!)) return { at: parts[0]!, id: parts[1]! };
   throw new HttpError(400, 'invalid_query', 'cursor is not one this API returned', 'cursor');
+}
+
+/** A real calendar instant (no 2026-02-30, no hour 24) between 1970 and 9999. */
+function isTimestamp(at: string): boolean {
+  const m = AT.exec(at);
+  if (!m) return false;
+  const [y, mo, d, h, mi, se] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+  const date = new Date(Date.UTC(y, mo - 1, d, h, mi, se));
+  return y >= 1970 && date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d && date.getUTCHours() === h && date.getUTCMinutes() === mi && date.getUTCSeconds() === se;
 }

@@ -4,6 +4,7 @@ import { PartialSendError, sendInBatches } from '../../workers/send-batches';
 import type { Env } from '../env';
 import { HttpError } from '../http/errors';
 import { ingestLogEnabled, ingestLogStub } from '../ingest-log-api';
+import { logError } from '../../workers/safe-log';
 
 export interface Rejection {
   index: number;
@@ -46,7 +47,7 @@ export async function acceptEvents(
     await sendInBatches(env.EVENTS, messages);
   } catch (err) {
     const sent = err instanceof PartialSendError ? err.sent : 0;
-    console.error('ingest: queue send failed', err);
+    logError('ingest: queue send failed', err);
     throw unavailable(
       sent === 0
         ? 'the event queue is not accepting events right now; none of them were accepted; resend them later'
@@ -60,7 +61,7 @@ async function appendToLog(env: Pick<Env, 'INGEST_LOG_DO'>, messages: EventQueue
   try {
     result = await ingestLogStub(env.INGEST_LOG_DO).append(messages);
   } catch (err) {
-    console.error('ingest: the ingest log could not take events', err);
+    logError('ingest: the ingest log could not take events', err);
     throw unavailable('the ingest log is not accepting events right now; none of them were accepted; resend them later');
   }
   if (!result.ok) {

@@ -2,6 +2,8 @@
 // look-alikes (no 0/O, 1/I/L) give 40 bits; sign-in rate limits make guessing hopeless.
 const ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
 export const PAIRING_TTL_MS = 10 * 60 * 1000;
+/** Unused, unexpired codes a project may hold at once: enough for a person, too few to farm. */
+export const MAX_LIVE_PAIRING_CODES = 5;
 
 export function generatePairingCode(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(8));

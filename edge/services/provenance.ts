@@ -6,6 +6,7 @@ import type { OpProof } from '../room/op-proofs';
 import { roomStub } from '../session-room';
 import type { Caller } from './caller';
 import { isUuid } from './access';
+import { logError } from '../../workers/safe-log';
 
 /**
  * Who produced each event of an ingest request, as the consumer will see it: taken from the
@@ -35,7 +36,7 @@ async function verifiedReports(env: Pick<Env, 'SESSION_ROOM'>, projectId: string
         .opProofs(claims.map((e) => historyCallId(e)!))
         .catch((err: unknown) => {
           // Nothing was accepted yet: the agent's outbox resends the whole batch after this.
-          console.error('ingest: the session room could not check agent reports', err instanceof Error ? err.message : String(err));
+          logError('ingest: the session room could not check agent reports', err);
           throw new HttpError(503, 'unavailable', 'the session could not check these reports right now; none were accepted; resend them shortly', undefined, { 'Retry-After': '5' });
         });
       for (const e of claims) {

@@ -32,7 +32,7 @@ export async function benchRoundTrip(ops: number): Promise<RoundTripFigures> {
   const sessionId: string = (await user.api.post(`/api/projects/${user.projectId}/sessions`, { name: 'bench' })).body.id;
   const code = (await user.api.post(`/api/projects/${user.projectId}/pairing-codes`, {})).body.code;
   const agent = await pairAndStartAgent({ edge: worker.url, code, mcpUrl: unity.url });
-  const browser = await openSocket(`${worker.url.replace(/^http/, 'ws')}/api/projects/${user.projectId}/sessions/${sessionId}/connect?role=browser&token=${user.token}`);
+  const browser = await openSocket(`${worker.url.replace(/^http/, 'ws')}/api/projects/${user.projectId}/sessions/${sessionId}/connect?role=browser`, { token: user.token });
   try {
     await browser.next((m) => (m.t === 'agent' && m.online) || (m.t === 'snapshot' && m.online), 20_000);
     // The asset every measured op re-imports (manage_asset import: one cheap MCP call).

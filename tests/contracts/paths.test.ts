@@ -37,7 +37,7 @@ const UNSAFE: Array<[string, string]> = [
 
 describe('assetsPath', () => {
   it('accepts paths under Assets/', () => {
-    for (const p of ['Assets/x.png', 'Assets/Models/Hero.fbx', 'Assets/a b/c-d_e.1.png', 'Assets/ünï/😀.png']) {
+    for (const p of ['Assets/x.png', 'Assets/Models/Hero.fbx', 'Assets/a b/c-d_e.1.png', 'Assets/.hidden/x.png', 'Assets/CONSOLE.cs', 'Assets/Comet.cs', 'Assets/LPT.cs', 'Assets/Auxiliary/Nullable.cs']) {
       expect(assetsPath.safeParse(p).success, p).toBe(true);
     }
   });
@@ -96,6 +96,64 @@ describe('scriptPath', () => {
     expect(messageOf(scriptPath, 'Uploads/Player.cs')).toBe('path must be under Assets/');
     expect(messageOf(scriptPath, 'Assets/../Player.cs')).toContain("'..'");
     expect(messageOf(scriptPath, '/Assets/Player.cs')).toContain('absolute');
+  });
+});
+
+// The traversal and lookalike family found by the attack of issue 15: each must be refused, by name.
+const DEVICE = 'reserved Windows name';
+const CHARSET = 'may only contain ASCII';
+const DEVICE_NAMES = ['CON', 'PRN', 'AUX', 'NUL', 'CONIN$', 'CONOUT$', ...[...'0123456789\u00b9\u00b2\u00b3'].flatMap((d) => [`COM${d}`, `LPT${d}`])];
+const DEVICE_FORMS = DEVICE_NAMES.flatMap((n) => [n, n.toLowerCase(), `${n}.cs`, `${n} .cs`, `${n}..cs`, `${n}.tar.gz`, `${n[0]}${n.slice(1).toLowerCase()}.txt`]);
+const LOOKALIKES: Array<[string, string]> = [
+  ['Assets/\uff0e\uff0e/x.cs', CHARSET], // fullwidth dots
+  ['Assets/x\uff3c..\uff3cy.cs', CHARSET], // fullwidth backslash
+  ['Assets/\u2024\u2024/x.cs', CHARSET], // one-dot leaders
+  ['Assets/a\u2215b.cs', CHARSET], // division slash
+  ['Assets/\u200bx.cs', CHARSET], // zero-width space
+  ['Assets/x\u200d.cs', CHARSET], // zero-width joiner
+  ['Assets/\u202egnp.cs', CHARSET], // right-to-left override
+  ['Assets/x\u2066.cs', CHARSET], // bidi isolate
+  ['Assets/\ufeffx.cs', CHARSET], // BOM
+  ['Assets/x\ud800.cs', CHARSET], // lone high surrogate
+  ['Assets/x\udc00.cs', CHARSET], // lone low surrogate
+  ['Assets/\u00a0x.cs', CHARSET], // no-break space
+  ['Assets/x\u3000.cs', CHARSET], // ideographic space
+  ['Assets/ünï/x.cs', CHARSET],
+  ['Assets/😀.cs', CHARSET],
+  ['Assets/Ｘ.cs', CHARSET],
+  ['Assets/x$.cs', CHARSET],
+  ['Assets/x*.cs', CHARSET],
+  ['Assets/x?.cs', CHARSET],
+  ['Assets/x"y.cs', CHARSET],
+  ['Assets/x<y>.cs', CHARSET],
+  ['Assets/x|y.cs', CHARSET],
+  ['Assets/x%2e%2e/y.cs', CHARSET],
+  ['Assets/x./y.cs', "end with '.' or a space"],
+  ['Assets/x /y.cs', "end with '.' or a space"],
+  ['Assets/.../y.cs', "end with '.' or a space"],
+  ['Assets/x.cs.', "end with '.' or a space"],
+  ['Assets/x.cs ', "end with '.' or a space"],
+  ['Assets///x.cs', 'empty segments'],
+  ['Assets/../../../../etc/cron.d/x.cs', "'..' segments"],
+  ['Assets/a/../../x.cs', "'..' segments"],
+  ['C:\\Windows\\System32\\evil.cs', 'backslashes'],
+  ['\\\\server\\share\\x.cs', 'backslashes'],
+  ['Assets/x.cs::$DATA', "':'"],
+];
+
+describe('the traversal and lookalike family', () => {
+  it.each(DEVICE_FORMS)('refuses the Windows device name %j in any folder, with any extension', (name) => {
+    expect(messageOf(scriptPath, `Assets/${name}`)).toContain(DEVICE);
+    expect(messageOf(assetsPath, `Assets/Sub/${name}/x.png`)).toContain(DEVICE);
+  });
+
+  it.each(LOOKALIKES)('refuses %j', (p, expected) => {
+    expect(messageOf(assetsPath, p)).toContain(expected);
+    expect(messageOf(scriptPath, p)).toBeTypeOf('string');
+  });
+
+  it('covers the whole family the attack tried', () => {
+    expect(DEVICE_FORMS.length + LOOKALIKES.length + UNSAFE.length).toBeGreaterThanOrEqual(164);
   });
 });
 

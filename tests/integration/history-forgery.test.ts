@@ -101,7 +101,7 @@ describe('change history cannot be forged', () => {
     expect(await p.changes()).toEqual([{ path: 'Assets/Scripts/Hello.cs', before_content: 'old text', call_id: callId, reverted_at: null }]);
     expect(await sql`select path, sha256 from generated_scripts where session_id = ${p.sessionId}`).toEqual([{ path: 'Assets/Scripts/Hello.cs', sha256: sha256(code) }]);
     // …and Undo puts the earlier text back through the agent.
-    const agent = await openSocket(`${worker.url.replace(/^http/, 'ws')}${p.base}/connect?role=agent&token=${encodeURIComponent(p.agentToken)}`);
+    const agent = await openSocket(`${worker.url.replace(/^http/, 'ws')}${p.base}/connect?role=agent`, { token: p.agentToken });
     agent.send({ t: 'hello', agent: agentInfo });
     const undo = await p.api.post(`${p.base}/changes/undo`);
     expect(undo.status).toBe(202);

@@ -135,7 +135,8 @@ describe('hostile input', () => {
     const paired = await apiClient(worker.url).post('/api/agent/pair', { code: code.body.code, name: 'hostile-pc' });
     expect(paired.status).toBe(201);
     const agent = await openSocket(
-      `${worker.url.replace(/^http/, 'ws')}/api/projects/${u.projectId}/sessions/${session.id}/connect?role=agent&token=${encodeURIComponent(paired.body.token)}`,
+      `${worker.url.replace(/^http/, 'ws')}/api/projects/${u.projectId}/sessions/${session.id}/connect?role=agent`,
+      { token: paired.body.token },
     );
     try {
       agent.ws.send(nestedArrays(5000));

@@ -48,7 +48,7 @@ describe('live bridge', () => {
       // Long enough to see the circuit open and fail fast, short enough that no test waits 10 s.
       extraEnv: { SPARK_BREAKER_COOLDOWN_MS: '4000' },
     });
-    browser = await openSocket(`${worker.url.replace(/^http/, 'ws')}/api/projects/${user.projectId}/sessions/${sessionId}/connect?role=browser&token=${user.token}`);
+    browser = await openSocket(`${worker.url.replace(/^http/, 'ws')}/api/projects/${user.projectId}/sessions/${sessionId}/connect?role=browser`, { token: user.token });
     await browser.next((m) => (m.t === 'agent' && m.online) || (m.t === 'snapshot' && m.online), 20_000);
   });
   afterAll(async () => {
@@ -92,7 +92,7 @@ describe('live bridge', () => {
     const previewCall = await send({ op: 'render_preview', width: 320, height: 180 });
     const frame = await browser.next((m) => m.t === 'frame' && m.callId === previewCall);
     expect(await finished(previewCall)).toMatchObject({ state: 'succeeded' });
-    const png = Buffer.from(await (await fetch(`${worker.url}${frame.url}?token=${user.token}`)).arrayBuffer());
+    const png = Buffer.from(await (await fetch(`${worker.url}${frame.url}`, { headers: { authorization: `Bearer ${user.token}` } })).arrayBuffer());
     expect(png.subarray(1, 4).toString()).toBe('PNG');
     expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([320, 180]);
 

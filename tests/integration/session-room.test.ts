@@ -33,15 +33,15 @@ describe('session room', () => {
     expect(paired.status).toBe(201);
     return { ...u, sessionId: session.id as string, agentToken: paired.body.token as string, code: code.body.code as string };
   }
-  const wsUrl = (p: { projectId: string; sessionId: string }, role: string, token: string) =>
-    `${worker.url.replace(/^http/, 'ws')}/api/projects/${p.projectId}/sessions/${p.sessionId}/connect?role=${role}&token=${encodeURIComponent(token)}`;
+  const wsUrl = (p: { projectId: string; sessionId: string }, role: string) =>
+    `${worker.url.replace(/^http/, 'ws')}/api/projects/${p.projectId}/sessions/${p.sessionId}/connect?role=${role}`;
   const agentInfo = { name: 'studio-pc', version: '0.1.0', profile: 'unity-mcp', unity: 'up', circuit: 'closed', outboxDepth: 0 };
 
   it('pairs once: a used, unknown or mistyped code is refused', async () => {
     const p = await pairedProject('pair');
     const again = await apiClient(worker.url).post('/api/agent/pair', { code: p.code, name: 'other' });
-    expect(again.status).toBe(410);
-    expect(again.body.error.code).toBe('code_used');
+    expect(again.status).toBe(404);
+    expect(again.body.error.code).toBe('invalid_code');
     expect((await apiClient(worker.url).post('/api/agent/pair', { code: 'AAAA-BBBB' })).status).toBe(404);
     expect((await apiClient(worker.url).post('/api/agent/pair', { code: 'short' })).body.error.path).toBe('code');
     const agents = await p.api.get(`/api/projects/${p.projectId}/agents`);
@@ -65,13 +65,13 @@ describe('session room', () => {
     // Strangers and agents of other projects do not get in.
     const stranger = await userWithProject(worker.url, 'stranger');
     expect((await stranger.api.post(ops, { op: 'render_preview', width: 64, height: 64 })).status).toBe(404);
-    await expect(openSocket(wsUrl(p, 'browser', stranger.token))).rejects.toThrow(/404/);
-    await expect(openSocket(wsUrl(p, 'agent', p.token))).rejects.toThrow(/403/);
+    await expect(openSocket(wsUrl(p, 'browser'), { token: stranger.token })).rejects.toThrow(/404/);
+    await expect(openSocket(wsUrl(p, 'agent'), { token: p.token })).rejects.toThrow(/403/);
   });
 
   it('hands a queued op to the agent when it connects, and fans progress, frames and results out', async () => {
     const p = await pairedProject('live');
-    const browser = await openSocket(wsUrl(p, 'browser', p.token));
+    const browser = await openSocket(wsUrl(p, 'browser'), { token: p.token });
     const snapshot = await browser.next((m) => m.t === 'snapshot');
     expect(snapshot).toMatchObject({ online: false, ops: [] });
 
@@ -81,7 +81,7 @@ describe('session room', () => {
     const callId = queued.body.callId;
     expect((await p.api.get(`/api/projects/${p.projectId}/sessions/${p.sessionId}/ops/${callId}`)).body.state).toBe('queued');
 
-    const agent = await openSocket(wsUrl(p, 'agent', p.agentToken));
+    const agent = await openSocket(wsUrl(p, 'agent'), { token: p.agentToken });
     agent.send({ t: 'hello', agent: agentInfo });
     const dispatch = await agent.next((m) => m.t === 'op');
     expect(dispatch).toMatchObject({ callId, sessionId: p.sessionId, op: { op: 'render_preview', width: 16, height: 16, format: 'png' } });
@@ -102,7 +102,7 @@ describe('session room', () => {
     expect(img.headers.get('content-type')).toBe('image/png');
     expect(img.headers.get('cache-control')).toContain('immutable');
     expect(Buffer.from(await img.arrayBuffer()).equals(png)).toBe(true);
-    const revalidate = await fetch(`${worker.url}${frame.url}?token=${p.token}`, { headers: { 'if-none-match': img.headers.get('etag')! } });
+    const revalidate = await fetch(`${worker.url}${frame.url}`, { headers: { authorization: `Bearer ${p.token}`, 'if-none-match': img.headers.get('etag')! } });
     expect(revalidate.status).toBe(304);
     const stranger = await userWithProject(worker.url, 'peeker');
     expect((await fetch(`${worker.url}${frame.url}`, { headers: { authorization: `Bearer ${stranger.token}` } })).status).toBe(404);
@@ -119,7 +119,7 @@ describe('session room', () => {
     await agent.close();
     await browser.next((m) => m.t === 'agent' && m.online === false);
     await eventually(async () => (await agentsOf()) === 'offline');
-    const again = await openSocket(wsUrl(p, 'agent', p.agentToken));
+    const again = await openSocket(wsUrl(p, 'agent'), { token: p.agentToken });
     again.send({ t: 'hello', agent: agentInfo });
     await again.roundTrip();
     expect(again.messages.filter((m) => m.t === 'op')).toEqual([]);
@@ -129,14 +129,14 @@ describe('session room', () => {
 
   it('fails visibly an op that no agent took in time', async () => {
     const p = await pairedProject('expiry');
-    const browser = await openSocket(wsUrl(p, 'browser', p.token));
+    const browser = await openSocket(wsUrl(p, 'browser'), { token: p.token });
     const queued = await p.api.post(`/api/projects/${p.projectId}/sessions/${p.sessionId}/ops`, { op: 'build_status', jobId: 'build-0123456789' });
     const expired = await browser.next((m) => m.t === 'op.update' && m.op.state === 'expired', 15_000);
     expect(expired.op.callId).toBe(queued.body.callId);
     expect(expired.op.error.code).toBe('expired');
     await eventually(async () => (await sql`select status from function_calls where call_id = ${queued.body.callId}`)[0]?.status === 'timeout');
     // The agent that shows up later gets nothing stale.
-    const agent = await openSocket(wsUrl(p, 'agent', p.agentToken));
+    const agent = await openSocket(wsUrl(p, 'agent'), { token: p.agentToken });
     agent.send({ t: 'hello', agent: agentInfo });
     await agent.roundTrip();
     expect(agent.messages.filter((m) => m.t === 'op')).toEqual([]);

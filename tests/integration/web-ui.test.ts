@@ -223,7 +223,8 @@ describe('web UI', () => {
     // An overwrite, then undo: the file is back exactly as it was, byte for byte.
     const original = readFileSync(onDisk(oldestPath!), 'utf8');
     const meta = readFileSync(`${onDisk(oldestPath!)}.meta`, 'utf8'); // holds the GUID scenes and prefabs refer to
-    const token = await page.evaluate(() => JSON.parse(localStorage.getItem('spark.auth')!).token as string);
+    // The page keeps its token in memory only: a test script logs in for its own.
+    const token = ((await (await worker.fetch('/api/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: PASSWORD }) })).json()) as { token: string }).token;
     const edit = await fetch(`${worker.url}/api/projects/${ids.projectId}/sessions/${ids.sessionId}/ops`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -307,7 +308,8 @@ describe('web UI', () => {
 
   it('sends a person whose token no longer works back to log in, saying why', async () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    await ctx.addInitScript(() => localStorage.setItem('spark.auth', JSON.stringify({ token: 'not-a-token', email: 'x@example.com', expiresAt: Date.now() + 600_000 })));
+    // A refresh cookie that no longer works (revoked, expired, or never valid).
+    await ctx.addCookies([{ name: 'spark_refresh', value: 'A'.repeat(43), url: `${worker.url}/api/auth`, httpOnly: true, sameSite: 'Strict' }]);
     const p = await ctx.newPage();
     watch(p, problems);
     await p.goto(`${worker.url}/projects/${ids.projectId}`);

@@ -30,12 +30,21 @@ export function apiClient(base: string, token?: string) {
 export async function userWithProject(base: string, label = 'user') {
   const email = `${label}-${randomUUID().slice(0, 8)}@example.com`;
   const anon = apiClient(base);
-  const signup = await anon.post('/api/auth/signup', { email, password: 'correct horse battery' });
-  if (signup.status !== 201) throw new Error(`signup failed: ${signup.status} ${JSON.stringify(signup.body)}`);
-  const user = anon.as(signup.body.token);
+  const signup = await signUpAndLogIn(base, email, 'correct horse battery');
+  const user = anon.as(signup.token);
   const project = await user.post('/api/projects', { name: `${label}'s game` });
   if (project.status !== 201) throw new Error(`project failed: ${project.status} ${JSON.stringify(project.body)}`);
-  return { email, token: signup.body.token as string, userId: signup.body.user.id as string, projectId: project.body.id as string, api: user };
+  return { email, token: signup.token, userId: signup.user.id, projectId: project.body.id as string, api: user };
+}
+
+/** Sign-up answers alike for every email (202), so a person then logs in: both, as the web does. */
+export async function signUpAndLogIn(base: string, email: string, password: string) {
+  const anon = apiClient(base);
+  const signup = await anon.post('/api/auth/signup', { email, password });
+  if (signup.status !== 202) throw new Error(`signup failed: ${signup.status} ${JSON.stringify(signup.body)}`);
+  const login = await anon.post('/api/auth/login', { email, password });
+  if (login.status !== 200) throw new Error(`login failed: ${login.status} ${JSON.stringify(login.body)}`);
+  return login.body as { token: string; expires_in: number; user: { id: string; email: string } };
 }
 
 export function makeEvent(overrides: Partial<SparkEventV1> = {}): SparkEventV1 {

@@ -9,6 +9,8 @@ export interface SparkWorkerOptions {
   /** Overrides of [vars] (e.g. a faster retry backoff). */
   vars?: Record<string, string>;
   rateLimit?: { limit: number; period: 10 | 60 };
+  /** Overrides the per-address sign-in limit (files that sign many people up). */
+  authRateLimit?: { limit: number; period: 10 | 60 };
   /** Connect with DATABASE_URL instead of through the (emulated) Hyperdrive binding. */
   direct?: boolean;
   /** Serve the built web UI (web/dist) as static assets, as wrangler.toml says. */
@@ -16,6 +18,8 @@ export interface SparkWorkerOptions {
   port?: number;
   /** Keep Durable Object storage (the ingest log, rooms) on disk here, so a new instance finds it. */
   persistTo?: string;
+  /** Every line the Worker logs (console.*), e.g. to check that no secret is logged. */
+  onLog?: (line: { level: string; message: string }) => void;
 }
 
 /**
@@ -35,11 +39,20 @@ export async function startSparkWorker(opts: SparkWorkerOptions) {
     scriptPath: 'dist/worker/worker.js',
     bindings: { ...workerOptions.bindings, JWT_SECRET: TEST_JWT_SECRET, ...(opts.direct ? { DATABASE_URL: opts.databaseUrl } : {}), ...opts.vars },
     hyperdrives: opts.direct ? {} : { HYPERDRIVE: hyperdriveUrl },
-    ...(opts.rateLimit ? { ratelimits: { ...rest.ratelimits, API_RATE_LIMIT: { simple: opts.rateLimit } } } : {}),
+    ...(opts.rateLimit || opts.authRateLimit
+      ? {
+          ratelimits: {
+            ...rest.ratelimits,
+            ...(opts.rateLimit ? { API_RATE_LIMIT: { simple: opts.rateLimit } } : {}),
+            ...(opts.authRateLimit ? { AUTH_RATE_LIMIT: { simple: opts.authRateLimit } } : {}),
+          },
+        }
+      : {}),
     ...(opts.withAssets ? { assets } : {}),
     ...(opts.persistTo ? { durableObjectsPersist: opts.persistTo } : {}),
     host: '127.0.0.1',
     port: opts.port ?? 0,
+    ...(opts.onLog ? { handleStructuredLogs: (l: { level: string; message: string }) => void opts.onLog!({ level: l.level, message: l.message }) } : {}),
   } as ConstructorParameters<typeof Miniflare>[0]);
   const url = (await withGuardedProxySockets(() => mf.ready)).toString().replace(/\/$/, '');
   return {

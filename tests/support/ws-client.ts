@@ -1,8 +1,9 @@
 import WebSocket from 'ws';
 
 /** A WebSocket client that collects JSON messages and lets a test wait for one. */
-export async function openSocket(url: string) {
-  const ws = new WebSocket(url);
+export async function openSocket(url: string, opts: { token?: string } = {}) {
+  // A program sends its token as a header; browsers use a one-time ticket in the URL instead.
+  const ws = new WebSocket(url, opts.token ? { headers: { authorization: `Bearer ${opts.token}` } } : {});
   // Errors before `open` reject below; later ones (a reset after a refused upgrade, the server
   // going away at teardown) are what closing looks like, not test failures.
   ws.on('error', () => {});

@@ -65,7 +65,8 @@ async function fakeEdge() {
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const m = /^\/api\/projects\/([^/]+)\/sessions\/([^/]+)\/connect$/.exec(url.pathname);
-    if (!m || m[1] !== PROJECT || url.searchParams.get('role') !== 'agent' || url.searchParams.get('token') !== TOKEN) {
+    // As the edge does: the token in the Authorization header, never in the URL.
+    if (!m || m[1] !== PROJECT || url.searchParams.get('role') !== 'agent' || req.headers.authorization !== `Bearer ${TOKEN}` || url.search.includes(TOKEN)) {
       socket.end('HTTP/1.1 401 Unauthorized\r\n\r\n');
       return;
     }

@@ -1,7 +1,6 @@
 /** @jsxImportSource hono/jsx/dom */
 import { useEffect, useState } from 'hono/jsx/dom';
-import { sendToLogin } from './lib/api';
-import { clearAuth, getAuth, onAuthChange, type Auth } from './lib/auth';
+import { getAuth, isRestoring, logout as endSignIn, onAuthChange, refreshAuth, type Auth } from './lib/auth';
 import { currentRoute, navigate, onRouteChange } from './lib/nav';
 import { needsAuth, paths, type Route } from './lib/routes';
 import { toastOk } from './lib/toast';
@@ -14,22 +13,28 @@ import { SessionPage } from './pages/session';
 export function App() {
   const [route, setRoute] = useState<Route>(currentRoute());
   const [auth, setAuthState] = useState<Auth | null>(getAuth());
+  const [restoring, setRestoring] = useState(isRestoring());
   useEffect(() => onRouteChange(setRoute), []);
-  useEffect(() => onAuthChange(setAuthState), []);
+  useEffect(
+    () =>
+      onAuthChange((a) => {
+        setAuthState(a);
+        setRestoring(isRestoring());
+      }),
+    [],
+  );
+  // The access token lives in memory: a new page asks for one with the refresh cookie first.
+  useEffect(() => {
+    void refreshAuth();
+  }, []);
 
-  // Pages that need a login go to the login page (and come back after).
-  const blocked = needsAuth(route) && !auth;
+  // Pages that need a login go to the login page (and come back after), once the refresh on
+  // load has answered.
+  const blocked = needsAuth(route) && !auth && !restoring;
   useEffect(() => {
     if (blocked) navigate(paths.login(route.name === 'projects' ? null : location.pathname + location.search), { replace: true });
     else if (auth && (route.name === 'login' || route.name === 'signup')) navigate(route.next ?? paths.projects(), { replace: true });
   }, [blocked, route, auth]);
-
-  // The access token lasts 15 minutes: when it runs out, say so and send the person to log in.
-  useEffect(() => {
-    if (!auth) return;
-    const t = setTimeout(() => sendToLogin(), Math.max(0, auth.expiresAt - Date.now()));
-    return () => clearTimeout(t);
-  }, [auth?.expiresAt]);
 
   // Move focus to the new page's heading so keyboard and screen-reader users know where they are.
   useEffect(() => {
@@ -40,8 +45,8 @@ export function App() {
     }
   }, [route]);
 
-  const logout = () => {
-    clearAuth();
+  const logout = async () => {
+    await endSignIn();
     toastOk('Logged out.');
     navigate(paths.login(), { replace: true });
   };
@@ -69,7 +74,7 @@ export function App() {
           </div>
         </header>
       ) : null}
-      {blocked ? null : <Page route={route} />}
+      {blocked || (restoring && needsAuth(route)) ? null : <Page route={route} />}
       <Toasts />
     </>
   );

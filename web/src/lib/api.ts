@@ -3,17 +3,33 @@
 // trip back to the login page.
 import { hc } from 'hono/client';
 import type { SparkApp } from '../../../edge/app';
-import { clearAuth, EXPIRED_MESSAGE, getAuth } from './auth';
+import { clearAuth, currentAuth, EXPIRED_MESSAGE, refreshAuth, type Auth } from './auth';
 import { navigate } from './nav';
 import { paths } from './routes';
 import { toastError } from './toast';
 
-export const api = hc<SparkApp>(location.origin, {
-  headers: (): Record<string, string> => {
-    const a = getAuth();
-    return a ? { authorization: `Bearer ${a.token}` } : {};
-  },
-});
+// Sign-in routes use the cookie or credentials, never the access token.
+const COOKIE_ROUTES = /\/api\/auth\/(login|signup|refresh|logout)$/;
+
+/**
+ * fetch with the access token: refreshed first when it has run out, and once more after a 401
+ * (it may have been revoked or expired on the way), before the 401 is believed.
+ */
+export async function authedFetch(input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> {
+  const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+  if (COOKIE_ROUTES.test(new URL(url, location.origin).pathname)) return fetch(input, init);
+  const send = (a: Auth | null) => {
+    const headers = new Headers(init.headers);
+    if (a) headers.set('authorization', `Bearer ${a.token}`);
+    return fetch(input, { ...init, headers });
+  };
+  const res = await send(await currentAuth());
+  if (res.status !== 401) return res;
+  const again = await refreshAuth();
+  return again ? send(again) : res;
+}
+
+export const api = hc<SparkApp>(location.origin, { fetch: authedFetch });
 export const projectsApi = api.api.projects;
 export type SessionParam = { param: { projectId: string; sessionId: string } };
 
@@ -85,10 +101,9 @@ function capitalise(s: string): string {
 
 /** A GET with the person's token that is not JSON (frames, the history export). */
 export async function authFetch(path: string): Promise<Response> {
-  const a = getAuth();
   let res: Response;
   try {
-    res = await fetch(path, { headers: a ? { authorization: `Bearer ${a.token}` } : {} });
+    res = await authedFetch(path);
   } catch {
     throw new ApiError(0, 'network', 'Could not reach Spark. Check your connection and try again.');
   }

@@ -1,56 +1,103 @@
-// The person's access token (15 minutes), kept in localStorage so a reload keeps them in.
+// The person's sign-in. The access token lives in memory only (never in localStorage, where any
+// injected script could read it); the refresh token is an httpOnly cookie the page cannot see.
+// On load, before the access token runs out, and after a 401, the page trades the cookie for a
+// new access token (POST /api/auth/refresh), one tab at a time.
 
 export interface Auth {
   token: string;
   email: string;
-  /** Epoch ms. */
+  /** Epoch ms when the access token stops working. */
   expiresAt: number;
 }
 
-const KEY = 'spark.auth';
 type Listener = (a: Auth | null) => void;
 const listeners = new Set<Listener>();
-let current: Auth | null = read();
+let current: Auth | null = null;
+let restoring = true;
+let refreshTimer: ReturnType<typeof setTimeout> | undefined;
+let inFlight: Promise<Auth | null> | null = null;
 /** A message for the login page (why the person was sent there). */
 let flash: string | null = null;
-
-function read(): Auth | null {
-  try {
-    const raw = localStorage.getItem(KEY);
-    if (!raw) return null;
-    const a = JSON.parse(raw) as Partial<Auth>;
-    if (typeof a.token !== 'string' || typeof a.expiresAt !== 'number') return null;
-    return { token: a.token, email: String(a.email ?? ''), expiresAt: a.expiresAt };
-  } catch {
-    return null;
-  }
-}
 
 /** The current token, unless it has expired. */
 export function getAuth(): Auth | null {
   return current && current.expiresAt > Date.now() ? current : null;
 }
 
-export function setAuth(a: Auth) {
+/** True until the first refresh on load has answered: not yet known whether the person is in. */
+export function isRestoring(): boolean {
+  return restoring;
+}
+
+/** What login and refresh answer. */
+export interface SignInAnswer {
+  token: string;
+  expires_in: number;
+  user: { email: string };
+}
+
+export function setAuthFrom(res: SignInAnswer) {
+  const lifetimeMs = res.expires_in * 1000;
+  const a: Auth = { token: res.token, email: res.user.email, expiresAt: Date.now() + lifetimeMs };
   current = a;
-  try {
-    localStorage.setItem(KEY, JSON.stringify(a));
-  } catch {
-    // private mode: the token lives for this tab only
-  }
+  restoring = false;
   flash = null;
+  // Refresh at 80 % of the lifetime: early enough for a slow network, late enough to be rare.
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(() => void refreshAuth(), Math.max(1_000, lifetimeMs * 0.8));
   listeners.forEach((l) => l(a));
 }
 
 export function clearAuth(message?: string) {
   current = null;
-  try {
-    localStorage.removeItem(KEY);
-  } catch {
-    // nothing to remove
-  }
+  restoring = false;
+  clearTimeout(refreshTimer);
   if (message) flash = message;
   listeners.forEach((l) => l(null));
+}
+
+/**
+ * A new access token from the refresh cookie, or null (signed out: the cookie is gone, expired or
+ * revoked). Concurrent callers share one request; tabs take turns (a refresh token works once).
+ */
+export function refreshAuth(): Promise<Auth | null> {
+  inFlight ??= withTabLock(async () => {
+    try {
+      const res = await fetch('/api/auth/refresh', { method: 'POST', credentials: 'same-origin' });
+      if (res.ok) {
+        setAuthFrom((await res.json()) as SignInAnswer);
+        return current;
+      }
+      if (res.status === 401) {
+        // No cookie at all is simply "not signed in"; one that stopped working deserves a word.
+        const code = ((await res.json().catch(() => null)) as { error?: { code?: string } } | null)?.error?.code;
+        clearAuth(current || code === 'sign_in_ended' ? EXPIRED_MESSAGE : undefined);
+      } else restoring = false;
+      return null;
+    } catch {
+      // Offline: keep what we have; the next call tries again.
+      restoring = false;
+      return getAuth();
+    }
+  }).finally(() => {
+    inFlight = null;
+    listeners.forEach((l) => l(getAuth()));
+  });
+  return inFlight;
+}
+
+/** A token that works now: the current one, or a refreshed one. */
+export async function currentAuth(): Promise<Auth | null> {
+  return getAuth() ?? (await refreshAuth());
+}
+
+/** Ends this sign-in on the server (revokes the refresh cookie) and forgets the token. */
+export async function logout() {
+  try {
+    await fetch('/api/auth/logout', { method: 'POST', credentials: 'same-origin' });
+  } finally {
+    clearAuth();
+  }
 }
 
 /** Reads (and forgets) the message for the login page. */
@@ -65,4 +112,9 @@ export function onAuthChange(l: Listener): () => void {
   return () => listeners.delete(l);
 }
 
-export const EXPIRED_MESSAGE = 'Your sign-in has expired (access lasts 15 minutes). Log in again to carry on where you were.';
+function withTabLock<T>(fn: () => Promise<T>): Promise<T> {
+  const locks = (navigator as { locks?: { request(name: string, cb: () => Promise<unknown>): Promise<unknown> } }).locks;
+  return locks ? (locks.request('spark-auth-refresh', fn) as Promise<T>) : fn();
+}
+
+export const EXPIRED_MESSAGE = 'Your sign-in has expired or was ended. Log in again to carry on where you were.';

@@ -1,7 +1,9 @@
-// The session's WebSocket: connects with the access token, pings every 25 s, reconnects with
-// backoff (and at once when the network or the tab comes back).
+// The session's WebSocket: connects with a one-time ticket (a token in the URL would end up in
+// logs), pings every 25 s, reconnects with backoff (and at once when the network or the tab
+// comes back).
 import type { BrowserMessage } from '../../../contracts/ws';
-import { getAuth } from './auth';
+import { authedFetch } from './api';
+import { currentAuth } from './auth';
 import { backoffDelay, parseBrowserMessage, type ConnState } from './live-state';
 
 export const PING_MS = 25_000;
@@ -22,7 +24,7 @@ export class LiveSocket {
   private readonly wake = () => {
     if (!this.stopped && (!this.ws || this.ws.readyState === WebSocket.CLOSED)) {
       clearTimeout(this.retryTimer);
-      this.connect();
+      void this.connect();
     }
   };
   private readonly onVisible = () => {
@@ -38,7 +40,7 @@ export class LiveSocket {
   start() {
     addEventListener('online', this.wake);
     document.addEventListener('visibilitychange', this.onVisible);
-    this.connect();
+    void this.connect();
   }
 
   stop() {
@@ -59,12 +61,30 @@ export class LiveSocket {
     }
   }
 
-  private connect() {
-    const auth = getAuth();
-    if (!auth) return this.h.onExpired();
+  /** A one-time ticket for the socket, or null (signed out, or the edge did not answer). */
+  private async ticket(): Promise<string | null | 'signed-out'> {
+    if (!(await currentAuth())) return 'signed-out';
+    try {
+      const res = await authedFetch(`${this.base()}/socket-tickets`, { method: 'POST' });
+      if (res.status === 401) return 'signed-out';
+      return res.ok ? ((await res.json()) as { ticket: string }).ticket : null;
+    } catch {
+      return null;
+    }
+  }
+
+  private base() {
+    return `/api/projects/${encodeURIComponent(this.projectId)}/sessions/${encodeURIComponent(this.sessionId)}`;
+  }
+
+  private async connect() {
     this.h.onState(this.attempt === 0 ? 'connecting' : 'reconnecting');
+    const ticket = await this.ticket();
+    if (this.stopped) return;
+    if (ticket === 'signed-out') return this.h.onExpired();
+    if (ticket === null) return this.retry();
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    const url = `${proto}//${location.host}/api/projects/${encodeURIComponent(this.projectId)}/sessions/${encodeURIComponent(this.sessionId)}/connect?role=browser&token=${encodeURIComponent(auth.token)}`;
+    const url = `${proto}//${location.host}${this.base()}/connect?role=browser&ticket=${encodeURIComponent(ticket)}`;
     let ws: WebSocket;
     try {
       ws = new WebSocket(url);
@@ -95,11 +115,10 @@ export class LiveSocket {
 
   private retry() {
     if (this.stopped) return;
-    // A refused upgrade looks like any other close: check the token before trying again.
-    if (!getAuth()) return this.h.onExpired();
+    // A refused upgrade looks like any other close: the next ticket request finds out why.
     this.h.onState('reconnecting');
     const delay = backoffDelay(this.attempt++);
     clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => this.connect(), delay);
+    this.retryTimer = setTimeout(() => void this.connect(), delay);
   }
 }

@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx/dom */
 import { useState } from 'hono/jsx/dom';
 import { api, ApiError, errorMessage, unwrap } from '../lib/api';
-import { setAuth, takeFlash } from '../lib/auth';
+import { setAuthFrom, takeFlash } from '../lib/auth';
 import { useTitle } from '../lib/hooks';
 import { navigate } from '../lib/nav';
 import { paths } from '../lib/routes';
@@ -27,8 +27,14 @@ export function AuthPage(props: { mode: 'login' | 'signup'; next: string | null 
     setError(null);
     try {
       const body = { json: { email: email.trim(), password } };
-      const res = signup ? await unwrap(api.api.auth.signup.$post(body), { authRoute: true }) : await unwrap(api.api.auth.login.$post(body), { authRoute: true });
-      setAuth({ token: res.token, email: res.user.email, expiresAt: Date.now() + res.expires_in * 1000 - 5_000 });
+      // Sign-up answers alike for new and taken emails (it reveals no accounts); logging in
+      // with the same credentials is what tells whether the account is ours.
+      if (signup) await unwrap(api.api.auth.signup.$post(body), { authRoute: true });
+      const res = await unwrap(api.api.auth.login.$post(body), { authRoute: true }).catch((err: unknown) => {
+        if (signup && err instanceof ApiError && err.status === 401) throw new ApiError(409, 'email_unavailable', 'This email cannot be used for a new account. If it is yours, log in instead.', 'email');
+        throw err;
+      });
+      setAuthFrom(res);
       navigate(props.next ?? paths.projects(), { replace: true });
     } catch (err) {
       setError({ message: errorMessage(err), field: err instanceof ApiError ? err.field : undefined });

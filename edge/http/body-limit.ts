@@ -1,0 +1,40 @@
+import type { MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { MAX_INGEST_BYTES } from '../../contracts/limits';
+import type { AppEnv } from '../types';
+import { HttpError } from './errors';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/** A whole history export (up to 500 changes with their text): the largest body the API takes. */
+export const MAX_IMPORT_BYTES = 8 * MiB;
+/** One Unity operation: a script of 200 KiB, JSON-escaped, fits. */
+export const MAX_OP_BYTES = 1 * MiB;
+/** Everything else: names, credentials, small JSON. */
+export const DEFAULT_BODY_BYTES = 64 * KiB;
+
+// Routes that take more than the default, by method and path. First match wins.
+const LIMITS: { method: string; path: RegExp; maxBytes: number }[] = [
+  { method: 'POST', path: /^\/api\/projects\/[^/]+\/events$/, maxBytes: MAX_INGEST_BYTES },
+  { method: 'POST', path: /^\/api\/projects\/[^/]+\/sessions\/[^/]+\/ops$/, maxBytes: MAX_OP_BYTES },
+  { method: 'POST', path: /^\/api\/projects\/[^/]+\/sessions\/[^/]+\/changes\/import$/, maxBytes: MAX_IMPORT_BYTES },
+];
+
+export function bodyLimitFor(method: string, path: string): number {
+  return LIMITS.find((l) => l.method === method && l.path.test(path))?.maxBytes ?? DEFAULT_BODY_BYTES;
+}
+
+/** Every request body has a limit, checked before anything parses it: 413 above it. */
+export function limitBodies(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const maxSize = bodyLimitFor(c.req.method, c.req.path);
+    const limit = bodyLimit({
+      maxSize,
+      onError: () => {
+        throw new HttpError(413, 'payload_too_large', `request body must be at most ${maxSize} bytes for this route`);
+      },
+    });
+    return limit(c, next);
+  };
+}
