@@ -167,12 +167,11 @@ async function pair(rest: string[], flags: Record<string, string | boolean | und
       res.status === 400
         ? `the pairing code was not accepted${detail}`
         : res.status === 404
-          ? `unknown pairing code${detail}. Check it, or create a new one in the Spark UI`
-          : res.status === 410
-            ? `the pairing code has expired or was already used${detail}. Create a new one in the Spark UI`
-            : `the edge answered ${res.status}${detail}`;
+          ? // The edge answers unknown, used and expired codes alike (nothing to learn by guessing).
+            'the pairing code is unknown, was already used or has expired: check it, or create a new one in the browser'
+          : `the edge answered ${res.status}${detail}`;
     io.err(`spark-agent pair: ${why}\n`);
-    return res.status === 400 || res.status === 404 || res.status === 410 ? EXIT.refused : EXIT.failed;
+    return res.status === 400 || res.status === 404 ? EXIT.refused : EXIT.failed;
   }
   const parsed = pairAnswer.safeParse(body);
   if (!parsed.success) {

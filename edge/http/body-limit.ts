@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { MAX_INGEST_BYTES } from '../../contracts/limits';
 import type { AppEnv } from '../types';
 import { HttpError } from './errors';
+import { readBodyLimited } from './validate';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -29,6 +30,10 @@ export function bodyLimitFor(method: string, path: string): number {
 export function limitBodies(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const maxSize = bodyLimitFor(c.req.method, c.req.path);
+    // A declared size over the limit: read the body away first (readBodyLimited then throws the
+    // 413), or the client, still sending, gets a reset connection instead of the answer.
+    const declared = Number(c.req.header('content-length') ?? NaN);
+    if (Number.isFinite(declared) && declared > maxSize) await readBodyLimited(c.req.raw, maxSize);
     const limit = bodyLimit({
       maxSize,
       onError: () => {

@@ -33,6 +33,7 @@ describe('security: no secret in URLs or logs', () => {
     const [tok] = await sql`select token_hash from api_tokens where id = ${ingest.id}`;
     const password = 'unguessable mauve teapot';
     const marker = 'PAYLOAD-MARKER-7f3a9c';
+    const unseenSecrets: string[] = [];
 
     // The database refuses every new user, every token lookup, every event insert.
     await sql.unsafe(`create function refuse() returns trigger language plpgsql as $$ begin raise exception 'refused by test'; end $$`);
@@ -46,9 +47,12 @@ describe('security: no secret in URLs or logs', () => {
       expect(ev.status).toBe(202);
       // The consumer tried (and logged why it could not store the batch).
       await eventually(async () => logs.some((l) => /batch insert refused|failed \(attempt/.test(l)), 20_000);
+      // A token the Worker has not verified yet (a verified one is served from its cache).
+      const unseen = (await u.api.post(`${p}/tokens`, { name: 'reader', scope: 'read' })).body;
+      unseenSecrets.push(unseen.token, (await sql`select token_hash from api_tokens where id = ${unseen.id}`)[0]!.token_hash as string);
       await sql.unsafe(`alter table api_tokens rename to api_tokens_away`);
       try {
-        const lookup = await apiClient(worker.url, ingest.token).get(`${p}/sessions`);
+        const lookup = await apiClient(worker.url, unseen.token).get(`${p}/sessions`);
         expect(lookup.status).toBe(500);
       } finally {
         await sql.unsafe(`alter table api_tokens_away rename to api_tokens`);
@@ -59,7 +63,8 @@ describe('security: no secret in URLs or logs', () => {
     }
 
     const all = logs.join('\n');
-    for (const secret of [password, 'pbkdf2-sha256$', tok!.token_hash as string, ingest.token, u.token, marker]) {
+    expect(unseenSecrets).toHaveLength(2);
+    for (const secret of [password, 'pbkdf2-sha256$', tok!.token_hash as string, ingest.token, u.token, marker, ...unseenSecrets]) {
       expect(all.includes(secret), `logs contain ${secret.slice(0, 12)}…`).toBe(false);
     }
     // What went wrong is still there, in words.

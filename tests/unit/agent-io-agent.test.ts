@@ -328,9 +328,10 @@ describe('agent end to end (fake edge, real WebSocket)', () => {
     expect(out.join('')).toMatch(/Paired "Studio PC"/);
     expect(out.join('')).toContain(`Start the agent with: npx -y ${edge.url}/agent.tgz start`);
 
-    edge.setPair(410);
+    // The edge answers unknown, used and expired codes alike: 404.
+    edge.setPair(404);
     expect(await main(['pair', 'OLD', '--edge', edge.url], io)).toBe(EXIT.refused);
-    expect(err.join('')).toMatch(/expired or was already used/);
+    expect(err.join('')).toMatch(/unknown, was already used or has expired/);
     expect(await main(['pair', '--edge', edge.url], io)).toBe(EXIT.usage);
     expect(await main(['pair', 'X'], { ...io, env: { SPARK_AGENT_HOME: join(home, 'none') } })).toBe(EXIT.usage);
     expect(await main(['bogus'], io)).toBe(EXIT.usage);
