@@ -123,9 +123,9 @@ export function BuildPanel(props: {
             <strong>
               {buildStatusLabel(active.status)} · {targetLabel(active.target)}
             </strong>
-            <span class="small muted">{formatPercent(active.progress)}</span>
+            <span class="small muted">{formatPercent(knownProgress(active))}</span>
           </div>
-          <ProgressBar value={active.status === 'queued' ? null : active.progress} label="Build progress" data-testid="build-progress" />
+          <ProgressBar value={knownProgress(active)} label="Build progress" data-testid="build-progress" />
           <div class="small muted" data-testid="build-activity">
             {buildActivityText(active, live.online)}
           </div>
@@ -158,4 +158,14 @@ export function BuildPanel(props: {
       </ul>
     </Panel>
   );
+}
+
+/**
+ * The share of the build that is done, when anyone knows it. Unity's build status says "building"
+ * without a percentage, so a running build shows an indeterminate bar rather than a false 0%.
+ */
+function knownProgress(b: { status: string; progress: number | null }): number | null {
+  if (b.status === 'completed') return 1;
+  if (b.status === 'queued' || b.progress === null || b.progress <= 0) return null;
+  return b.progress;
 }
