@@ -30,10 +30,17 @@ export function bodyLimitFor(method: string, path: string): number {
 export function limitBodies(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const maxSize = bodyLimitFor(c.req.method, c.req.path);
-    // A declared size over the limit: read the body away first (readBodyLimited then throws the
-    // 413), or the client, still sending, gets a reset connection instead of the answer.
+    // Over the limit, the body is read away before the 413 (readBodyLimited throws it then), or the
+    // client, still sending, gets a reset connection instead of the answer.
     const declared = Number(c.req.header('content-length') ?? NaN);
-    if (Number.isFinite(declared) && declared > maxSize) await readBodyLimited(c.req.raw, maxSize);
+    if (Number.isFinite(declared)) {
+      if (declared > maxSize) await readBodyLimited(c.req.raw, maxSize);
+    } else if (c.req.raw.body) {
+      // Streamed (no Content-Length): only reading tells its size. Within the limit, the handler
+      // reads the same bytes as usual.
+      const bytes = await readBodyLimited(c.req.raw, maxSize);
+      c.req.raw = new Request(c.req.raw.url, { method: c.req.raw.method, headers: c.req.raw.headers, body: bytes });
+    }
     const limit = bodyLimit({
       maxSize,
       onError: () => {

@@ -50,7 +50,7 @@ export function parseJsonLimited<E extends Error>(text: string, shape: JsonShape
 }
 
 /** The body's bytes, at most `maxBytes`; anything longer is read to the end (up to a cap) and refused. */
-export async function readBodyLimited(req: Request, maxBytes: number): Promise<Uint8Array> {
+export async function readBodyLimited(req: Request, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
   const declared = Number(req.headers.get('content-length') ?? NaN);
   const over = Number.isFinite(declared) && declared > maxBytes;
   if (!req.body) return new Uint8Array();
