@@ -19,8 +19,8 @@ export function fitsUtf8Bytes(s: string, maxBytes: number): boolean {
   return utf8ByteLength(s) <= maxBytes;
 }
 
-/** SHA-256 of the UTF-8 text, as 64 lowercase hex digits (Web Crypto: Workers, browsers, Node ≥ 19). */
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', encoder.encode(text));
+/** SHA-256 of bytes, or of a text's UTF-8, as 64 lowercase hex digits (Web Crypto: Workers, browsers, Node ≥ 19). */
+export async function sha256Hex(data: string | Uint8Array<ArrayBuffer>): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', typeof data === 'string' ? encoder.encode(data) : data);
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }

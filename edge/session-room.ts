@@ -1,3 +1,4 @@
+import { sha256Hex } from '../contracts/bytes';
 import { DurableObject } from 'cloudflare:workers';
 import type { EventKind, EventPayload } from '../contracts/event';
 import type { UnityOperation } from '../contracts/unity-ops';
@@ -226,7 +227,7 @@ export class SessionRoom extends DurableObject<Env> implements SessionRoomApi {
     const bytes = decodeBase64(data);
     const key = frameKey(meta.projectId, meta.sessionId, callId);
     await this.env.ARTIFACTS.put(key, bytes, { httpMetadata: { contentType }, customMetadata: { width: String(width), height: String(height) } });
-    const sha256 = hex(await crypto.subtle.digest('SHA-256', bytes));
+    const sha256 = await sha256Hex(bytes);
     await this.emit('preview.frame', 'system', { call_id: callId, width, height, r2_key: key, content_type: contentType, bytes: bytes.length, sha256 });
     this.broadcast({ t: 'frame', callId, url: `/api/projects/${meta.projectId}/sessions/${meta.sessionId}/frames/${callId}`, width, height, contentType });
   }
@@ -352,4 +353,3 @@ const TICKET = 'ticket:'; // ticket:<jti> → the ticket's expiry (unix seconds)
 
 export const frameKey = (projectId: string, sessionId: string, callId: string) => `frames/${projectId}/${sessionId}/${callId}`;
 const json = (m: unknown) => JSON.stringify(m);
-const hex = (buf: ArrayBuffer) => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, '0')).join('');

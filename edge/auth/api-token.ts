@@ -1,3 +1,4 @@
+import { sha256Hex } from '../../contracts/bytes';
 // API tokens for machines (ingest, the local agent, read-only dashboards). Only a SHA-256 of the
 // token is stored; the token itself is shown once. They are 32 random bytes, so a fast hash is enough.
 export const API_TOKEN_PREFIX = 'spk_';
@@ -12,8 +13,7 @@ export function looksLikeApiToken(token: string): boolean {
 }
 
 export async function hashApiToken(token: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return sha256Hex(token);
 }
 
 /** What we keep in clear to let a person recognise a token in a list. */

@@ -1,3 +1,4 @@
+import { sha256Hex } from '../../contracts/bytes';
 // Pairing codes: short, typeable, one-time, 10 minutes. 8 characters from an alphabet without
 // look-alikes (no 0/O, 1/I/L) give 40 bits; sign-in rate limits make guessing hopeless.
 const ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
@@ -17,6 +18,5 @@ export function normalizePairingCode(input: string): string {
 }
 
 export async function hashPairingCode(code: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`pairing:${normalizePairingCode(code)}`));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return sha256Hex(`pairing:${normalizePairingCode(code)}`);
 }
