@@ -1,6 +1,7 @@
-import { Hono } from 'hono';
 import { limitBodies } from './http/body-limit';
 import { errorBody, handleError } from './http/errors';
+import { createRouter } from './http/router';
+import { buildOpenApiDocument } from './openapi';
 import { securityHeaders } from './http/security-headers';
 import { authenticate, defaultOpenDb, withDb, type OpenDb } from './http/middleware';
 import { agentRoutes, pairRoutes } from './routes/agents';
@@ -13,7 +14,6 @@ import { connectRoutes, liveRoutes } from './routes/live';
 import { projectRoutes } from './routes/projects';
 import { scriptRoutes } from './routes/scripts';
 import { sessionRoutes } from './routes/sessions';
-import type { AppEnv } from './types';
 
 export interface AppDeps {
   /** How a request gets its database client; tests and a Node host may pass their own. */
@@ -23,8 +23,11 @@ export interface AppDeps {
 /** Builds the HTTP app. No globals: everything comes from the bindings and `deps`. */
 export function createApp(deps: AppDeps = {}) {
   const openDb = deps.openDb ?? defaultOpenDb;
-  const projects = new Hono<AppEnv>()
-    .use(authenticate())
+  // Middleware first (a `use` runs only for routes registered after it), then the routes, chained
+  // so that the app's type carries every route for the web's typed client.
+  const projects = createRouter();
+  projects.use(authenticate());
+  const projectApi = projects
     .route('/', projectRoutes)
     .route('/', sessionRoutes)
     .route('/', eventRoutes)
@@ -34,22 +37,25 @@ export function createApp(deps: AppDeps = {}) {
     .route('/', historyRoutes)
     .route('/', scriptRoutes);
 
-  const app = new Hono<AppEnv>()
-    .use(securityHeaders())
-    .use(limitBodies())
+  const root = createRouter();
+  root.use(securityHeaders());
+  root.use(limitBodies());
+  root.use('/ready', withDb(openDb));
+  root.use('/api/auth/*', withDb(openDb));
+  root.use('/api/agent/*', withDb(openDb));
+  root.use('/api/projects/*', withDb(openDb));
+  root.use('/api/projects', withDb(openDb));
+  const app = root
     .route('/', healthRoutes)
-    .use('/ready', withDb(openDb))
     .route('/', readyRoutes)
-    .use('/api/auth/*', withDb(openDb))
     .route('/api/auth', authRoutes)
-    .use('/api/agent/*', withDb(openDb))
     .route('/api/agent', pairRoutes)
-    .use('/api/projects/*', withDb(openDb))
-    .use('/api/projects', withDb(openDb))
-    // Before `projects`: the socket authenticates itself (a ticket, or the Authorization header).
+    // Before `projectApi`: the socket authenticates itself (a ticket, or the Authorization header).
     .route('/api/projects', connectRoutes)
-    .route('/api/projects', projects);
+    .route('/api/projects', projectApi);
 
+  let openApiDoc: ReturnType<typeof buildOpenApiDocument> | undefined;
+  app.get('/api/openapi.json', (c) => c.json((openApiDoc ??= buildOpenApiDocument(app))));
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404));
   app.onError(handleError);
   return app;

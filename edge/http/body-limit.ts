@@ -3,7 +3,8 @@ import { bodyLimit } from 'hono/body-limit';
 import { MAX_INGEST_BYTES } from '../../contracts/limits';
 import type { AppEnv } from '../types';
 import { HttpError } from './errors';
-import { readBodyLimited } from './validate';
+import { isJsonMediaType, parseJsonLimited, readBodyLimited } from './validate';
+import { DEFAULT_JSON_SHAPE } from '../../contracts/json-shape';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -26,13 +27,24 @@ export function bodyLimitFor(method: string, path: string): number {
   return LIMITS.find((l) => l.method === method && l.path.test(path))?.maxBytes ?? DEFAULT_BODY_BYTES;
 }
 
-/** Every request body has a limit, checked before anything parses it: 413 above it. */
+/**
+ * Every request body has a limit, checked before anything parses it: 413 above it. A JSON body is
+ * read here, once, through the shape scanner (depth, count, string size) and JSON.parse; routes and
+ * validators then read it from Hono's body cache, so none can reach JSON.parse unbounded.
+ */
 export function limitBodies(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const maxSize = bodyLimitFor(c.req.method, c.req.path);
     // Over the limit, the body is read away before the 413 (readBodyLimited throws it then), or the
     // client, still sending, gets a reset connection instead of the answer.
     const declared = Number(c.req.header('content-length') ?? NaN);
+    if (c.req.raw.body && isJsonMediaType(c.req.header('content-type'))) {
+      const text = new TextDecoder().decode(await readBodyLimited(c.req.raw, maxSize));
+      parseJsonLimited(text, DEFAULT_JSON_SHAPE, (message) => new HttpError(400, 'invalid_body', `request body: ${message}`));
+      // Hono's c.req.json() parses the cached text; the declared type of the cache is narrower than its use.
+      (c.req.bodyCache as { text?: unknown }).text = Promise.resolve(text);
+      return next();
+    }
     if (Number.isFinite(declared)) {
       if (declared > maxSize) await readBodyLimited(c.req.raw, maxSize);
     } else if (c.req.raw.body) {

@@ -3,29 +3,31 @@ import type { Context, ValidationTargets } from 'hono';
 import type { z } from 'zod';
 import { firstIssue } from '../../contracts/errors';
 import { checkJsonShape, DEFAULT_JSON_SHAPE, type JsonShapeLimits } from '../../contracts/json-shape';
-import { MAX_DRAINED_BODY_BYTES, MAX_JSON_BODY_BYTES } from '../../contracts/limits';
+import { MAX_DRAINED_BODY_BYTES } from '../../contracts/limits';
 import { HttpError } from './errors';
 
 /**
  * zod validation whose failures answer 400 `{ error: { code: 'invalid_<target>', message, path } }`.
- * A JSON body is read through readJsonLimited first (size and shape bounded), never by Hono itself.
+ * A JSON body was already read, bounded and shape-checked by limitBodies (body-limit.ts).
  */
-export function validate<T extends z.ZodType, Target extends keyof ValidationTargets>(target: Target, schema: T, maxBytes = MAX_JSON_BODY_BYTES) {
-  const inner = zValidator(target, schema, (result) => {
+export function validate<T extends z.ZodType, Target extends keyof ValidationTargets>(target: Target, schema: T) {
+  return zValidator(target, schema, (result) => {
     if (!result.success) {
       const issue = firstIssue(result.error as unknown as z.ZodError);
       throw new HttpError(400, `invalid_${target}`, issue.message, issue.path);
     }
   });
-  if (target !== 'json') return inner;
-  return (async (c: Context, next) => {
-    // Without a JSON content type Hono validates `{}` and never reads the body: nothing to bound.
-    if (!JSON_MEDIA_TYPE.test((c.req.header('content-type') ?? '').split(';')[0]!.trim())) return inner(c, next);
-    const value = await readJsonLimited(c.req.raw, maxBytes);
-    // Hono's validator reads c.req.json(), which answers from this cache instead of the spent body.
-    c.req.bodyCache.json = Promise.resolve(value);
-    return inner(c, next);
-  }) as typeof inner;
+}
+
+/** Whether a Content-Type header names JSON (Hono's own test, on the media type). */
+export const isJsonMediaType = (contentType: string | undefined) => JSON_MEDIA_TYPE.test((contentType ?? '').split(';')[0]!.trim());
+
+/**
+ * A request's JSON body: the one limitBodies already read and checked when it came as JSON, or else
+ * (no JSON content type) read here within `maxBytes` and the same shape limits.
+ */
+export async function jsonBodyOf(c: Context, maxBytes: number): Promise<unknown> {
+  return c.req.bodyCache.text ? c.req.json() : readJsonLimited(c.req.raw, maxBytes);
 }
 
 /**

@@ -4,7 +4,7 @@ import { firstIssue } from '../../contracts/errors';
 import { MAX_INGEST_BYTES } from '../../contracts/limits';
 import { listEvents } from '../../db/queries/events';
 import { HttpError } from '../http/errors';
-import { readJsonLimited, validate } from '../http/validate';
+import { jsonBodyOf, validate } from '../http/validate';
 import { requireProject } from '../services/access';
 import { decodeCursor, encodeCursor } from '../services/cursor';
 import { acceptEvents, splitEvents } from '../services/ingest';
@@ -15,7 +15,7 @@ export const eventRoutes = new Hono<AppEnv>()
   .post('/:projectId/events', async (c) => {
     const projectId = c.req.param('projectId');
     await requireProject(c.var.db, c.var.caller, projectId, 'ingest');
-    const body = ingestBody.safeParse(await readJsonLimited(c.req.raw, MAX_INGEST_BYTES));
+    const body = ingestBody.safeParse(await jsonBodyOf(c, MAX_INGEST_BYTES));
     if (!body.success) {
       const issue = firstIssue(body.error);
       throw new HttpError(400, 'invalid_body', issue.message, issue.path);

@@ -2,16 +2,12 @@ import { Hono } from 'hono';
 import { sql } from 'drizzle-orm';
 import { errorBody } from '../http/errors';
 import { ingestLogEnabled, ingestLogStub, type IngestLogStats } from '../ingest-log-api';
-import { buildOpenApiDocument } from '../openapi';
 import type { AppEnv } from '../types';
 import { logWarn } from '../../workers/safe-log';
 
-let openApiDoc: ReturnType<typeof buildOpenApiDocument> | undefined;
-
 /** Liveness: the Worker answers. It touches nothing else, so a database outage never fails it. */
 export const healthRoutes = new Hono<AppEnv>()
-  .get('/health', (c) => c.json({ status: 'ok' as const }))
-  .get('/api/openapi.json', (c) => c.json((openApiDoc ??= buildOpenApiDocument())));
+  .get('/health', (c) => c.json({ status: 'ok' as const }));
 
 /** How long readiness waits for `select 1` before calling the database unreachable. */
 const READY_DB_TIMEOUT_MS = 3_000;

@@ -1,6 +1,5 @@
 import { Hono } from 'hono';
 import { changeExport, changesQuery, rollbackBody } from '../../contracts/api';
-import { MAX_HISTORY_IMPORT_BYTES } from '../../contracts/limits';
 import { listBuildJobs } from '../../db/queries/sessions';
 import { changesAfter, exportChanges, getChange, importChanges, lastUndoableChange, listChanges, markReverted } from '../../db/queries/history';
 import { HttpError, notFound } from '../http/errors';
@@ -75,7 +74,7 @@ export const historyRoutes = new Hono<AppEnv>()
     });
   })
   // The whole import is bounded, and every change is checked as the operation Undo would make of it.
-  .post(`${S}/changes/import`, validate('json', changeExport, MAX_HISTORY_IMPORT_BYTES), async (c) => {
+  .post(`${S}/changes/import`, validate('json', changeExport), async (c) => {
     const { projectId, sessionId } = await sessionRoom(c, 'write');
     const imported = await importChanges(
       c.var.db,

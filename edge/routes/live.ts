@@ -3,7 +3,7 @@ import { unityOperation } from '../../contracts/unity-ops';
 import { firstIssue } from '../../contracts/errors';
 import { HttpError, notFound, unauthorized } from '../http/errors';
 import { sessionRoom } from '../services/room';
-import { readJsonLimited } from '../http/validate';
+import { jsonBodyOf } from '../http/validate';
 import { issueSocketTicket, readSocketTicket } from '../auth/access-token';
 import { defer, enforceRateLimit, jwtSecret } from '../http/middleware';
 import { isUuid, requireUser } from '../services/access';
@@ -17,7 +17,7 @@ const OP_BODY_LIMIT = 1024 * 1024;
 export const liveRoutes = new Hono<AppEnv>()
   .post(`${S}/ops`, async (c) => {
     const { queue } = await sessionRoom(c, 'write');
-    const parsed = unityOperation.safeParse(await readJsonLimited(c.req.raw, OP_BODY_LIMIT));
+    const parsed = unityOperation.safeParse(await jsonBodyOf(c, OP_BODY_LIMIT));
     if (!parsed.success) {
       const issue = firstIssue(parsed.error);
       throw new HttpError(400, 'invalid_op', issue.message, issue.path);
