@@ -34,7 +34,8 @@ export async function insertEventBatch(db: Db, messages: EventQueueMessage[], wr
     trace_id: e.trace_id ?? null,
     received_s: receivedAt / 1000,
   }));
-  const projections = writes.map((w) => sql`, ${sql.identifier(w.name)} as (${w.sql})`);
+  // Prefixed so a CTE never shadows a table the statement writes (previews, say).
+  const projections = writes.map((w) => sql`, ${sql.identifier(`project_${w.name}`)} as (${w.sql})`);
   const result = await db.execute<{ inserted: number }>(sql`
     with r as (
       select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(
