@@ -279,6 +279,7 @@ export type SessionView = z.infer<typeof sessionView>;
 export type StoredEvent = z.infer<typeof storedEvent>;
 export type DeadLetterView = z.infer<typeof deadLetterView>;
 export type AgentView = z.infer<typeof agentView>;
+export type PairingCodeView = z.infer<typeof pairingCodeView>;
 export type BuildView = z.infer<typeof buildView>;
 export type ChangeView = z.infer<typeof changeView>;
 export type ChangeDetail = z.infer<typeof changeDetail>;
