@@ -108,7 +108,7 @@ export const ingestBody = z.object({
 });
 export const ingestResponse = z.object({
   accepted: z.number().int(),
-  rejected: z.array(z.object({ index: z.number().int(), error: z.object({ code: z.string(), message: z.string(), path: z.string().optional() }) })),
+  rejected: z.array(z.object({ index: z.number().int(), error: apiError.shape.error })),
 });
 
 /** Unix seconds (float) or an ISO 8601 date-time, as a query-string value, from 1970 to 3000. */

@@ -123,21 +123,6 @@ export function changeView(r: RowOf<typeof listChanges>): api.ChangeView {
   };
 }
 
-export function changeDetail(r: RowOf<typeof getChange>): api.ChangeDetail {
-  return {
-    id: r.id,
-    call_id: r.callId,
-    path: r.path,
-    op: r.op,
-    before_content: r.beforeContent,
-    after_content: r.afterContent,
-    before_sha256: r.beforeSha256,
-    after_sha256: r.afterSha256,
-    created_at: r.createdAt.toISOString(),
-    reverted_at: iso(r.revertedAt),
-  };
-}
-
 /** One change in the portable export (contracts/api changeExport). */
 export function changeExportEntry(r: RowOf<typeof exportChanges>): api.ChangeExportEntry {
   return {
@@ -151,6 +136,10 @@ export function changeExportEntry(r: RowOf<typeof exportChanges>): api.ChangeExp
     created_at: r.createdAt.toISOString(),
     reverted_at: iso(r.revertedAt),
   };
+}
+
+export function changeDetail(r: RowOf<typeof getChange>): api.ChangeDetail {
+  return { id: r.id, ...changeExportEntry(r) };
 }
 
 export function scriptListItem(r: RowOf<typeof listSessionScripts>): ScriptListItem {
