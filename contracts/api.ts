@@ -1,10 +1,15 @@
 import { z } from 'zod';
 import { fitsUtf8Bytes } from './bytes';
-import { CHANGE_OPS, GRANTABLE_ROLES, MEMBER_ROLES, SESSION_STATES, TOKEN_SCOPES, type MemberRole, type TokenScope } from './enums';
+import { BUILD_STATUSES, CHANGE_OPS, GRANTABLE_ROLES, MEMBER_ROLES, SESSION_STATES, TOKEN_SCOPES, type MemberRole, type TokenScope } from './enums';
 import { MAX_EVENT_TS_SECONDS, MAX_HISTORY_IMPORT_CHANGES, MAX_SCRIPT_BYTES } from './limits';
 import { passwordProblem } from './password';
 import { scriptPath } from './paths';
 import { storableString, textProblem } from './text';
+import { apiError } from './errors';
+import { agentInfo, opView } from './ws';
+
+/** `{ items: [...] }`, the answer of every list route. */
+export const listOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });
 
 // Request and response bodies of the HTTP API. The edge validates with these, the OpenAPI
 // document is generated from them, and the browser client types flow from them.
@@ -42,6 +47,13 @@ export type Credentials = z.infer<typeof credentials>;
 
 export const userView = z.object({ id: z.uuid(), email: z.string(), created_at: z.string() });
 export const authResponse = z.object({ token: z.string(), token_type: z.literal('Bearer'), expires_in: z.number(), user: userView });
+export const healthView = z.object({ status: z.literal('ok') });
+/** With the ingest log on: how many accepted events wait to be persisted, or why it did not say. */
+export const ingestLogStats = z.union([z.object({ pending: z.int(), inFlight: z.int() }), z.object({ error: z.string() })]);
+export const readyView = z.object({ status: z.literal('ready'), ingest_log: ingestLogStats.optional() });
+/** Not ready (503): the error, and the ingest log's numbers when it is on. */
+export const notReadyView = apiError.extend({ ingest_log: ingestLogStats.optional() });
+
 /** Sign-up answers alike whether or not the email was free, so it reveals no accounts. */
 export const signupResponse = z.object({ status: z.literal('accepted'), message: z.string() });
 /** One sign-in (a refresh-token family): listable and revocable. */
@@ -57,6 +69,7 @@ export type { MemberRole };
 export const projectView = z.object({ id: z.uuid(), name: z.string(), role: memberRole.nullable(), created_at: z.string() });
 
 export const addMemberBody = z.object({ email, role: z.enum(GRANTABLE_ROLES) });
+export const memberView = z.object({ user_id: z.uuid(), email: z.string(), role: z.enum(GRANTABLE_ROLES) });
 
 export const tokenScope = z.enum(TOKEN_SCOPES);
 export type { TokenScope };
@@ -95,7 +108,7 @@ export const ingestBody = z.object({
 });
 export const ingestResponse = z.object({
   accepted: z.number().int(),
-  rejected: z.array(z.object({ index: z.number().int(), error: z.object({ code: z.string(), message: z.string(), path: z.string().optional() }) })),
+  rejected: z.array(z.object({ index: z.number().int(), error: apiError.shape.error })),
 });
 
 /** Unix seconds (float) or an ISO 8601 date-time, as a query-string value, from 1970 to 3000. */
@@ -170,6 +183,27 @@ export const agentView = z.object({
   created_at: z.string(),
 });
 
+/** Queued for the session's agent (the operation's own state arrives over the socket). */
+export const opQueued = z.object({ callId: z.uuid() });
+/** Recent operations, newest first, and whether the agent is there. */
+export const opsList = z.object({ items: z.array(opView), agent: z.object({ online: z.boolean(), agent: agentInfo.nullable() }) });
+
+export const buildView = z.object({
+  id: z.uuid(),
+  call_id: z.string().nullable(),
+  target: z.string(),
+  status: z.enum(BUILD_STATUSES),
+  /** 0..1 as Unity last reported it. */
+  progress: z.number(),
+  artifact: z.string().nullable(),
+  artifact_bytes: z.number().nullable(),
+  error: z.string().nullable(),
+  created_at: z.string(),
+  started_at: z.string().nullable(),
+  completed_at: z.string().nullable(),
+});
+export const buildList = listOf(buildView);
+
 export const changesQuery = z.object({
   path: plainText('path').max(1024).optional(),
   since: instant.optional(),
@@ -190,7 +224,17 @@ export const changeView = z.object({
   /** Made by an undo or rollback rather than by an edit. */
   is_revert: z.boolean(),
 });
+export const changeList = listOf(changeView);
+/** One change with its texts. */
+export const changeDetail = changeView.omit({ has_before: true, has_after: true, is_revert: true }).extend({
+  before_content: z.string().nullable(),
+  after_content: z.string().nullable(),
+});
 export const rollbackBody = z.object({ to: z.uuid('to must be the id of a change') });
+export const undoResponse = z.object({ callId: z.uuid(), undone: z.uuid(), path: z.string() });
+/** One restoring operation per path, in the order they were queued. */
+export const rollbackResponse = z.object({ callIds: z.array(z.uuid()), paths: z.array(z.string()) });
+export const importResponse = z.object({ imported: z.number().int() });
 /** A script's text as the history keeps it: no more than generate_script may write, and storable. */
 const historyText = (name: string) =>
   storableString(name).refine((s) => fitsUtf8Bytes(s, MAX_SCRIPT_BYTES), `${name} must be at most ${MAX_SCRIPT_BYTES} bytes (UTF-8)`);
@@ -217,3 +261,26 @@ export const changeExport = z.object({
     .max(MAX_HISTORY_IMPORT_CHANGES, `at most ${MAX_HISTORY_IMPORT_CHANGES} changes per import`),
 });
 export type ChangeExport = z.infer<typeof changeExport>;
+
+export const projectList = listOf(projectView);
+export const tokenList = listOf(tokenView);
+export const signInList = listOf(signInView);
+export const agentList = listOf(agentView);
+export const deadLetterList = listOf(deadLetterView);
+
+// The answers' types, for the edge's views and the browser.
+export type UserView = z.infer<typeof userView>;
+export type AuthResponse = z.infer<typeof authResponse>;
+export type SignInView = z.infer<typeof signInView>;
+export type ProjectView = z.infer<typeof projectView>;
+export type MemberView = z.infer<typeof memberView>;
+export type TokenView = z.infer<typeof tokenView>;
+export type SessionView = z.infer<typeof sessionView>;
+export type StoredEvent = z.infer<typeof storedEvent>;
+export type DeadLetterView = z.infer<typeof deadLetterView>;
+export type AgentView = z.infer<typeof agentView>;
+export type PairingCodeView = z.infer<typeof pairingCodeView>;
+export type BuildView = z.infer<typeof buildView>;
+export type ChangeView = z.infer<typeof changeView>;
+export type ChangeDetail = z.infer<typeof changeDetail>;
+export type ChangeExportEntry = ChangeExport['changes'][number];

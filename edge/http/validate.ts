@@ -1,23 +1,7 @@
-import { zValidator } from '@hono/zod-validator';
-import type { Context, ValidationTargets } from 'hono';
-import type { z } from 'zod';
-import { firstIssue } from '../../contracts/errors';
+import type { Context } from 'hono';
 import { checkJsonShape, DEFAULT_JSON_SHAPE, type JsonShapeLimits } from '../../contracts/json-shape';
 import { MAX_DRAINED_BODY_BYTES } from '../../contracts/limits';
 import { HttpError } from './errors';
-
-/**
- * zod validation whose failures answer 400 `{ error: { code: 'invalid_<target>', message, path } }`.
- * A JSON body was already read, bounded and shape-checked by limitBodies (body-limit.ts).
- */
-export function validate<T extends z.ZodType, Target extends keyof ValidationTargets>(target: Target, schema: T) {
-  return zValidator(target, schema, (result) => {
-    if (!result.success) {
-      const issue = firstIssue(result.error as unknown as z.ZodError);
-      throw new HttpError(400, `invalid_${target}`, issue.message, issue.path);
-    }
-  });
-}
 
 /** Whether a Content-Type header names JSON (Hono's own test, on the media type). */
 export const isJsonMediaType = (contentType: string | undefined) => JSON_MEDIA_TYPE.test((contentType ?? '').split(';')[0]!.trim());

@@ -1,56 +1,66 @@
-import { Hono } from 'hono';
-import { eventsQuery, ingestBody } from '../../contracts/api';
-import { firstIssue } from '../../contracts/errors';
-import { MAX_INGEST_BYTES } from '../../contracts/limits';
+import { createRoute, z } from '@hono/zod-openapi';
+import { eventsPage, eventsQuery, ingestBody, ingestResponse } from '../../contracts/api';
+import { sparkEventV1 } from '../../contracts/event';
+import { MAX_INGEST_EVENTS } from '../../contracts/limits';
 import { listEvents } from '../../db/queries/events';
-import { HttpError } from '../http/errors';
-import { jsonBodyOf, validate } from '../http/validate';
+import { createRouter, errorResponses, failWith, jsonBody, jsonContent, projectParams, type AppRouteHandler } from '../http/router';
 import { requireProject } from '../services/access';
 import { decodeCursor, encodeCursor } from '../services/cursor';
 import { acceptEvents, splitEvents } from '../services/ingest';
 import { producersOf } from '../services/provenance';
+import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../types';
+import { storedEventView } from '../views';
 
-export const eventRoutes = new Hono<AppEnv>()
-  .post('/:projectId/events', async (c) => {
-    const projectId = c.req.param('projectId');
-    await requireProject(c.var.db, c.var.caller, projectId, 'ingest');
-    const body = ingestBody.safeParse(await jsonBodyOf(c, MAX_INGEST_BYTES));
-    if (!body.success) {
-      const issue = firstIssue(body.error);
-      throw new HttpError(400, 'invalid_body', issue.message, issue.path);
-    }
-    const { valid, rejected } = splitEvents(body.data.events);
-    await acceptEvents(c.env, projectId, valid, await producersOf(c.env, c.var.caller, projectId, valid));
-    return c.json({ accepted: valid.length, rejected }, 202);
-  })
-  .get('/:projectId/events', validate('query', eventsQuery), async (c) => {
-    const projectId = c.req.param('projectId');
-    await requireProject(c.var.db, c.var.caller, projectId, 'read');
-    const q = c.req.valid('query');
-    const page = await listEvents(c.var.db, {
-      projectId,
-      sessionId: q.session_id,
-      type: q.type,
-      since: q.since,
-      until: q.until,
-      limit: q.limit,
-      cursor: q.cursor === undefined ? undefined : decodeCursor(q.cursor),
-    });
-    return c.json({
-      items: page.items.map((e) => ({
-        v: 1 as const,
-        id: e.id,
-        type: e.type,
-        source: e.source,
-        kind: e.kind,
-        ts: e.ts,
-        session_id: e.sessionId,
-        payload: e.payload as Record<string, unknown>,
-        ...(e.traceId ? { trace_id: e.traceId } : {}),
-        project_id: e.projectId,
-        received_at: e.receivedAt.toISOString(),
-      })),
-      next_cursor: page.next ? encodeCursor(page.next) : null,
-    });
+/** The envelope as checked; each event is documented as SparkEventV1 but checked on its own. */
+const { $schema: _, ...eventSchema } = z.toJSONSchema(sparkEventV1, { io: 'input', unrepresentable: 'any' });
+const ingestRequest = ingestBody.extend({ events: ingestBody.shape.events.meta({ items: eventSchema }) });
+
+/** Ingest rights before the body is looked at: a caller who may not ingest learns nothing from it. */
+const mayIngest: MiddlewareHandler<AppEnv> = async (c, next) => {
+  await requireProject(c.var.db, c.var.caller, c.req.param('projectId') ?? '', 'ingest');
+  await next();
+};
+
+export const ingestEvents = createRoute({
+  method: 'post',
+  path: '/{projectId}/events',
+  summary: `Ingest up to ${MAX_INGEST_EVENTS} SparkEventV1 events (≤ 1 MiB); invalid ones are rejected by index`,
+  middleware: [mayIngest] as const,
+  request: { params: projectParams, body: jsonBody(ingestRequest) },
+  responses: { 202: jsonContent(ingestResponse, 'How many were accepted, and why the others were not'), ...errorResponses },
+});
+
+export const listProjectEvents = createRoute({
+  method: 'get',
+  path: '/{projectId}/events',
+  summary: 'Events, newest first, keyset-paginated',
+  request: { params: projectParams, query: eventsQuery },
+  responses: { 200: jsonContent(eventsPage, 'A page of events'), ...errorResponses },
+});
+
+const ingest: AppRouteHandler<typeof ingestEvents> = async (c) => {
+  const { projectId } = c.req.valid('param');
+  const { valid, rejected } = splitEvents(c.req.valid('json').events);
+  await acceptEvents(c.env, projectId, valid, await producersOf(c.env, c.var.caller, projectId, valid));
+  return c.json({ accepted: valid.length, rejected }, 202);
+};
+
+const list: AppRouteHandler<typeof listProjectEvents> = async (c) => {
+  const { projectId } = c.req.valid('param');
+  await requireProject(c.var.db, c.var.caller, projectId, 'read');
+  const q = c.req.valid('query');
+  const page = await listEvents(c.var.db, {
+    projectId,
+    sessionId: q.session_id,
+    type: q.type,
+    since: q.since,
+    until: q.until,
+    limit: q.limit,
+    cursor: q.cursor === undefined ? undefined : decodeCursor(q.cursor),
   });
+  return c.json({ items: page.items.map(storedEventView), next_cursor: page.next ? encodeCursor(page.next) : null }, 200);
+};
+
+// A bad envelope keeps its code (`invalid_body`), as before the route declared its schema.
+export const eventRoutes = createRouter().openapi(ingestEvents, ingest, failWith('invalid_body')).openapi(listProjectEvents, list);

@@ -1,13 +1,32 @@
-import { Hono } from 'hono';
+import { createRoute } from '@hono/zod-openapi';
 import { sql } from 'drizzle-orm';
+import { healthView, notReadyView, readyView } from '../../contracts/api';
 import { errorBody } from '../http/errors';
+import { createRouter, jsonContent, PUBLIC, type AppRouteHandler } from '../http/router';
 import { ingestLogEnabled, ingestLogStub, type IngestLogStats } from '../ingest-log-api';
-import type { AppEnv } from '../types';
 import { logWarn } from '../../workers/safe-log';
 
+export const healthRoute = createRoute({
+  method: 'get',
+  path: '/health',
+  summary: 'Liveness: the Worker answers',
+  ...PUBLIC,
+  responses: { 200: jsonContent(healthView, 'Alive') },
+});
+
+export const readyRoute = createRoute({
+  method: 'get',
+  path: '/ready',
+  summary: 'Readiness: the database answers (503 with the reason otherwise); with the ingest log on, how many accepted events wait',
+  ...PUBLIC,
+  responses: {
+    200: jsonContent(readyView, 'Ready'),
+    503: jsonContent(notReadyView, 'Not ready: the reason (`Retry-After` says when to look again)'),
+  },
+});
+
 /** Liveness: the Worker answers. It touches nothing else, so a database outage never fails it. */
-export const healthRoutes = new Hono<AppEnv>()
-  .get('/health', (c) => c.json({ status: 'ok' as const }));
+export const healthRoutes = createRouter().openapi(healthRoute, (c) => c.json({ status: 'ok' as const }, 200));
 
 /** How long readiness waits for `select 1` before calling the database unreachable. */
 const READY_DB_TIMEOUT_MS = 3_000;
@@ -16,15 +35,17 @@ const READY_DB_TIMEOUT_MS = 3_000;
  * Readiness: 503 naming the reason while the database is away. With the ingest log on, it also
  * says how many accepted events wait to be persisted (and wakes the log after a restart).
  */
-export const readyRoutes = new Hono<AppEnv>().get('/ready', async (c) => {
+const ready: AppRouteHandler<typeof readyRoute> = async (c) => {
   const ingestLog = ingestLogEnabled(c.env) ? await logStats(c.env.INGEST_LOG_DO) : undefined;
   const reason = await databaseProblem(() => c.var.db.execute(sql`select 1`));
   if (reason) {
     c.header('Retry-After', '5');
     return c.json({ ...errorBody('not_ready', `the database is unreachable (${reason})`), ...(ingestLog ? { ingest_log: ingestLog } : {}) }, 503);
   }
-  return c.json({ status: 'ready' as const, ...(ingestLog ? { ingest_log: ingestLog } : {}) });
-});
+  return c.json({ status: 'ready' as const, ...(ingestLog ? { ingest_log: ingestLog } : {}) }, 200);
+};
+
+export const readyRoutes = createRouter().openapi(readyRoute, ready);
 
 async function logStats(ns: Parameters<typeof ingestLogStub>[0]): Promise<IngestLogStats | { error: string }> {
   try {

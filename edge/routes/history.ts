@@ -1,136 +1,149 @@
-import { Hono } from 'hono';
-import { changeExport, changesQuery, rollbackBody } from '../../contracts/api';
+import { createRoute, z } from '@hono/zod-openapi';
+import { buildList, changeDetail as changeDetailSchema, changeExport, changeList, changesQuery, importResponse, rollbackBody, rollbackResponse, undoResponse } from '../../contracts/api';
 import { listBuildJobs } from '../../db/queries/sessions';
 import { changesAfter, exportChanges, getChange, importChanges, lastUndoableChange, listChanges, markReverted } from '../../db/queries/history';
 import { HttpError, notFound } from '../http/errors';
-import { validate } from '../http/validate';
+import { createRouter, errorResponse, errorResponses, jsonBody, jsonContent, SESSION_PATH as S, sessionParams, type AppRouteHandler } from '../http/router';
 import { isUuid } from '../services/access';
 import { planRollback, restoreOp } from '../services/history';
 import { sessionRoom } from '../services/room';
-import type { AppEnv } from '../types';
-import { S } from './live';
+import { buildView, changeDetail, changeExportEntry, changeView } from '../views';
 
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
+export const listSessionChanges = createRoute({
+  method: 'get',
+  path: `${S}/changes`,
+  summary: "The session's change history, newest first",
+  request: { params: sessionParams, query: changesQuery },
+  responses: { 200: jsonContent(changeList, 'Changes'), ...errorResponses },
+});
+
+export const listSessionBuilds = createRoute({
+  method: 'get',
+  path: `${S}/builds`,
+  summary: "The session's build jobs, newest first",
+  request: { params: sessionParams },
+  responses: { 200: jsonContent(buildList, 'Build jobs'), ...errorResponses },
+});
+
+export const exportSessionChanges = createRoute({
+  method: 'get',
+  path: `${S}/changes/export`,
+  summary: "The session's whole history with its texts, as a file to import elsewhere",
+  request: { params: sessionParams },
+  responses: { 200: jsonContent(changeExport, 'The export (Content-Disposition: attachment)'), ...errorResponses },
+});
+
+export const importSessionChanges = createRoute({
+  method: 'post',
+  path: `${S}/changes/import`,
+  summary: 'Import an exported history into this session (≤ 8 MiB)',
+  request: { params: sessionParams, body: jsonBody(changeExport) },
+  responses: { 201: jsonContent(importResponse, 'How many changes were imported'), ...errorResponses },
+});
+
+export const getSessionChange = createRoute({
+  method: 'get',
+  path: `${S}/changes/{changeId}`,
+  summary: 'One change with its texts',
+  request: { params: sessionParams.extend({ changeId: z.string() }) },
+  responses: { 200: jsonContent(changeDetailSchema, 'The change'), ...errorResponses },
+});
+
+const closedOrNothing = errorResponse('Nothing to undo (`nothing_to_undo`), or the session is closed (`session_closed`)');
+
+export const undoSessionChange = createRoute({
+  method: 'post',
+  path: `${S}/changes/undo`,
+  summary: 'Undo the newest change: queue the operation that restores its path',
+  request: { params: sessionParams },
+  responses: { 202: jsonContent(undoResponse, 'The restoring operation'), ...errorResponses, 409: closedOrNothing },
+});
+
+export const rollbackSession = createRoute({
+  method: 'post',
+  path: `${S}/changes/rollback`,
+  summary: 'Restore every path to how it was at a change: one operation per path, all or none',
+  request: { params: sessionParams, body: jsonBody(rollbackBody) },
+  responses: { 202: jsonContent(rollbackResponse, 'The restoring operations'), ...errorResponses, 409: closedOrNothing },
+});
+
+const changes: AppRouteHandler<typeof listSessionChanges> = async (c) => {
+  const { sessionId } = await sessionRoom(c, 'read');
+  return c.json({ items: (await listChanges(c.var.db, sessionId, c.req.valid('query'))).map(changeView) }, 200);
+};
+
+const builds: AppRouteHandler<typeof listSessionBuilds> = async (c) => {
+  const { sessionId } = await sessionRoom(c, 'read');
+  return c.json({ items: (await listBuildJobs(c.var.db, sessionId)).map(buildView) }, 200);
+};
+
+const exportAll: AppRouteHandler<typeof exportSessionChanges> = async (c) => {
+  const { sessionId } = await sessionRoom(c, 'read');
+  const rows = await exportChanges(c.var.db, sessionId);
+  c.header('content-disposition', `attachment; filename="spark-history-${sessionId}.json"`);
+  return c.json({ version: 1 as const, session_id: sessionId, exported_at: new Date().toISOString(), changes: rows.map(changeExportEntry) }, 200);
+};
+
+// The whole import is bounded, and every change is checked as the operation Undo would make of it.
+const importAll: AppRouteHandler<typeof importSessionChanges> = async (c) => {
+  const { projectId, sessionId } = await sessionRoom(c, 'write');
+  const imported = await importChanges(
+    c.var.db,
+    projectId,
+    sessionId,
+    c.req.valid('json').changes.map((ch) => ({
+      path: ch.path,
+      op: ch.op,
+      callId: ch.call_id,
+      beforeContent: ch.before_content,
+      afterContent: ch.after_content,
+      beforeSha256: ch.before_sha256,
+      afterSha256: ch.after_sha256,
+      createdAt: new Date(ch.created_at),
+      revertedAt: ch.reverted_at ? new Date(ch.reverted_at) : null,
+    })),
+  );
+  return c.json({ imported }, 201);
+};
+
+const change: AppRouteHandler<typeof getSessionChange> = async (c) => {
+  const { sessionId } = await sessionRoom(c, 'read');
+  const { changeId } = c.req.valid('param');
+  const row = isUuid(changeId) ? await getChange(c.var.db, sessionId, changeId) : null;
+  if (!row) throw notFound('change');
+  return c.json(changeDetail(row), 200);
+};
+
+const undo: AppRouteHandler<typeof undoSessionChange> = async (c) => {
+  const { sessionId, queue } = await sessionRoom(c, 'write');
+  const last = await lastUndoableChange(c.var.db, sessionId);
+  if (!last) throw new HttpError(409, 'nothing_to_undo', 'there is no change to undo in this session');
+  const callId = await queue(restoreOp(last));
+  await markReverted(c.var.db, [last.id], callId);
+  return c.json({ callId, undone: last.id, path: last.path }, 202);
+};
+
+const rollback: AppRouteHandler<typeof rollbackSession> = async (c) => {
+  const { sessionId, queue } = await sessionRoom(c, 'write');
+  const point = await getChange(c.var.db, sessionId, c.req.valid('json').to);
+  if (!point) throw new HttpError(404, 'not_found', 'no such change in this session', 'to');
+  // Plan everything first: one path that cannot be restored refuses the whole rollback.
+  const plan = planRollback(await changesAfter(c.var.db, sessionId, point));
+  const callIds: string[] = [];
+  for (const step of plan) {
+    const callId = await queue(step.op);
+    await markReverted(c.var.db, step.changeIds, callId);
+    callIds.push(callId);
+  }
+  return c.json({ callIds, paths: plan.map((p) => p.path) }, 202);
+};
 
 /** The session's change history (kept in Postgres), undo, rollback, export and import. */
-export const historyRoutes = new Hono<AppEnv>()
-  .get(`${S}/changes`, validate('query', changesQuery), async (c) => {
-    const { sessionId } = await sessionRoom(c, 'read');
-    const rows = await listChanges(c.var.db, sessionId, c.req.valid('query'));
-    return c.json({
-      items: rows.map((r) => ({
-        id: r.id,
-        call_id: r.callId,
-        path: r.path,
-        op: r.op,
-        before_sha256: r.beforeSha256,
-        after_sha256: r.afterSha256,
-        has_before: r.hasBefore,
-        has_after: r.hasAfter,
-        created_at: r.createdAt.toISOString(),
-        reverted_at: iso(r.revertedAt),
-        is_revert: r.isRevert,
-      })),
-    });
-  })
-  .get(`${S}/builds`, async (c) => {
-    const { sessionId } = await sessionRoom(c, 'read');
-    const rows = await listBuildJobs(c.var.db, sessionId);
-    return c.json({
-      items: rows.map((b) => ({
-        id: b.id,
-        call_id: b.callId,
-        target: b.target,
-        status: b.status,
-        progress: b.progress,
-        artifact: b.artifactR2Key,
-        artifact_bytes: b.artifactBytes,
-        error: b.error,
-        created_at: b.createdAt.toISOString(),
-        started_at: iso(b.startedAt),
-        completed_at: iso(b.completedAt),
-      })),
-    });
-  })
-  .get(`${S}/changes/export`, async (c) => {
-    const { sessionId } = await sessionRoom(c, 'read');
-    const rows = await exportChanges(c.var.db, sessionId);
-    c.header('content-disposition', `attachment; filename="spark-history-${sessionId}.json"`);
-    return c.json({
-      version: 1 as const,
-      session_id: sessionId,
-      exported_at: new Date().toISOString(),
-      changes: rows.map((r) => ({
-        path: r.path,
-        op: r.op,
-        call_id: r.callId,
-        before_content: r.beforeContent,
-        after_content: r.afterContent,
-        before_sha256: r.beforeSha256,
-        after_sha256: r.afterSha256,
-        created_at: r.createdAt.toISOString(),
-        reverted_at: iso(r.revertedAt),
-      })),
-    });
-  })
-  // The whole import is bounded, and every change is checked as the operation Undo would make of it.
-  .post(`${S}/changes/import`, validate('json', changeExport), async (c) => {
-    const { projectId, sessionId } = await sessionRoom(c, 'write');
-    const imported = await importChanges(
-      c.var.db,
-      projectId,
-      sessionId,
-      c.req.valid('json').changes.map((ch) => ({
-        path: ch.path,
-        op: ch.op,
-        callId: ch.call_id,
-        beforeContent: ch.before_content,
-        afterContent: ch.after_content,
-        beforeSha256: ch.before_sha256,
-        afterSha256: ch.after_sha256,
-        createdAt: new Date(ch.created_at),
-        revertedAt: ch.reverted_at ? new Date(ch.reverted_at) : null,
-      })),
-    );
-    return c.json({ imported }, 201);
-  })
-  .get(`${S}/changes/:changeId`, async (c) => {
-    const { sessionId } = await sessionRoom(c, 'read');
-    const id = c.req.param('changeId');
-    const row = isUuid(id) ? await getChange(c.var.db, sessionId, id) : null;
-    if (!row) throw notFound('change');
-    return c.json({
-      id: row.id,
-      call_id: row.callId,
-      path: row.path,
-      op: row.op,
-      before_content: row.beforeContent,
-      after_content: row.afterContent,
-      before_sha256: row.beforeSha256,
-      after_sha256: row.afterSha256,
-      created_at: row.createdAt.toISOString(),
-      reverted_at: iso(row.revertedAt),
-    });
-  })
-  .post(`${S}/changes/undo`, async (c) => {
-    const { sessionId, queue } = await sessionRoom(c, 'write');
-    const change = await lastUndoableChange(c.var.db, sessionId);
-    if (!change) throw new HttpError(409, 'nothing_to_undo', 'there is no change to undo in this session');
-    const callId = await queue(restoreOp(change));
-    await markReverted(c.var.db, [change.id], callId);
-    return c.json({ callId, undone: change.id, path: change.path }, 202);
-  })
-  .post(`${S}/changes/rollback`, validate('json', rollbackBody), async (c) => {
-    const { sessionId, queue } = await sessionRoom(c, 'write');
-    const point = await getChange(c.var.db, sessionId, c.req.valid('json').to);
-    if (!point) throw new HttpError(404, 'not_found', 'no such change in this session', 'to');
-    // Plan everything first: one path that cannot be restored refuses the whole rollback.
-    const plan = planRollback(await changesAfter(c.var.db, sessionId, point));
-    const callIds: string[] = [];
-    for (const step of plan) {
-      const callId = await queue(step.op);
-      await markReverted(c.var.db, step.changeIds, callId);
-      callIds.push(callId);
-    }
-    return c.json({ callIds, paths: plan.map((p) => p.path) }, 202);
-  });
+export const historyRoutes = createRouter()
+  .openapi(listSessionChanges, changes)
+  .openapi(listSessionBuilds, builds)
+  .openapi(exportSessionChanges, exportAll)
+  .openapi(importSessionChanges, importAll)
+  .openapi(getSessionChange, change)
+  .openapi(undoSessionChange, undo)
+  .openapi(rollbackSession, rollback);

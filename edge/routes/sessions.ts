@@ -1,13 +1,10 @@
-import { createRoute, z } from '@hono/zod-openapi';
-import { createSessionBody, sessionView as sessionViewSchema } from '../../contracts/api';
+import { createRoute } from '@hono/zod-openapi';
+import { createSessionBody, listOf, sessionView as sessionViewSchema } from '../../contracts/api';
 import { findSession, insertSession, listSessions } from '../../db/queries/sessions';
 import { notFound } from '../http/errors';
-import { createRouter, errorResponses, jsonBody, jsonContent, type AppRouteHandler } from '../http/router';
+import { createRouter, errorResponses, jsonBody, jsonContent, projectParams, sessionParams, type AppRouteHandler } from '../http/router';
 import { isUuid, requireProject } from '../services/access';
 import { sessionView } from '../views';
-
-const projectParams = z.object({ projectId: z.string() });
-const sessionParams = projectParams.extend({ sessionId: z.string() });
 
 export const createSession = createRoute({
   method: 'post',
@@ -22,7 +19,7 @@ export const listProjectSessions = createRoute({
   path: '/{projectId}/sessions',
   summary: 'Sessions, newest first',
   request: { params: projectParams },
-  responses: { 200: jsonContent(z.object({ items: z.array(sessionViewSchema) }), 'Sessions'), ...errorResponses },
+  responses: { 200: jsonContent(listOf(sessionViewSchema), 'Sessions'), ...errorResponses },
 });
 
 export const getSession = createRoute({

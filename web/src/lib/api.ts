@@ -53,7 +53,8 @@ export function sendToLogin(message = EXPIRED_MESSAGE) {
   navigate(paths.login(here.startsWith('/login') || here.startsWith('/signup') ? null : here), { replace: true });
 }
 
-type JsonOf<R> = R extends { json(): Promise<infer T> } ? T : never;
+/** The body of a call's successful answers (the client types its error answers too). */
+type JsonOf<R> = R extends { ok: false } ? never : R extends { json(): Promise<infer T> } ? T : never;
 
 /** Awaits a client call: the typed body when it succeeded, an ApiError otherwise. */
 export async function unwrap<R extends Response | { ok: boolean; status: number; json(): Promise<unknown> }>(call: Promise<R>, opts: { authRoute?: boolean } = {}): Promise<JsonOf<R>> {

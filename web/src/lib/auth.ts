@@ -3,6 +3,8 @@
 // On load, before the access token runs out, and after a 401, the page trades the cookie for a
 // new access token (POST /api/auth/refresh), one tab at a time.
 
+import type { AuthResponse } from '../../../contracts/api';
+
 export interface Auth {
   token: string;
   email: string;
@@ -30,11 +32,7 @@ export function isRestoring(): boolean {
 }
 
 /** What login and refresh answer. */
-export interface SignInAnswer {
-  token: string;
-  expires_in: number;
-  user: { email: string };
-}
+export type SignInAnswer = AuthResponse;
 
 export function setAuthFrom(res: SignInAnswer) {
   const lifetimeMs = res.expires_in * 1000;

@@ -1,23 +1,14 @@
 // The build panel's rows: build jobs from GET …/builds merged with the live run_build operations,
 // so a build shows (and moves) before its job row exists. Unit-tested in tests/unit/web-builds.test.ts.
+import type { BuildView } from '../../../contracts/api';
+import type { BuildStatus } from '../../../contracts/enums';
 import type { OpView } from '../../../contracts/ws';
 import { isTerminal } from './live-state';
 
-export type BuildStatus = 'queued' | 'started' | 'progress' | 'completed' | 'failed' | 'timeout';
+export type { BuildStatus };
 
-export interface BuildJob {
-  id: string;
-  call_id: string | null;
-  target: string;
-  status: string;
-  progress: number | null;
-  artifact: string | null;
-  artifact_bytes: number | null;
-  error: string | null;
-  created_at: string;
-  started_at: string | null;
-  completed_at: string | null;
-}
+/** A row of GET …/builds. Its status is read tolerantly: an edge newer than this page may know more. */
+export type BuildJob = Omit<BuildView, 'status'> & { status: string };
 
 export interface BuildRow {
   key: string;
@@ -72,7 +63,7 @@ export function mergeBuilds(jobs: readonly BuildJob[], ops: readonly OpView[], t
     const op = j.call_id ? opsByCall.get(j.call_id) : undefined;
     if (j.call_id) seen.add(j.call_id);
     let status = asStatus(j.status);
-    let progress = j.progress;
+    let progress: number | null = j.progress;
     let error = j.error;
     if (op && !isBuildDone(status)) {
       const fromOp = opBuildStatus(op);

@@ -1,19 +1,9 @@
 // The undo/rollback panel's pure parts: filters → query, what each entry may do, a line diff.
 // Unit-tested in tests/unit/web-history.test.ts.
+import type { ChangeExport, ChangeView } from '../../../contracts/api';
 
-export interface ChangeItem {
-  id: string;
-  call_id: string | null;
-  path: string;
-  op: 'create' | 'modify' | 'delete';
-  before_sha256: string | null;
-  after_sha256: string | null;
-  has_before: boolean;
-  has_after: boolean;
-  created_at: string;
-  reverted_at: string | null;
-  is_revert: boolean;
-}
+/** An entry of GET …/changes. */
+export type ChangeItem = ChangeView;
 
 export const TIME_RANGES = [
   { id: 'all', label: 'Any time', ms: 0 },
@@ -154,11 +144,14 @@ export function diffStats(lines: readonly DiffLine[]): { added: number; removed:
   return { added, removed };
 }
 
+/** An export file's envelope as checked here; its changes are checked by the edge. */
+export type ExportEnvelope = Omit<ChangeExport, 'changes'> & { changes: unknown[] };
+
 /**
  * A light check of an export file before it is sent (the edge validates it fully): returns the
  * parsed body, or a message for the person.
  */
-export function readExportFile(text: string): { ok: true; body: { version: 1; session_id: string; exported_at: string; changes: unknown[] } } | { ok: false; message: string } {
+export function readExportFile(text: string): { ok: true; body: ExportEnvelope } | { ok: false; message: string } {
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -170,5 +163,5 @@ export function readExportFile(text: string): { ok: true; body: { version: 1; se
   if (d.version !== 1 || !Array.isArray(d.changes)) return { ok: false, message: 'That file is not a Spark history export (version 1).' };
   if (d.changes.length === 0) return { ok: false, message: 'That history file has no changes in it.' };
   if (d.changes.length > 500) return { ok: false, message: `That file has ${d.changes.length} changes; at most 500 can be imported at once.` };
-  return { ok: true, body: data as { version: 1; session_id: string; exported_at: string; changes: unknown[] } };
+  return { ok: true, body: data as ExportEnvelope };
 }

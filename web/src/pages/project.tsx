@@ -1,5 +1,6 @@
 /** @jsxImportSource hono/jsx/dom */
 import { useEffect, useState } from 'hono/jsx/dom';
+import type { AgentView, PairingCodeView } from '../../../contracts/api';
 import { errorMessage, projectsApi, unwrap } from '../lib/api';
 import { formatCountdown } from '../lib/format';
 import { useInterval, useNow, useResource, useTitle } from '../lib/hooks';
@@ -7,8 +8,8 @@ import { navigate } from '../lib/nav';
 import { paths } from '../lib/routes';
 import { Badge, CopyButton, EmptyState, InlineError, Link, Spinner, TimeAgo, type Tone } from '../components/ui';
 
-type AgentItem = { id: string; name: string; status: string; last_seen_at: string | null; unity_profile: string | null; created_at: string };
-type Pairing = { code: string; expires_at: string; command: string; start_command: string; knownIds: string[] };
+type AgentItem = AgentView;
+type Pairing = PairingCodeView & { knownIds: string[] };
 
 export const sessionTone = (state: string): Tone => (state === 'active' ? 'ok' : state === 'sleeping' ? 'info' : 'muted');
 export const agentTone = (status: string): Tone => (status === 'online' ? 'ok' : 'muted');

@@ -83,10 +83,7 @@ export function SessionPage(props: { projectId: string; sessionId: string }) {
   const sendOp: SendOp = useCallback(
     async (op: UnityOperationInput) => {
       const res = await unwrap(
-        sessionApi.ops.$post(sp, {
-          headers: { 'content-type': 'application/json' },
-          init: { body: JSON.stringify(op) },
-        }),
+        sessionApi.ops.$post({ ...sp, json: op }),
       );
       dispatch({ type: 'queued', callId: res.callId, op: op.op, at: Date.now() });
       label({ [res.callId]: describeOp(op) });
