@@ -1,11 +1,11 @@
 import { Hono } from 'hono';
 import { changeExport, changesQuery, rollbackBody } from '../../contracts/api';
 import { listBuildJobs } from '../../db/queries/sessions';
-import { changesAfter, exportChanges, getChange, importChanges, lastUndoableChange, listChanges, markReverted } from '../../db/queries/history';
-import { HttpError, notFound } from '../http/errors';
+import { exportChanges, getChange, importChanges, listChanges } from '../../db/queries/history';
+import { notFound } from '../http/errors';
 import { validate } from '../http/validate';
 import { isUuid } from '../services/access';
-import { planRollback, restoreOp } from '../services/history';
+import { rollbackTo, undoLastChange } from '../services/history';
 import { sessionRoom } from '../services/room';
 import type { AppEnv } from '../types';
 import { S } from './live';
@@ -113,24 +113,10 @@ export const historyRoutes = new Hono<AppEnv>()
     });
   })
   .post(`${S}/changes/undo`, async (c) => {
-    const { sessionId, queue } = await sessionRoom(c, 'write');
-    const change = await lastUndoableChange(c.var.db, sessionId);
-    if (!change) throw new HttpError(409, 'nothing_to_undo', 'there is no change to undo in this session');
-    const callId = await queue(restoreOp(change));
-    await markReverted(c.var.db, [change.id], callId);
-    return c.json({ callId, undone: change.id, path: change.path }, 202);
+    const room = await sessionRoom(c, 'write');
+    return c.json(await undoLastChange(c.var.db, room), 202);
   })
   .post(`${S}/changes/rollback`, validate('json', rollbackBody), async (c) => {
-    const { sessionId, queue } = await sessionRoom(c, 'write');
-    const point = await getChange(c.var.db, sessionId, c.req.valid('json').to);
-    if (!point) throw new HttpError(404, 'not_found', 'no such change in this session', 'to');
-    // Plan everything first: one path that cannot be restored refuses the whole rollback.
-    const plan = planRollback(await changesAfter(c.var.db, sessionId, point));
-    const callIds: string[] = [];
-    for (const step of plan) {
-      const callId = await queue(step.op);
-      await markReverted(c.var.db, step.changeIds, callId);
-      callIds.push(callId);
-    }
-    return c.json({ callIds, paths: plan.map((p) => p.path) }, 202);
+    const room = await sessionRoom(c, 'write');
+    return c.json(await rollbackTo(c.var.db, room, c.req.valid('json').to), 202);
   });
