@@ -86,8 +86,9 @@ describe('Spark as a remote MCP server', () => {
     expect(readFileSync(join(unity.projectDir, 'Assets/Scripts/FromMcp.cs'), 'utf8')).toBe(code);
     // The browser watching the session saw the same operation run.
     expect((await browser.next((m) => m.t === 'op.update' && m.op.callId === callId && m.op.state === 'succeeded')).op).toMatchObject({ op: 'generate_script', summary: 'Assets/Scripts/FromMcp.cs' });
-    // The change history has it (through the agent's outbox and the queue), and so does list_changes.
-    await eventually(async () => (await sql`select op from patches where call_id = ${callId}`)[0]?.op === 'create', 20_000);
+    // The change history has it when the tool answers (it waits for the agent's outbox and the queue).
+    expect(structured(written).history).toBe('recorded');
+    expect(await sql`select op from patches where call_id = ${callId}`).toEqual([{ op: 'create' }]);
     const changes = await call('list_changes', { session_id: sessionId });
     expect(structured(changes).items).toEqual(expect.arrayContaining([expect.objectContaining({ call_id: callId, path: 'Assets/Scripts/FromMcp.cs', op: 'create' })]));
     const read = await call('read_script', { session_id: sessionId, path: 'Assets/Scripts/FromMcp.cs' });
@@ -98,6 +99,52 @@ describe('Spark as a remote MCP server', () => {
     expect(structured(undone)).toMatchObject({ path: 'Assets/Scripts/FromMcp.cs' });
     expect(existsSync(join(unity.projectDir, 'Assets/Scripts/FromMcp.cs'))).toBe(false);
     expect((await sql`select reverted_at from patches where call_id = ${callId}`)[0]?.reverted_at).not.toBeNull();
+  });
+
+  it('drives a whole session: create, write, patch on a precondition, console, delete, rollback, preset, build status, events', async () => {
+    const created = await call('create_session', { name: 'second' });
+    const second = structured(created).id as string;
+    expect(structured(await call('list_sessions', {})).items.map((s: { id: string }) => s.id)).toEqual(expect.arrayContaining([sessionId, second]));
+    const file = (p: string) => join(unity.projectDir, p);
+    const a = 'Assets/Scripts/Mover.cs';
+    const original = 'using UnityEngine;\n\npublic class Mover : MonoBehaviour\n{\n    public float speed = 1f;\n}\n';
+    const first = await call('write_script', { session_id: second, path: a, code: original });
+    expect(structured(first)).toMatchObject({ history: 'recorded' });
+    const { sha256 } = structured(await call('read_script', { session_id: second, path: a }));
+    const stale = await call('patch_script', { session_id: second, path: a, edits: [{ startLine: 5, startCol: 26, endLine: 5, endCol: 28, newText: '5f' }], precondition_sha256: '0'.repeat(64) });
+    expect(stale.isError).toBe(true);
+    const patched = await call('patch_script', { session_id: second, path: a, edits: [{ startLine: 5, startCol: 26, endLine: 5, endCol: 28, newText: '5f' }], precondition_sha256: sha256 });
+    expect(patched.isError, JSON.stringify(patched.content)).toBeFalsy();
+    expect(readFileSync(file(a), 'utf8')).toContain('public float speed = 5f;');
+    const console_ = await call('read_console', { session_id: second });
+    expect(structured(console_).scripts[0]).toMatchObject({ path: a, status: 'compiled', errors: [] });
+    const b = 'Assets/Scripts/Extra.cs';
+    await call('write_script', { session_id: second, path: b, code: '// extra\n' });
+    expect(existsSync(file(b))).toBe(true);
+    // Back to just after the first write: Mover as written, Extra never there.
+    const firstChange = structured(await call('list_changes', { session_id: second })).items.find((c: { call_id: string }) => c.call_id === structured(first).call_id);
+    const rolled = await call('rollback', { session_id: second, to: firstChange.id });
+    expect(rolled.isError, JSON.stringify(rolled.content)).toBeFalsy();
+    expect(structured(rolled)).toMatchObject({ history: 'recorded' });
+    expect(readFileSync(file(a), 'utf8')).toBe(original);
+    expect(existsSync(file(b))).toBe(false);
+    expect(structured(await call('delete_script', { session_id: second, path: a }))).toMatchObject({ history: 'recorded' });
+    expect(existsSync(file(a))).toBe(false);
+
+    const preset = await call('apply_preset', { session_id: second, preset: 'platformer-2d' });
+    expect(preset.isError, JSON.stringify(preset.content)).toBeFalsy();
+    expect(existsSync(file('Assets/Platformer2D/Scripts/PlayerController2D.cs'))).toBe(true);
+    expect((await call('apply_preset', { session_id: second, preset: 'no-such-preset' })).isError).toBe(true);
+
+    const build = await call('run_build', { session_id: second, target: 'StandaloneLinux64' });
+    const status = await call('build_status', { session_id: second, jobId: structured(build).jobId });
+    expect(structured(status)).toMatchObject({ jobId: structured(build).jobId, status: 'succeeded' });
+
+    const events = await eventually(async () => {
+      const page = structured(await call('query_events', { session_id: second, type: 'tool.call' }));
+      return page.items.some((e: { payload: { call_id: string } }) => e.payload.call_id === structured(build).call_id) ? page : null;
+    });
+    expect(events.items.every((e: { session_id: string; type: string }) => e.session_id === second && e.type === 'tool.call')).toBe(true);
   });
 
   it('refuses what the API refuses, as a tool error naming the field, and runs nothing', async () => {
@@ -230,7 +277,7 @@ describe('Spark as a remote MCP server', () => {
       expect(person.status).toBe(403);
       const own = await connect(mcpToken, `/mcp/${user.projectId}`);
       const sessions = (await own.callTool({ name: 'list_sessions', arguments: {} })) as CallToolResult;
-      expect(structured(sessions).items).toEqual([expect.objectContaining({ id: sessionId })]);
+      expect(structured(sessions).items).toEqual(expect.arrayContaining([expect.objectContaining({ id: sessionId })]));
       await own.close();
     });
   });

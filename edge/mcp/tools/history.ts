@@ -4,6 +4,7 @@ import { rollbackTo, undoLastChange } from '../../services/history';
 import { openRoom } from '../../services/room';
 import { changeView } from '../../views';
 import type { ToolContext, ToolOutcome } from '../context';
+import { awaitHistory } from '../history-wait';
 import { awaitAll, resultOf, roomWithAgent } from '../run-op';
 import { withoutSession } from './input';
 
@@ -17,13 +18,15 @@ export async function listChangesTool(ctx: ToolContext, input: McpToolInput<'lis
 export async function undoTool(ctx: ToolContext, input: McpToolInput<'undo'>): Promise<ToolOutcome> {
   const room = await roomWithAgent(ctx, input.session_id);
   const undone = await undoLastChange(ctx.db, room);
-  const [view] = await awaitAll(ctx, room, [undone.callId]);
-  return { structured: { ...undone, call_id: undone.callId, result: resultOf(view!) }, summary: `undid change ${undone.undone} (${undone.path})` };
+  const views = await awaitAll(ctx, room, [undone.callId]);
+  const history = await awaitHistory(ctx, room.sessionId, views);
+  return { structured: { ...undone, call_id: undone.callId, result: resultOf(views[0]!), history }, summary: `undid change ${undone.undone} (${undone.path})` };
 }
 
 export async function rollbackTool(ctx: ToolContext, input: McpToolInput<'rollback'>): Promise<ToolOutcome> {
   const room = await roomWithAgent(ctx, input.session_id);
   const plan = await rollbackTo(ctx.db, room, input.to);
   const views = await awaitAll(ctx, room, plan.callIds);
-  return { structured: { ...plan, results: views.map(resultOf) }, summary: plan.paths.length === 0 ? 'nothing changed since that change' : `restored ${plan.paths.join(', ')}` };
+  const history = await awaitHistory(ctx, room.sessionId, views);
+  return { structured: { ...plan, results: views.map(resultOf), history }, summary: plan.paths.length === 0 ? 'nothing changed since that change' : `restored ${plan.paths.join(', ')}` };
 }

@@ -2,6 +2,7 @@ import type { McpToolInput } from '../../../contracts/mcp-tools';
 import type { UnityOperation } from '../../../contracts/unity-ops';
 import type { ToolContext, ToolOutcome } from '../context';
 import { ToolError } from '../context';
+import { awaitHistory } from '../history-wait';
 import { awaitAll, resultOf, roomWithAgent, validOp } from '../run-op';
 
 /**
@@ -20,7 +21,7 @@ export async function applyPresetTool(ctx: ToolContext, input: McpToolInput<'app
   for (const op of ops) callIds.push(await room.queue(op));
   const views = await awaitAll(ctx, room, callIds);
   return {
-    structured: { preset: preset.id, scripts: views.map(resultOf) },
+    structured: { preset: preset.id, scripts: views.map(resultOf), history: await awaitHistory(ctx, room.sessionId, views) },
     summary: `applied ${preset.id}: ${ops.length} script(s) written`,
   };
 }

@@ -6,6 +6,7 @@ import { listSessionScripts, readSessionScript } from '../../../db/queries/scrip
 import { openRoom } from '../../services/room';
 import type { ToolContext, ToolOutcome } from '../context';
 import { ToolError } from '../context';
+import { awaitHistory } from '../history-wait';
 import { resultOf, runOp } from '../run-op';
 import { withoutSession } from './input';
 
@@ -38,17 +39,17 @@ export async function readScriptTool(ctx: ToolContext, input: McpToolInput<'read
 
 export async function writeScriptTool(ctx: ToolContext, input: McpToolInput<'write_script'>): Promise<ToolOutcome> {
   const { view } = await runOp(ctx, input.session_id, { op: 'generate_script', ...withoutSession(input) });
-  return written(resultOf(view));
+  return written({ ...resultOf(view), history: await awaitHistory(ctx, input.session_id, [view]) });
 }
 
 export async function patchScriptTool(ctx: ToolContext, input: McpToolInput<'patch_script'>): Promise<ToolOutcome> {
   const { view } = await runOp(ctx, input.session_id, { op: 'apply_patch', ...withoutSession(input) });
-  return written(resultOf(view));
+  return written({ ...resultOf(view), history: await awaitHistory(ctx, input.session_id, [view]) });
 }
 
 export async function deleteScriptTool(ctx: ToolContext, input: McpToolInput<'delete_script'>): Promise<ToolOutcome> {
   const { view } = await runOp(ctx, input.session_id, { op: 'delete_script', ...withoutSession(input) });
-  return { structured: resultOf(view), summary: `deleted ${input.path}` };
+  return { structured: { ...resultOf(view), history: await awaitHistory(ctx, input.session_id, [view]) }, summary: `deleted ${input.path}` };
 }
 
 /** A write's answer leads with whether Unity compiles it: that is what an AI client acts on next. */
