@@ -75,6 +75,10 @@ describe('Spark as a remote MCP server', () => {
     expect(write.inputSchema).toMatchObject({ type: 'object', additionalProperties: false, required: expect.arrayContaining(['session_id', 'path', 'code']) });
     const preview = tools.find((t) => t.name === 'render_preview')!;
     expect(preview.inputSchema.properties).toMatchObject({ width: { type: 'integer', minimum: 16 }, format: { enum: ['png', 'jpg'] } });
+    // The endpoint is in the API's OpenAPI document, with its refusals.
+    const doc = (await (await worker.fetch('/api/openapi.json')).json()) as { paths: Record<string, { post?: { responses: Record<string, unknown> } }> };
+    expect(Object.keys(doc.paths['/mcp/{projectId}']!.post!.responses)).toEqual(expect.arrayContaining(['200', '401', '403', '429']));
+    expect(doc.paths['/mcp']!.post).toBeDefined();
   });
 
   it('writes a script the way the browser does: file on disk, live in the browser, in the history, and undone', async () => {

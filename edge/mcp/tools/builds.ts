@@ -3,7 +3,8 @@ import { UNITY_BUILD_JOB_ID_PATTERN } from '../../../contracts/unity-ops';
 import type { OpView } from '../../../contracts/ws';
 import { awaitOp, progressLine } from '../await-op';
 import type { ToolContext, ToolOutcome } from '../context';
-import { resultOf, roomWithAgent, settled, validOp } from '../run-op';
+import { resultOf, settled, validOp } from '../op-outcome';
+import { roomWithAgent } from '../run-op';
 import { withoutSession } from './input';
 
 /**

@@ -5,7 +5,8 @@ import { openRoom } from '../../services/room';
 import { changeView } from '../../views';
 import type { ToolContext, ToolOutcome } from '../context';
 import { awaitHistory } from '../history-wait';
-import { awaitAll, resultOf, roomWithAgent } from '../run-op';
+import { resultOf } from '../op-outcome';
+import { awaitAll, roomWithAgent } from '../run-op';
 import { withoutSession } from './input';
 
 export async function listChangesTool(ctx: ToolContext, input: McpToolInput<'list_changes'>): Promise<ToolOutcome> {

@@ -3,7 +3,8 @@ import type { UnityOperation } from '../../../contracts/unity-ops';
 import type { ToolContext, ToolOutcome } from '../context';
 import { ToolError } from '../context';
 import { awaitHistory } from '../history-wait';
-import { awaitAll, resultOf, roomWithAgent, validOp } from '../run-op';
+import { resultOf, validOp } from '../op-outcome';
+import { awaitAll, roomWithAgent } from '../run-op';
 
 /**
  * Writes a preset's scripts, as the session page's "Apply" does: one generate_script per script,

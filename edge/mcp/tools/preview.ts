@@ -2,7 +2,8 @@ import type { McpToolInput } from '../../../contracts/mcp-tools';
 import { frameKey } from '../../session-room';
 import type { ToolContext, ToolOutcome } from '../context';
 import { ToolError } from '../context';
-import { resultOf, runOp } from '../run-op';
+import { resultOf } from '../op-outcome';
+import { runOp } from '../run-op';
 import { withoutSession } from './input';
 import { base64Of } from './base64';
 

@@ -7,7 +7,8 @@ import { openRoom } from '../../services/room';
 import type { ToolContext, ToolOutcome } from '../context';
 import { ToolError } from '../context';
 import { awaitHistory } from '../history-wait';
-import { resultOf, runOp } from '../run-op';
+import { resultOf } from '../op-outcome';
+import { runOp } from '../run-op';
 import { withoutSession } from './input';
 
 export async function listScriptsTool(ctx: ToolContext, input: McpToolInput<'list_scripts'>): Promise<ToolOutcome> {

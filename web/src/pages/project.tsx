@@ -6,6 +6,7 @@ import { useInterval, useNow, useResource, useTitle } from '../lib/hooks';
 import { navigate } from '../lib/nav';
 import { paths } from '../lib/routes';
 import { Badge, CopyButton, EmptyState, InlineError, Link, Spinner, TimeAgo, type Tone } from '../components/ui';
+import { ConnectAiPanel } from '../panels/connect-ai';
 
 type AgentItem = { id: string; name: string; status: string; last_seen_at: string | null; unity_profile: string | null; created_at: string };
 type Pairing = { code: string; expires_at: string; command: string; start_command: string; knownIds: string[] };
@@ -44,6 +45,7 @@ export function ProjectPage(props: { projectId: string }) {
         <Sessions projectId={props.projectId} onCount={setSessionCount} />
         <Agents projectId={props.projectId} hasSession={sessionCount > 0} />
       </div>
+      <ConnectAiPanel projectId={props.projectId} isOwner={project.data?.role === 'owner'} />
     </main>
   );
 }
