@@ -64,7 +64,9 @@ export function mcpRoutes(openDb: OpenDb) {
       if (!streaming) defer(c, handle.close());
     }
   }
-  const notHere = (c: Context<AppEnv>) => c.json({ error: { code: 'method_not_allowed', message: 'this MCP server is stateless: POST JSON-RPC messages to it' } }, 405, { Allow: 'POST' });
+  // No server-to-client stream (GET) or session to end (DELETE) in a stateless server. Without a
+  // body: MCP clients cancel this answer unread, and workerd would log the write into a closed socket.
+  const notHere = (c: Context<AppEnv>) => c.body(null, 405, { Allow: 'POST' });
   return createRouter()
     .openapi(mcpPost, (c) => serve(c) as never)
     .openapi(mcpProjectPost, (c) => serve(c, c.req.valid('param').projectId) as never)
