@@ -14,11 +14,11 @@ export function progressLine(view: OpView): string {
 }
 
 /**
- * Waits until the room says the operation is over, or the budget is spent (then its latest view,
+ * Waits until the room says the operation is over, or the deadline has come (then its latest view,
  * which is not terminal). The room is the source the browsers read too, so a client sees exactly
  * what they see; each new line goes out as progress.
  */
-export async function awaitOp(stub: Pick<SessionRoomApi, 'getOp'>, callId: string, ctx: Pick<ToolContext, 'budgetMs' | 'pollMs' | 'signal' | 'progress'>, started = Date.now()): Promise<OpView> {
+export async function awaitOp(stub: Pick<SessionRoomApi, 'getOp'>, callId: string, ctx: Pick<ToolContext, 'deadline' | 'pollMs' | 'signal' | 'progress'>): Promise<OpView> {
   let lastLine = '';
   for (;;) {
     const view = await stub.getOp(callId);
@@ -29,8 +29,8 @@ export async function awaitOp(stub: Pick<SessionRoomApi, 'getOp'>, callId: strin
       lastLine = line;
       await ctx.progress(line);
     }
-    if (Date.now() - started >= ctx.budgetMs || ctx.signal?.aborted) return view;
-    await new Promise((resolve) => setTimeout(resolve, Math.min(ctx.pollMs, Math.max(1, ctx.budgetMs - (Date.now() - started)))));
+    if (Date.now() >= ctx.deadline || ctx.signal?.aborted) return view;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(ctx.pollMs, Math.max(1, ctx.deadline - Date.now()))));
   }
 }
 

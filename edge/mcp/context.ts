@@ -7,8 +7,8 @@ import type { RoomDeps } from '../services/room';
 export interface ToolContext extends RoomDeps {
   /** The project the token is bound to: every tool acts in it and nowhere else. */
   projectId: string;
-  /** How long a call waits for the agent before it answers with what it knows. */
-  budgetMs: number;
+  /** When the call must answer (epoch ms): it waits for the agent until then, then says what it knows. */
+  deadline: number;
   /** How often the room is asked about a running operation. */
   pollMs: number;
   /** The client cancelled the call (or went away). */

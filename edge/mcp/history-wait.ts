@@ -12,9 +12,9 @@ const HISTORY_WAIT_MS = 10_000;
  * AI client that calls undo right after a write must find that write in the history, not the one
  * before it. 'pending' when it did not arrive in time (it still will).
  */
-export async function awaitHistory(ctx: Pick<ToolContext, 'db' | 'pollMs' | 'budgetMs'>, sessionId: string, views: OpView[]): Promise<'recorded' | 'pending'> {
+export async function awaitHistory(ctx: Pick<ToolContext, 'db' | 'pollMs' | 'deadline'>, sessionId: string, views: OpView[]): Promise<'recorded' | 'pending'> {
   const callIds = views.filter((v) => (v.result as { changed?: unknown } | undefined)?.changed !== false).map((v) => v.callId);
-  const until = Date.now() + Math.min(HISTORY_WAIT_MS, ctx.budgetMs);
+  const until = Math.min(Date.now() + HISTORY_WAIT_MS, ctx.deadline);
   for (const callId of callIds) {
     for (;;) {
       const rows = await ctx.db.select({ id: patches.id }).from(patches).where(and(eq(patches.sessionId, sessionId), eq(patches.callId, callId))).limit(1);

@@ -41,10 +41,9 @@ export async function runOp(ctx: ToolContext, sessionId: string, input: UnityOpe
   return { room, view: settled(await awaitOp(room.stub, callId, ctx)) };
 }
 
-/** Waits for several queued operations (a rollback, a preset) within one budget; all must succeed. */
+/** Waits for several queued operations (a rollback, a preset) within the call's time; all must succeed. */
 export async function awaitAll(ctx: ToolContext, room: OpenedRoom, callIds: string[]): Promise<OpView[]> {
-  const started = Date.now();
   const views: OpView[] = [];
-  for (const callId of callIds) views.push(settled(await awaitOp(room.stub, callId, ctx, started)));
+  for (const callId of callIds) views.push(settled(await awaitOp(room.stub, callId, ctx)));
   return views;
 }

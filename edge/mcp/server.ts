@@ -10,14 +10,17 @@ import { TOOL_HANDLERS, type ToolHandler } from './tools';
 
 export const SERVER_INFO = { name: 'spark', version: '1.0.0' };
 
-/** The per-call parts of a tool's context: the rest is the request's. */
-export type RequestContext = Omit<ToolContext, 'progress' | 'signal'>;
+/** What a request gives every call; each call adds its deadline, progress channel and signal. */
+export type RequestContext = Omit<ToolContext, 'progress' | 'signal' | 'deadline'> & {
+  /** How long one call may take, the agent's work, the history and the frame included. */
+  budgetMs: number;
+};
 
 /**
  * An MCP server with Spark's tools, for one request (the transport is stateless). Each call gets
  * the request's context plus its own progress channel and cancellation signal.
  */
-export function createSparkMcpServer(base: RequestContext): McpServer {
+export function createSparkMcpServer({ budgetMs, ...base }: RequestContext): McpServer {
   const server = new McpServer(SERVER_INFO, {
     capabilities: { tools: {} },
     // Spark never asks the client for input, so no JSON Schema validator is needed (the default, Ajv, compiles code at run time).
@@ -30,6 +33,7 @@ export function createSparkMcpServer(base: RequestContext): McpServer {
       let step = 0;
       const ctx: ToolContext = {
         ...base,
+        deadline: Date.now() + budgetMs,
         signal: extra.signal,
         progress: async (message) => {
           if (token === undefined) return;

@@ -10,7 +10,9 @@ import { createSparkMcpServer } from '../mcp/server';
 import { callerKey } from '../services/caller';
 import type { AppEnv } from '../types';
 
+/** Under the MCP SDK client's default request timeout (60 s), so a client hears the answer. */
 const DEFAULT_BUDGET_SECONDS = 50;
+const budgetSeconds = (v: string | undefined) => (v !== undefined && Number(v) > 0 && Number.isFinite(Number(v)) ? Number(v) : DEFAULT_BUDGET_SECONDS);
 const POLL_MS = 150;
 
 const mcpResponses = {
@@ -47,7 +49,7 @@ export function mcpRoutes(openDb: OpenDb) {
         env: c.env,
         caller,
         projectId: caller.projectId,
-        budgetMs: Number(c.env.MCP_TOOL_BUDGET_SECONDS ?? DEFAULT_BUDGET_SECONDS) * 1000,
+        budgetMs: budgetSeconds(c.env.MCP_TOOL_BUDGET_SECONDS) * 1000,
         pollMs: POLL_MS,
       });
       const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined });

@@ -45,7 +45,7 @@ describe('Spark as a remote MCP server', () => {
   beforeAll(async () => {
     db = await createTestDatabase('mcp');
     // A short tool budget and a small per-token limit, so both can be reached in a test.
-    worker = await startSparkWorker({ databaseUrl: db.url, withAssets: true, vars: { MCP_TOOL_BUDGET_SECONDS: '5' }, rateLimit: { limit: 100, period: 60 } });
+    worker = await startSparkWorker({ databaseUrl: db.url, withAssets: true, vars: { MCP_TOOL_BUDGET_SECONDS: '8' }, rateLimit: { limit: 100, period: 60 } });
     unity = await startUnityMcpServer({ profile: 'unity-mcp', buildDurationMs: 800 });
     sql = postgres(db.url, { max: 2, onnotice: () => {} });
     user = await userWithProject(worker.url, 'mcp');
@@ -214,7 +214,9 @@ describe('Spark as a remote MCP server', () => {
   });
 
   it("answers when the call's time budget runs out, and the operation goes on in Spark", async () => {
-    unity.control.stallNext('create_script', 8000);
+    // Ten seconds in Unity, each call within the agent's own 10-second limit, past the 8-second budget.
+    unity.control.stallNext('get_sha', 5000);
+    unity.control.stallNext('create_script', 5000);
     const res = await call('write_script', { session_id: sessionId, path: 'Assets/Scripts/Slow.cs', code: '// slow\n' });
     expect(res.isError).toBe(true);
     const error = structured(res).error;

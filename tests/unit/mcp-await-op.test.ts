@@ -18,14 +18,14 @@ describe('MCP tool calls waiting on the room', () => {
     const done = await awaitOp(
       roomGoingThrough([view({}), view({ state: 'delivered' }), view({ state: 'running', stage: 'build', progress: 0.5, message: 'build-0123456789: Build building...' }), view({ state: 'running', stage: 'build', progress: 0.5, message: 'build-0123456789: Build building...' }), view({ state: 'succeeded' })]),
       'x',
-      { budgetMs: 10_000, pollMs: 1, progress: async (m) => void lines.push(m) },
+      { deadline: Date.now() + 10_000, pollMs: 1, progress: async (m) => void lines.push(m) },
     );
     expect(done.state).toBe('succeeded');
     expect(lines).toEqual(['queued: waiting for the agent', 'delivered to the agent', 'build 50%: build-0123456789: Build building...']);
   });
 
-  it('returns the unfinished view when the budget is spent', async () => {
-    const last = await awaitOp(roomGoingThrough([view({ state: 'running', stage: 'writing' })]), 'x', { budgetMs: 20, pollMs: 5, progress: async () => {} });
+  it('returns the unfinished view when the deadline comes', async () => {
+    const last = await awaitOp(roomGoingThrough([view({ state: 'running', stage: 'writing' })]), 'x', { deadline: Date.now() + 20, pollMs: 5, progress: async () => {} });
     expect(last.state).toBe('running');
     expect(() => settled(last)).toThrow(expect.objectContaining({ code: 'time_budget', detail: expect.objectContaining({ state: 'running' }) }));
   });

@@ -27,7 +27,7 @@ export async function renderPreviewTool(ctx: ToolContext, input: McpToolInput<'r
  * handle the result: so the frame can land a moment after the op says succeeded.
  */
 async function storedFrame(ctx: ToolContext, key: string): Promise<R2ObjectBody> {
-  const until = Date.now() + Math.min(10_000, ctx.budgetMs);
+  const until = Math.min(Date.now() + 10_000, ctx.deadline);
   for (;;) {
     const object = await ctx.env.ARTIFACTS.get(key);
     if (object) return object;
