@@ -7,7 +7,8 @@ export type MemberRole = (typeof MEMBER_ROLES)[number];
 /** The roles an owner can grant; ownership itself is not handed out through the members route. */
 export const GRANTABLE_ROLES = ['member', 'viewer'] as const satisfies readonly MemberRole[];
 
-export const TOKEN_SCOPES = ['ingest', 'agent', 'read'] as const;
+/** `mcp`: an AI client driving one project through /mcp (read, and write through the same operations as a member). */
+export const TOKEN_SCOPES = ['ingest', 'agent', 'read', 'mcp'] as const;
 export type TokenScope = (typeof TOKEN_SCOPES)[number];
 
 export const SESSION_STATES = ['active', 'sleeping', 'stopped', 'expired'] as const;

@@ -10,6 +10,7 @@ import { deadLetterRoutes } from './routes/dead-letters';
 import { eventRoutes } from './routes/events';
 import { healthRoutes, readyRoutes } from './routes/health';
 import { historyRoutes } from './routes/history';
+import { mcpRoutes } from './routes/mcp';
 import { connectRoutes, liveRoutes } from './routes/live';
 import { projectRoutes } from './routes/projects';
 import { scriptRoutes } from './routes/scripts';
@@ -52,7 +53,8 @@ export function createApp(deps: AppDeps = {}) {
     .route('/api/agent', pairRoutes)
     // Before `projectApi`: the socket authenticates itself (a ticket, or the Authorization header).
     .route('/api/projects', connectRoutes)
-    .route('/api/projects', projectApi);
+    .route('/api/projects', projectApi)
+    .route('/', mcpRoutes(openDb));
 
   let openApiDoc: ReturnType<typeof buildOpenApiDocument> | undefined;
   app.get('/api/openapi.json', (c) => c.json((openApiDoc ??= buildOpenApiDocument(app))));

@@ -21,6 +21,8 @@ export interface Env {
   INGEST_LOG_RESEND_SECONDS?: string;
   INGEST_LOG_MAX_PENDING?: string;
   OP_TTL_SECONDS?: string;
+  /** How long one MCP tool call waits for the agent before answering with what it knows (default 50 s). */
+  MCP_TOOL_BUDGET_SECONDS?: string;
   ARTIFACTS: R2Bucket;
   API_RATE_LIMIT?: RateLimit;
   AUTH_RATE_LIMIT?: RateLimit;

@@ -21,6 +21,8 @@ const LIMITS: { method: string; path: RegExp; maxBytes: number }[] = [
   { method: 'POST', path: /^\/api\/projects\/[^/]+\/events$/, maxBytes: MAX_INGEST_BYTES },
   { method: 'POST', path: /^\/api\/projects\/[^/]+\/sessions\/[^/]+\/ops$/, maxBytes: MAX_OP_BYTES },
   { method: 'POST', path: /^\/api\/projects\/[^/]+\/sessions\/[^/]+\/changes\/import$/, maxBytes: MAX_IMPORT_BYTES },
+  // An MCP tool call carries at most one operation (write_script's code) in its JSON-RPC envelope.
+  { method: 'POST', path: /^\/mcp(\/[^/]+)?$/, maxBytes: MAX_OP_BYTES },
 ];
 
 export function bodyLimitFor(method: string, path: string): number {

@@ -1,11 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { buildList, changeDetail as changeDetailSchema, changeExport, changeList, changesQuery, importResponse, rollbackBody, rollbackResponse, undoResponse } from '../../contracts/api';
 import { listBuildJobs } from '../../db/queries/sessions';
-import { changesAfter, exportChanges, getChange, importChanges, lastUndoableChange, listChanges, markReverted } from '../../db/queries/history';
-import { HttpError, notFound } from '../http/errors';
+import { exportChanges, getChange, importChanges, listChanges } from '../../db/queries/history';
+import { notFound } from '../http/errors';
 import { createRouter, errorResponse, errorResponses, jsonBody, jsonContent, SESSION_PATH as S, sessionParams, type AppRouteHandler } from '../http/router';
 import { isUuid } from '../services/access';
-import { planRollback, restoreOp } from '../services/history';
+import { rollbackTo, undoLastChange } from '../services/history';
 import { sessionRoom } from '../services/room';
 import { buildView, changeDetail, changeExportEntry, changeView } from '../views';
 
@@ -115,27 +115,13 @@ const change: AppRouteHandler<typeof getSessionChange> = async (c) => {
 };
 
 const undo: AppRouteHandler<typeof undoSessionChange> = async (c) => {
-  const { sessionId, queue } = await sessionRoom(c, 'write');
-  const last = await lastUndoableChange(c.var.db, sessionId);
-  if (!last) throw new HttpError(409, 'nothing_to_undo', 'there is no change to undo in this session');
-  const callId = await queue(restoreOp(last));
-  await markReverted(c.var.db, [last.id], callId);
-  return c.json({ callId, undone: last.id, path: last.path }, 202);
+  const room = await sessionRoom(c, 'write');
+  return c.json(await undoLastChange(c.var.db, room), 202);
 };
 
 const rollback: AppRouteHandler<typeof rollbackSession> = async (c) => {
-  const { sessionId, queue } = await sessionRoom(c, 'write');
-  const point = await getChange(c.var.db, sessionId, c.req.valid('json').to);
-  if (!point) throw new HttpError(404, 'not_found', 'no such change in this session', 'to');
-  // Plan everything first: one path that cannot be restored refuses the whole rollback.
-  const plan = planRollback(await changesAfter(c.var.db, sessionId, point));
-  const callIds: string[] = [];
-  for (const step of plan) {
-    const callId = await queue(step.op);
-    await markReverted(c.var.db, step.changeIds, callId);
-    callIds.push(callId);
-  }
-  return c.json({ callIds, paths: plan.map((p) => p.path) }, 202);
+  const room = await sessionRoom(c, 'write');
+  return c.json(await rollbackTo(c.var.db, room, c.req.valid('json').to), 202);
 };
 
 /** The session's change history (kept in Postgres), undo, rollback, export and import. */

@@ -16,6 +16,8 @@ const SCOPE_GRANTS: Record<TokenScope, readonly Need[]> = {
   read: ['read'],
   ingest: ['ingest'],
   agent: ['read', 'ingest', 'agent'],
+  // An AI client through /mcp: what a member does in a session, never admin or the agent's socket.
+  mcp: ['read', 'write'],
 };
 
 export function grants(grantor: { role: MemberRole } | { scope: TokenScope }, need: Need): boolean {

@@ -1,7 +1,10 @@
 import { firstIssue } from '../../contracts/errors';
 import { unityOperation, type UnityOperation, type UnityOperationInput } from '../../contracts/unity-ops';
+import type { Db } from '../../db/client';
+import { changesAfter, getChange, lastUndoableChange, markReverted } from '../../db/queries/history';
 import type { patches } from '../../db/schema';
 import { HttpError } from '../http/errors';
+import type { OpenedRoom } from './room';
 
 type Change = typeof patches.$inferSelect;
 
@@ -38,4 +41,28 @@ export function planRollback(changesSince: Change[]): { path: string; op: UnityO
   const byPath = new Map<string, Change[]>();
   for (const c of changesSince) byPath.set(c.path, [...(byPath.get(c.path) ?? []), c]);
   return [...byPath.entries()].map(([path, list]) => ({ path, op: restoreOp(list[0]!), changeIds: list.map((c) => c.id) }));
+}
+
+/** Undo: queues the restore of the session's newest undoable change and marks it reverted. */
+export async function undoLastChange(db: Db, room: Pick<OpenedRoom, 'sessionId' | 'queue'>) {
+  const change = await lastUndoableChange(db, room.sessionId);
+  if (!change) throw new HttpError(409, 'nothing_to_undo', 'there is no change to undo in this session');
+  const callId = await room.queue(restoreOp(change));
+  await markReverted(db, [change.id], callId);
+  return { callId, undone: change.id, path: change.path };
+}
+
+/** Rollback to the change `to`: one restore per path changed since, all planned before any is queued. */
+export async function rollbackTo(db: Db, room: Pick<OpenedRoom, 'sessionId' | 'queue'>, to: string) {
+  const point = await getChange(db, room.sessionId, to);
+  if (!point) throw new HttpError(404, 'not_found', 'no such change in this session', 'to');
+  // Plan everything first: one path that cannot be restored refuses the whole rollback.
+  const plan = planRollback(await changesAfter(db, room.sessionId, point));
+  const callIds: string[] = [];
+  for (const step of plan) {
+    const callId = await room.queue(step.op);
+    await markReverted(db, step.changeIds, callId);
+    callIds.push(callId);
+  }
+  return { callIds, paths: plan.map((p) => p.path) };
 }

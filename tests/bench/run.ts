@@ -1,6 +1,7 @@
 // `npm run bench`: figures, each beside a baseline measured in the same run.
 import setup from '../support/global-setup';
 import { benchIngest } from './ingest';
+import { benchMcpRoundTrip } from './mcp-round-trip';
 import { benchNatsPublish } from './nats-publish';
 import { benchRoundTrip } from './round-trip';
 
@@ -21,6 +22,11 @@ console.log(`\nOne operation, browser → edge → SessionRoom → agent → Uni
 console.log(`  round trip                     : p50 ${rt.totalP50.toFixed(1)} ms, p95 ${rt.totalP95.toFixed(1)} ms`);
 console.log(`  inside the MCP server          : p50 ${rt.mcpP50.toFixed(1)} ms`);
 console.log(`  Spark's overhead (trip − MCP)  : p50 ${rt.overheadP50.toFixed(1)} ms, p95 ${rt.overheadP95.toFixed(1)} ms`);
+
+const mrt = await benchMcpRoundTrip(OPS);
+console.log(`\nThe same preview (64×64) from the browser and from an MCP client (render_preview over /mcp), ${OPS} each, alternately`);
+console.log(`  browser (POST /ops → WebSocket) : p50 ${mrt.browserP50.toFixed(1)} ms, p95 ${mrt.browserP95.toFixed(1)} ms`);
+console.log(`  MCP tool call (with the image)  : p50 ${mrt.mcpP50.toFixed(1)} ms, p95 ${mrt.mcpP95.toFixed(1)} ms`);
 
 const NATS_EVENTS = Number(process.env.BENCH_NATS_EVENTS ?? 20_000);
 const pub = await benchNatsPublish(NATS_EVENTS);

@@ -7,6 +7,7 @@ import { useInterval, useNow, useResource, useTitle } from '../lib/hooks';
 import { navigate } from '../lib/nav';
 import { paths } from '../lib/routes';
 import { Badge, CopyButton, EmptyState, InlineError, Link, Spinner, TimeAgo, type Tone } from '../components/ui';
+import { ConnectAiPanel } from '../panels/connect-ai';
 
 type AgentItem = AgentView;
 type Pairing = PairingCodeView & { knownIds: string[] };
@@ -45,6 +46,7 @@ export function ProjectPage(props: { projectId: string }) {
         <Sessions projectId={props.projectId} onCount={setSessionCount} />
         <Agents projectId={props.projectId} hasSession={sessionCount > 0} />
       </div>
+      <ConnectAiPanel projectId={props.projectId} isOwner={project.data?.role === 'owner'} />
     </main>
   );
 }

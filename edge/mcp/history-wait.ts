@@ -1,0 +1,27 @@
+import { and, eq } from 'drizzle-orm';
+import type { OpView } from '../../contracts/ws';
+import { patches } from '../../db/schema';
+import type { ToolContext } from './context';
+
+/** How long a write waits for its change to reach the history (the agent's outbox, then the queue). */
+const HISTORY_WAIT_MS = 10_000;
+
+/**
+ * Waits until the history holds the change each write made. The agent reports a write's result
+ * at once but records the change through its outbox and the event queue, a second or so later; an
+ * AI client that calls undo right after a write must find that write in the history, not the one
+ * before it. 'pending' when it did not arrive in time (it still will).
+ */
+export async function awaitHistory(ctx: Pick<ToolContext, 'db' | 'pollMs' | 'deadline'>, sessionId: string, views: OpView[]): Promise<'recorded' | 'pending'> {
+  const callIds = views.filter((v) => (v.result as { changed?: unknown } | undefined)?.changed !== false).map((v) => v.callId);
+  const until = Math.min(Date.now() + HISTORY_WAIT_MS, ctx.deadline);
+  for (const callId of callIds) {
+    for (;;) {
+      const rows = await ctx.db.select({ id: patches.id }).from(patches).where(and(eq(patches.sessionId, sessionId), eq(patches.callId, callId))).limit(1);
+      if (rows.length > 0) break;
+      if (Date.now() >= until) return 'pending';
+      await new Promise((resolve) => setTimeout(resolve, Math.max(ctx.pollMs, 250)));
+    }
+  }
+  return 'recorded';
+}
