@@ -32,6 +32,14 @@ export const mcpProjectPost = createRoute({
   responses: mcpResponses,
 });
 
+// No server-to-client stream (GET) or session to end (DELETE) in a stateless server: 405, Allow: POST.
+const notHereResponses = { 405: { description: 'Stateless server: only POST', headers: { Allow: { schema: { type: 'string' as const } } } } };
+export const mcpGet = createRoute({ method: 'get', path: '/mcp', summary: 'Not served (stateless MCP): 405', responses: notHereResponses });
+export const mcpDelete = createRoute({ method: 'delete', path: '/mcp', summary: 'Not served (stateless MCP): 405', responses: notHereResponses });
+const projectParams = z.object({ projectId: z.string() });
+export const mcpProjectGet = createRoute({ method: 'get', path: '/mcp/{projectId}', summary: mcpGet.summary, request: { params: projectParams }, responses: notHereResponses });
+export const mcpProjectDelete = createRoute({ method: 'delete', path: '/mcp/{projectId}', summary: mcpDelete.summary, request: { params: projectParams }, responses: notHereResponses });
+
 /**
  * Spark as a remote MCP server. Stateless: every POST gets its own server and transport, because
  * a Worker keeps no memory between requests and Spark never calls the client outside a request
@@ -66,11 +74,13 @@ export function mcpRoutes(openDb: OpenDb) {
       if (!streaming) defer(c, handle.close());
     }
   }
-  // No server-to-client stream (GET) or session to end (DELETE) in a stateless server. Without a
-  // body: MCP clients cancel this answer unread, and workerd would log the write into a closed socket.
+  // Without a body: MCP clients cancel this answer unread, and workerd would log the write into a closed socket.
   const notHere = (c: Context<AppEnv>) => c.body(null, 405, { Allow: 'POST' });
   return createRouter()
     .openapi(mcpPost, (c) => serve(c) as never)
     .openapi(mcpProjectPost, (c) => serve(c, c.req.valid('param').projectId) as never)
-    .on(['GET', 'DELETE'], ['/mcp', '/mcp/:projectId'], notHere);
+    .openapi(mcpGet, (c) => notHere(c))
+    .openapi(mcpDelete, (c) => notHere(c))
+    .openapi(mcpProjectGet, (c) => notHere(c))
+    .openapi(mcpProjectDelete, (c) => notHere(c));
 }
