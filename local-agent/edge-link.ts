@@ -17,7 +17,7 @@ import { firstIssue } from '../contracts/errors';
 import { agentMessage, opDispatch, type AgentInfo, type AgentMessage, type ErrorInfo, type OpDispatch } from '../contracts/ws';
 import { errorMessage, silentLogger, type Logger } from './config';
 import type { Metrics } from './metrics';
-import { backoffDelay, type BackoffOptions } from './outbox/retry';
+import { backoffDelay, type BackoffOptions } from '../contracts/backoff';
 
 // ---------------------------------------------------------------------------------------------
 // WebSocket: the global one when Node has it unflagged, else the `ws` package.

@@ -21,7 +21,7 @@ import { fitPayload } from './mcp/payload';
 import { seedOps } from './mcp/seed-ops';
 import { unityMcpOps } from './mcp/unity-mcp-ops';
 import { PreviewCache, previewCacheKey, type PreviewFrame } from './preview-cache';
-import { backoffDelay } from './outbox/retry';
+import { backoffDelay } from '../contracts/backoff';
 import { createServiceClient, DEFAULT_TIMEOUTS, ServiceError, type ServiceClient } from './service-client';
 
 export interface OpHooks {

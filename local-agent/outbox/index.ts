@@ -12,13 +12,14 @@ import type { Metrics } from '../metrics';
 import type { NatsLink } from '../nats-bridge';
 import { openFileStore, type FileStore } from './file-store';
 import { createJetStreamStore, type JetStreamStore } from './jetstream-store';
-import { backoffDelay, sleep, Waker, type BackoffOptions } from './retry';
+import { backoffDelay, type BackoffOptions } from '../../contracts/backoff';
+import { sleep, Waker } from './retry';
 import { ingestBodyBytes, type OutboxBatch, type OutboxStore } from './types';
 
 export { openFileStore, type FileStore, type FileStoreOptions, InvalidOutboxEventError } from './file-store';
 export { createJetStreamStore, outboxDurable, outboxSubject, type JetStreamStore } from './jetstream-store';
 export type { OutboxBatch, OutboxStore, TakeLimits } from './types';
-export { backoffDelay, jitter, sleep, Waker, Mutex } from './retry';
+export { sleep, Waker, Mutex } from './retry';
 
 /** Leave room under the edge's 1 MiB body limit for the envelope and any re-encoding. */
 export const DEFAULT_MAX_BATCH_BYTES = 900 * 1024;
