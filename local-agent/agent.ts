@@ -5,7 +5,8 @@
 // link; events to NATS and to the outbox) → op.result (journaled, then sent — or sent when the link
 // is back). Ops run one at a time by default: a Unity editor does one thing at a time.
 import type { AgentInfo, OpDispatch } from '../contracts/ws';
-import { errorMessage, requirePaired, silentLogger, type AgentConfig, type Logger } from './config';
+import { requirePaired, type AgentConfig } from './config';
+import { errorMessage, silentLogger, type Logger } from './log';
 import { createEdgeLink, OpJournal, resultMessage, type EdgeLink, type OpOutcomeForRoom, type WebSocketFactory } from './edge-link';
 import { createEventFactory } from './event-factory';
 import { createExecutor, type Executor, type OpHooks, type OpOutcome } from './executor';

@@ -17,13 +17,12 @@ import { startAgent } from './agent';
 import {
   AGENT_VERSION,
   ConfigError,
-  consoleLogger,
-  errorMessage,
   loadConfig,
   readCredentials,
   requirePaired,
   writeCredentials,
 } from './config';
+import { consoleLogger, errorMessage } from './log';
 import type { TrayStatus } from './tray';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, notReady: 3, refused: 4 } as const;

@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { firstIssue } from '../contracts/errors';
 import { agentMessage, opDispatch, type AgentInfo, type AgentMessage, type ErrorInfo, type OpDispatch } from '../contracts/ws';
-import { errorMessage, silentLogger, type Logger } from './config';
+import { errorMessage, silentLogger, type Logger } from './log';
 import type { Metrics } from './metrics';
 import { backoffDelay, type BackoffOptions } from '../contracts/backoff';
 

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import type { SparkEventV1 } from '../../contracts/event';
 import { MAX_INGEST_EVENTS } from '../../contracts/limits';
-import { errorMessage, silentLogger, type Logger } from '../config';
+import { errorMessage, silentLogger, type Logger } from '../log';
 import type { Metrics } from '../metrics';
 import type { NatsLink } from '../nats-bridge';
 import { openFileStore, type FileStore } from './file-store';
