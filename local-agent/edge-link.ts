@@ -11,10 +11,9 @@ import { firstIssue } from '../contracts/errors';
 import { clipText } from '../contracts/text';
 import { isUuid } from '../contracts/uuid';
 import { agentMessage, opDispatch, type AgentInfo, type AgentMessage, type ErrorInfo, type OpDispatch } from '../contracts/ws';
-import type { BackoffOptions } from '../contracts/backoff';
 import type { EdgeApi } from './edge-api';
-import { createReconnectingSocket, type SocketState, type SocketStatus, type WebSocketFactory } from './edge-socket';
-import { errorMessage, silentLogger, type Logger } from './log';
+import { createReconnectingSocket, type ReconnectingSocketOptions, type SocketState, type SocketStatus } from './edge-socket';
+import { errorMessage, silentLogger } from './log';
 import type { Metrics } from './metrics';
 import { resultMessage, type JournalEntry, type OpJournal, type OpOutcomeForRoom, type OpResultMessage } from './op-journal';
 
@@ -25,7 +24,10 @@ export interface EdgeLinkStatus extends Omit<SocketStatus, 'state'> {
   state: EdgeLinkState;
 }
 
-export interface EdgeLinkOptions {
+/** The socket's tuning passes through as is. */
+type SocketTuning = Pick<ReconnectingSocketOptions, 'webSocketFactory' | 'heartbeatMs' | 'backoff' | 'unauthorizedRetryMs' | 'stableMs' | 'log'>;
+
+export interface EdgeLinkOptions extends SocketTuning {
   api: EdgeApi;
   projectId: string;
   sessionId: string;
@@ -36,14 +38,6 @@ export interface EdgeLinkOptions {
   /** Each time the link opens (e.g. to drain the outbox on reconnect). */
   onOpen?: (link: EdgeLink) => void;
   onStateChange?: (state: EdgeLinkState, link: EdgeLink) => void;
-  webSocketFactory?: WebSocketFactory;
-  heartbeatMs?: number;
-  backoff?: BackoffOptions;
-  /** Wait after the edge refused our token, before trying again. */
-  unauthorizedRetryMs?: number;
-  /** A connection that lived this long resets the backoff. */
-  stableMs?: number;
-  log?: Logger;
   metrics?: Metrics;
 }
 
@@ -76,14 +70,15 @@ export function createEdgeLink(opts: EdgeLinkOptions): EdgeLink {
   const mIn = m?.counter('spark_agent_edge_messages_in_total', 'Messages received from the session room');
   const mOut = m?.counter('spark_agent_edge_messages_out_total', 'Messages sent to the session room');
 
+  const { webSocketFactory, heartbeatMs, backoff, unauthorizedRetryMs, stableMs } = opts;
   const socket = createReconnectingSocket({
     url: opts.api.sessionSocketUrl(opts.projectId, opts.sessionId),
     headers: opts.api.authHeaders(),
-    ...(opts.webSocketFactory ? { webSocketFactory: opts.webSocketFactory } : {}),
-    ...(opts.heartbeatMs !== undefined ? { heartbeatMs: opts.heartbeatMs } : {}),
-    ...(opts.backoff ? { backoff: opts.backoff } : {}),
-    ...(opts.unauthorizedRetryMs !== undefined ? { unauthorizedRetryMs: opts.unauthorizedRetryMs } : {}),
-    ...(opts.stableMs !== undefined ? { stableMs: opts.stableMs } : {}),
+    webSocketFactory,
+    heartbeatMs,
+    backoff,
+    unauthorizedRetryMs,
+    stableMs,
     log,
     logFields: { session: opts.sessionId },
     onAttempt: () => mReconnects?.inc(),
