@@ -3,7 +3,7 @@
 // so patches carry shas without the before/after texts.
 import { imageInfo } from './image';
 import type { ToolResult } from './envelope';
-import { buildStatusName, isRecord, OpError, type BuildState, type OpContext, type ProfileOps } from './ops';
+import { buildStatusName, isRecord, OpError, type BuildState, type ProfileOps } from './ops';
 
 function argsOf<T extends { op: string }>(op: T): Record<string, unknown> {
   const { op: _name, ...args } = op;

@@ -15,7 +15,7 @@ import { openFileStore, type FileStore } from './file-store';
 import { createJetStreamStore, type JetStreamStore } from './jetstream-store';
 import { backoffDelay, type BackoffOptions } from '../../contracts/backoff';
 import { sleep, Waker } from './retry';
-import { ingestBodyBytes, type OutboxBatch, type OutboxStore } from './types';
+import type { OutboxBatch, OutboxStore } from './types';
 
 export { openFileStore, type FileStore, type FileStoreOptions, InvalidOutboxEventError } from './file-store';
 export { createJetStreamStore, outboxDurable, outboxSubject, type JetStreamStore } from './jetstream-store';
