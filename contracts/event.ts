@@ -2,6 +2,7 @@
 // It is the public Spark event format (v, source, kind, ts, session_id, payload, trace_id) plus
 // Spark's `id` (producer-made UUID, the idempotency key) and `type`. The project an event belongs
 // to is not a field: the edge derives it from the credentials and carries it on the queue message.
+// The payload here is generic; the types Spark itself produces have their schemas in ./event-catalog.
 import { z } from 'zod';
 import { fitsUtf8Bytes } from './bytes';
 import { findUnstorableText, storableString } from './text';

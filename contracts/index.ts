@@ -11,3 +11,4 @@ export * from './cv-asr';
 export * from './nats-subjects';
 export * from './errors';
 export * from './unity-results';
+export * from './event-catalog';

@@ -7,7 +7,7 @@ import { unityOperation } from './unity-ops';
 // leave the agent's durable outbox through POST /api/projects/:id/events (idempotent on id).
 
 const callId = z.uuid();
-const errorInfo = z.object({ code: z.string().max(64), message: z.string().max(2000) });
+export const errorInfo = z.object({ code: z.string().max(64), message: z.string().max(2000) });
 export type ErrorInfo = z.infer<typeof errorInfo>;
 
 export const agentInfo = z.object({

@@ -1,6 +1,6 @@
 import { base64Decode, sha256Hex } from '../contracts/bytes';
 import { DurableObject } from 'cloudflare:workers';
-import type { EventKind, EventPayload } from '../contracts/event';
+import { eventOf, type CatalogPayloadInput, type CatalogType } from '../contracts/event-catalog';
 import type { UnityOperation } from '../contracts/unity-ops';
 import { DEFAULT_JSON_SHAPE } from '../contracts/json-shape';
 import { agentMessage, type AgentInfo, type BrowserMessage, type OpDispatch, type OpView } from '../contracts/ws';
@@ -153,7 +153,7 @@ export class SessionRoom extends DurableObject<Env> implements SessionRoomApi {
           for (const { dispatch } of await this.ops.pending()) await this.deliver(ws, dispatch);
           // Presence is an event too: the consumer keeps agents.status from the newest one.
           const tokenId = this.tokenOf(ws);
-          if (tokenId) await this.emit('agent.connected', 'system', { token_id: tokenId, name: m.agent.name, version: m.agent.version, profile: m.agent.profile });
+          if (tokenId) await this.emit('agent.connected', { token_id: tokenId, name: m.agent.name, version: m.agent.version, profile: m.agent.profile });
         }
         return;
       case 'op.accepted':
@@ -189,7 +189,7 @@ export class SessionRoom extends DurableObject<Env> implements SessionRoomApi {
     if (this.roleOf(ws) === 'agent' && !this.agentSocket(ws)) {
       this.broadcast({ t: 'agent', online: false, agent: (await this.ctx.storage.get<AgentInfo>('agent')) ?? null });
       const tokenId = this.tokenOf(ws);
-      if (tokenId) await this.emit('agent.disconnected', 'system', { token_id: tokenId });
+      if (tokenId) await this.emit('agent.disconnected', { token_id: tokenId });
     }
   }
 
@@ -228,13 +228,13 @@ export class SessionRoom extends DurableObject<Env> implements SessionRoomApi {
     const key = frameKey(meta.projectId, meta.sessionId, callId);
     await this.env.ARTIFACTS.put(key, bytes, { httpMetadata: { contentType }, customMetadata: { width: String(width), height: String(height) } });
     const sha256 = await sha256Hex(bytes);
-    await this.emit('preview.frame', 'system', { call_id: callId, width, height, r2_key: key, content_type: contentType, bytes: bytes.length, sha256 });
+    await this.emit('preview.frame', { call_id: callId, width, height, r2_key: key, content_type: contentType, bytes: bytes.length, sha256 });
     this.broadcast({ t: 'frame', callId, url: `/api/projects/${meta.projectId}/sessions/${meta.sessionId}/frames/${callId}`, width, height, contentType });
   }
 
   /** The function-call record of an operation, as the edge saw it (queue wait included). */
   private emitCall(view: OpView, status: 'succeeded' | 'failed' | 'timeout') {
-    return this.emit('tool.call', 'tool', <EventPayload>{
+    return this.emit('tool.call', {
       call_id: view.callId,
       name: view.op,
       status,
@@ -245,10 +245,12 @@ export class SessionRoom extends DurableObject<Env> implements SessionRoomApi {
     });
   }
 
-  private async emit(type: string, kind: EventKind, payload: EventPayload) {
+  /** An event of the catalog, from the edge; a payload of the wrong shape throws, naming the field. */
+  private async emit<T extends CatalogType>(type: T, payload: CatalogPayloadInput<T>) {
     const meta = await this.meta();
+    const event = eventOf(type, payload, { id: crypto.randomUUID(), source: 'spark-edge', ts: Date.now() / 1000, session_id: meta.sessionId });
     // Through the ingest log when it is on: the consumer leaves logged events to the log in an outage.
-    await acceptEvents(this.env, meta.projectId, [{ v: 1, id: crypto.randomUUID(), type, kind, source: 'spark-edge', ts: Date.now() / 1000, session_id: meta.sessionId, payload }], () => ({ kind: 'edge' }));
+    await acceptEvents(this.env, meta.projectId, [event], () => ({ kind: 'edge' }));
   }
 
   private publish(view: OpView | undefined) {

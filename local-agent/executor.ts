@@ -3,12 +3,15 @@
 // (concurrency cap, timeouts, retries, circuit breaker) and the MCP client, and reports what
 // happened as domain events, progress and frames through the caller's hooks. Which tools an op
 // uses depends on the server's profile (mcp/unity-mcp-ops.ts, mcp/seed-ops.ts).
+import { createHash } from 'node:crypto';
 import {
+  eventDraft,
   firstIssue,
   unityOperation,
   utf8ByteLength,
+  type CatalogPayloadInput,
+  type CatalogType,
   type EventKind,
-  type FunctionCallPayload,
   type UnityOperation,
   type UnityOpOf,
 } from '../contracts/index';
@@ -232,7 +235,8 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
     return mcp.profile!;
   }
 
-  type Emit = (type: string, payload: Record<string, unknown>, kind?: EventKind, optional?: readonly string[]) => void;
+  /** A catalog event of this op (its call_id added); `optional` names content fitPayload may drop. */
+  type Emit = <T extends CatalogType>(type: T, payload: Omit<CatalogPayloadInput<T>, 'call_id'>, optional?: readonly string[]) => void;
 
   function deliverFrame(hooks: OpHooks, f: PreviewFrame): void {
     hooks.frame({ contentType: f.contentType, width: f.width, height: f.height, data: f.data });
@@ -249,7 +253,6 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
       emit(
         'unity.script_generated',
         { path: w.path, sha256: w.sha256, bytes: w.bytes, overwritten: w.overwritten, ...(w.before_sha256 ? { before_sha256: w.before_sha256 } : {}), ...(w.before !== undefined ? { before: w.before } : {}), after: op.code },
-        'system',
         ['before', 'after'],
       );
       const before = textOrUndefined(w.before);
@@ -262,12 +265,12 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
   async function applyPatch(op: UnityOpOf<'apply_patch'>, ops: ProfileOps, ctx: OpContext, emit: Emit) {
     const p = await ops.applyPatch(op, ctx);
     cache.clear();
-    const payload: Record<string, unknown> = { path: p.path, before_sha256: p.before_sha256, after_sha256: p.after_sha256 };
+    const payload: Omit<CatalogPayloadInput<'unity.patch_applied'>, 'call_id'> = { path: p.path, before_sha256: p.before_sha256, after_sha256: p.after_sha256 };
     if (p.before !== undefined) payload.before = p.before;
     if (p.after !== undefined) payload.after = p.after;
     // Payload rule: before/after texts ride along only when the whole payload fits 64 KiB;
     // otherwise both go and the shas remain (content_omitted: true). See mcp/payload.ts.
-    emit('unity.patch_applied', payload, 'system', ['before', 'after']);
+    emit('unity.patch_applied', payload, ['before', 'after']);
     const result: Record<string, unknown> = { path: p.path, before_sha256: p.before_sha256, after_sha256: p.after_sha256 };
     const before = textOrUndefined(p.before);
     const after = textOrUndefined(p.after);
@@ -297,7 +300,7 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
         cache.set(key, frame);
       }
       deliverFrame(hooks, frame);
-      emit('preview.frame', { width: frame.width, height: frame.height, bytes: frame.data.byteLength, cached, content_type: frame.contentType });
+      emit('preview.frame', { width: frame.width, height: frame.height, bytes: frame.data.byteLength, cached, content_type: frame.contentType, sha256: createHash('sha256').update(frame.data).digest('hex') });
       emit('preview.completed', { width: frame.width, height: frame.height, cached });
       const result: Record<string, unknown> = {
         width: frame.width,
@@ -398,19 +401,19 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
       case 'delete_script': {
         const d = await ops.deleteScript(op, ctx);
         cache.clear();
-        emit('unity.script_deleted', { path: d.path, before_sha256: d.before_sha256, ...(d.before !== undefined ? { before: d.before } : {}) }, 'system', ['before']);
+        emit('unity.script_deleted', { path: d.path, before_sha256: d.before_sha256, ...(d.before !== undefined ? { before: d.before } : {}) }, ['before']);
         return { path: d.path, before_sha256: d.before_sha256, deleted: true };
       }
       case 'render_preview':
         return renderPreview(op, ops, ctx, emit, hooks, sessionId);
       case 'ingest_asset': {
         const data = splitPreview(await ops.ingestAsset(op, ctx), hooks);
-        emit('unity.asset_ingested', { path: op.path, asset: data }, 'system', ['asset']);
+        emit('unity.asset_ingested', { path: op.path, asset: data }, ['asset']);
         return { path: op.path, ...data };
       }
       case 'deconstruct_asset': {
         const data = splitPreview(await ops.deconstructAsset(op, ctx), hooks);
-        emit('unity.asset_deconstructed', { path: op.path, asset: data }, 'system', ['asset']);
+        emit('unity.asset_deconstructed', { path: op.path, asset: data }, ['asset']);
         return { path: op.path, ...data };
       }
       case 'run_build':
@@ -438,24 +441,22 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
     const hooks = safeHooks(rawHooks);
     const acc = { mcpMs: 0 };
     const name = opNameOf(dispatch.op);
-    const emit: Emit = (type, payload, kind = 'system', optional = []) =>
-      hooks.event({ type, kind, payload: fitPayload({ call_id: dispatch.callId, ...payload }, optional) });
-    const toolCall = (p: Omit<FunctionCallPayload, 'call_id' | 'name'>) => {
-      const payload: FunctionCallPayload = { call_id: dispatch.callId, name, ...p };
-      hooks.event({ type: 'tool.call', kind: 'tool', payload: fitPayload(payload, ['result']) });
-    };
+    // Checked against the catalog after fitting: a payload of the wrong shape throws, naming the field.
+    const emit: Emit = (type, payload, optional = []) =>
+      hooks.event(eventDraft(type, fitPayload({ call_id: dispatch.callId, ...payload }, optional) as CatalogPayloadInput<typeof type>));
+    const toolCall = (p: Omit<CatalogPayloadInput<'tool.call'>, 'call_id' | 'name'>) => emit('tool.call', { name, ...p }, ['result']);
     const finish = (ok: boolean, result: unknown, err: unknown): OpOutcome => {
       const latency_ms = Math.max(0, Math.round(now() - t0));
       const mcpMs = Math.round(acc.mcpMs);
       opLatency.observe(latency_ms, { op: name });
       opsTotal.inc({ op: name, outcome: ok ? 'ok' : 'error' });
       if (ok) {
-        emit('unity.completed', { op: name, latency_ms, mcp_ms: mcpMs }, 'command');
+        emit('unity.completed', { op: name, latency_ms, mcp_ms: mcpMs });
         toolCall({ status: 'succeeded', latency_ms, completed_at: seconds(now()), result });
         return { ok: true, result, mcpMs };
       }
       const error = errorInfo(err);
-      emit('unity.failed', { op: name, error, latency_ms, mcp_ms: mcpMs }, 'command');
+      emit('unity.failed', { op: name, error, latency_ms, mcp_ms: mcpMs });
       const timedOut = error.code === 'timeout' || error.code === 'build_timeout';
       toolCall({ status: timedOut ? 'timeout' : 'failed', latency_ms, completed_at: seconds(now()), error: `${error.code}: ${error.message}` });
       return { ok: false, error, mcpMs };
@@ -469,7 +470,7 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
     }
     const op = parsed.data;
     toolCall({ status: 'started', args: argsSummary(op), started_at: seconds(t0) });
-    emit('unity.started', { op: op.op, ...('path' in op ? { path: op.path } : {}) }, 'command');
+    emit('unity.started', { op: op.op, ...('path' in op ? { path: op.path } : {}) });
     try {
       const result = await execute(op, acc, hooks, emit, dispatch.sessionId);
       return finish(true, result, undefined);

@@ -1,23 +1,31 @@
-import { eventQueueMessage, functionCallPayload, type EventQueueMessage } from '../contracts/event';
+import { eventQueueMessage, type EventQueueMessage } from '../contracts/event';
 import type { Db } from '../db/client';
-import { insertEventBatch, upsertFunctionCalls, type FunctionCallUpdate } from '../db/queries/events';
+import { firstOfEach, insertEventBatch, upsertFunctionCalls, type StatementWrite } from '../db/queries/events';
+import { eventsFor, readCatalog, type ProjectedEvent } from './projections/projection';
+import { functionCalls, STATEMENT_PROJECTIONS } from './projections/index';
+import { logWarn } from './safe-log';
 
-/** Writes a batch: one multi-row insert of the events, then one upsert of the function calls they describe. */
+/**
+ * Writes a batch: one multi-row insert of the events with the projections that must see only
+ * new events (scripts, changes, previews, builds, presence), then one upsert of the function
+ * calls they describe. Each event is parsed with the catalog once; an event of a Spark type whose
+ * payload breaks its schema is stored but projected nowhere.
+ */
 export async function persistEvents(db: Db, messages: EventQueueMessage[]): Promise<{ inserted: number }> {
-  const inserted = await insertEventBatch(db, messages);
-  await upsertFunctionCalls(db, functionCallUpdates(messages));
+  const fresh = firstOfEach(messages);
+  const { events, invalid } = readCatalog(fresh);
+  if (invalid.length > 0) {
+    const first = invalid[0]!;
+    logWarn(`${invalid.length} event(s) broke the event catalog and were stored without projecting`, `${first.type} ${first.id}: ${first.error.message}`);
+  }
+  const inserted = await insertEventBatch(db, fresh, statementWrites(events));
+  await upsertFunctionCalls(db, [...functionCalls.rows(eventsFor(functionCalls, events)), ...functionCalls.foreignRows(fresh)]);
   return { inserted };
 }
 
-/** Tool events whose payload is a function call (`call_id`, `name`, `status`, …). */
-export function functionCallUpdates(messages: EventQueueMessage[]): FunctionCallUpdate[] {
-  const out: FunctionCallUpdate[] = [];
-  for (const { projectId, event } of messages) {
-    if (event.kind !== 'tool') continue;
-    const call = functionCallPayload.safeParse(event.payload);
-    if (call.success) out.push({ projectId, sessionId: event.session_id, ts: event.ts, call: call.data });
-  }
-  return out;
+/** Each statement projection's CTE for these events; projections with no rows are left out. */
+export function statementWrites(events: readonly ProjectedEvent[]): StatementWrite[] {
+  return STATEMENT_PROJECTIONS.map((p) => p.project(events)).filter((w) => w !== null);
 }
 
 export type ParsedMessage<M> = { message: M; body: EventQueueMessage } | { message: M; error: string };

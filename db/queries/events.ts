@@ -1,23 +1,28 @@
-import { and, desc, eq, gte, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type Db } from '../client';
 import { functionCalls, sparkEvents } from '../schema';
 import type { EventQueueMessage, FunctionCallPayload } from '../../contracts/event';
 
+/** A write that runs inside the insert statement as a named CTE; it may read `ins` and `s` (see below). */
+export interface StatementWrite {
+  name: string;
+  sql: SQL;
+}
+
 /**
- * Inserts a batch of events with ONE statement, and projects the events that were new into the
- * tables the UI reads (generated scripts, the change history, previews, build jobs).
+ * Inserts a batch of events with ONE statement, and runs the given projection writes in it
+ * (workers/projections: generated scripts, the change history, previews, build jobs, presence).
  * Rows travel as a single JSON parameter expanded by jsonb_to_recordset: driver-independent and
  * nearly as fast as unnest() arrays. Duplicates of (project_id, id, occurred_at) — resends, in the
  * same batch or later — are ignored (ids are unique per project: another tenant cannot take
- * yours), and since only rows this statement inserted are projected, a redelivered batch projects
- * nothing twice. One statement is also one transaction: events and projections land together or
- * not at all. The change history and generated scripts come only from events the edge verified
- * as the agent's report of an op Spark dispatched (`producer.verifiedOp`); Undo writes them back.
- * Returns how many events were new.
+ * yours). The writes see only what this statement inserted — `ins`, every new event, and `s`,
+ * the new events of a Spark session of their project (`s.sid` is that session) — so a
+ * redelivered batch projects nothing twice. One statement is also one transaction: events and
+ * projections land together or not at all. Returns how many events were new.
  */
-export async function insertEventBatch(db: Db, messages: EventQueueMessage[]): Promise<number> {
+export async function insertEventBatch(db: Db, messages: EventQueueMessage[], writes: readonly StatementWrite[] = []): Promise<number> {
   if (messages.length === 0) return 0;
-  const rows = firstOfEach(messages).map(({ projectId, event: e, receivedAt, producer }) => ({
+  const rows = firstOfEach(messages).map(({ projectId, event: e, receivedAt }) => ({
     id: e.id,
     ts: e.ts,
     project_id: projectId,
@@ -28,101 +33,34 @@ export async function insertEventBatch(db: Db, messages: EventQueueMessage[]): P
     payload: e.payload,
     trace_id: e.trace_id ?? null,
     received_s: receivedAt / 1000,
-    verified_op: producer?.verifiedOp === true,
   }));
+  // Prefixed so a CTE never shadows a table the statement writes (previews, say).
+  const projections = writes.map((w) => sql`, ${sql.identifier(`project_${w.name}`)} as (${w.sql})`);
   const result = await db.execute<{ inserted: number }>(sql`
     with r as (
       select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(
         id uuid, ts float8, project_id uuid, session_id text, source text, kind text, type text,
-        payload jsonb, trace_id text, received_s float8, verified_op boolean)
+        payload jsonb, trace_id text, received_s float8)
     ),
     ins as (
       insert into ${sparkEvents} (id, occurred_at, project_id, session_id, source, kind, type, payload, trace_id, received_at)
       select r.id, to_timestamp(r.ts), r.project_id, r.session_id, r.source, r.kind, r.type, r.payload, r.trace_id, to_timestamp(r.received_s)
       from r
       on conflict (project_id, id, occurred_at) do nothing
-      returning id, occurred_at, project_id, session_id, type, payload
+      returning id, occurred_at, project_id, session_id
     ),
     -- New events of a Spark session of the same project (other producers' session ids are free text).
     s as (
-      select ins.*, se.id as sid, ins.payload->>'call_id' as call_id,
-             coalesce((select bool_and(r.verified_op) from r
-                       where r.project_id = ins.project_id and r.id = ins.id and to_timestamp(r.ts) = ins.occurred_at), false) as verified_op
+      select ins.*, se.id as sid
       from ins join sessions se on se.project_id = ins.project_id
         and se.id = case when ins.session_id ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then ins.session_id::uuid end
-    ),
-    scripts as (
-      insert into generated_scripts (project_id, session_id, call_id, path, sha256, bytes, created_at)
-      select project_id, sid, call_id, payload->>'path', payload->>'sha256', coalesce(${num('bytes')}::int, 0), occurred_at
-      from s where verified_op and type = 'unity.script_generated' and payload ? 'path' and payload ? 'sha256'
-    ),
-    changes as (
-      insert into patches (project_id, session_id, call_id, path, before_content, after_content, before_sha256, after_sha256, op, created_at)
-      select project_id, sid, call_id, payload->>'path', payload->>'before', payload->>'after',
-             payload->>'before_sha256', case when type = 'unity.script_deleted' then null else coalesce(payload->>'after_sha256', payload->>'sha256') end,
-             case when type = 'unity.patch_applied' then 'modify'
-                  when type = 'unity.script_deleted' then 'delete'
-                  when payload->>'before_sha256' is null and payload->>'before' is null then 'create'
-                  else 'modify' end,
-             occurred_at
-      from s where verified_op and type in ('unity.script_generated', 'unity.patch_applied', 'unity.script_deleted') and payload ? 'path'
-    ),
-    frames as (
-      insert into previews (project_id, session_id, call_id, width, height, r2_key, content_type, bytes, sha256, status, created_at, completed_at)
-      select project_id, sid, call_id, (payload->>'width')::int, (payload->>'height')::int, payload->>'r2_key',
-             payload->>'content_type', ${num('bytes')}::int, payload->>'sha256', 'completed', occurred_at, occurred_at
-      from s where type = 'preview.frame' and payload ? 'r2_key' and payload ? 'width' and payload ? 'height'
-    ),
-    -- Build events: the newest per call in this batch, upserted on (session, call).
-    builds as (
-      select distinct on (sid, call_id) project_id, sid, call_id, occurred_at, payload,
-             split_part(type, '.', 2) as status,
-             min(occurred_at) over (partition by sid, call_id) as first_at,
-             max(payload->>'target') over (partition by sid, call_id) as target
-      from s where type in ('build.started', 'build.progress', 'build.completed', 'build.failed', 'build.timeout') and call_id is not null
-      order by sid, call_id, occurred_at desc
-    ),
-    jobs as (
-      insert into build_jobs as b (project_id, session_id, call_id, target, status, progress, artifact_r2_key, artifact_bytes, error, started_at, updated_at, completed_at)
-      select project_id, sid, call_id, coalesce(target, 'unknown'), status::build_status,
-             least(1, greatest(0, coalesce(${num('progress')}::real, case when status = 'completed' then 1 else 0 end))),
-             coalesce(payload->'artifact'->>'path', payload->>'artifact'),
-             coalesce(${num('artifact_bytes')}, ${artifactSize})::bigint,
-             coalesce(payload->'error'->>'message', payload->>'error'), first_at, occurred_at,
-             case when status in ('completed', 'failed', 'timeout') then occurred_at end
-      from builds
-      on conflict (session_id, call_id) do update set
-        status = case when b.updated_at <= excluded.updated_at then excluded.status else b.status end,
-        progress = case when b.updated_at <= excluded.updated_at then excluded.progress else b.progress end,
-        target = case when excluded.target <> 'unknown' then excluded.target else b.target end,
-        artifact_r2_key = coalesce(excluded.artifact_r2_key, b.artifact_r2_key),
-        artifact_bytes = coalesce(excluded.artifact_bytes, b.artifact_bytes),
-        error = coalesce(excluded.error, b.error),
-        started_at = least(b.started_at, excluded.started_at),
-        completed_at = coalesce(b.completed_at, excluded.completed_at),
-        updated_at = greatest(b.updated_at, excluded.updated_at)
-    ),
-    -- Agent presence: the newest connected/disconnected event per agent token wins.
-    presence as (
-      select distinct on (payload->>'token_id') project_id, occurred_at, payload,
-             case when type = 'agent.connected' then 'online' else 'offline' end as status
-      from ins where type in ('agent.connected', 'agent.disconnected')
-        and payload->>'token_id' ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
-      order by payload->>'token_id', occurred_at desc
-    ),
-    seen as (
-      update agents a set status = p.status, last_seen_at = p.occurred_at,
-             unity_profile = coalesce(p.payload->>'profile', a.unity_profile)
-      from presence p
-      where a.token_id = (p.payload->>'token_id')::uuid and a.project_id = p.project_id
-        and (a.last_seen_at is null or a.last_seen_at <= p.occurred_at)
-    )
+    )${sql.join(projections)}
     select count(*)::int as inserted from ins`);
   return rowsOf<{ inserted: number }>(result)[0]?.inserted ?? 0;
 }
 
 /** The first message of each (project, id, ts): a resend in the same batch is a duplicate, not a second event. */
-function firstOfEach(messages: EventQueueMessage[]): EventQueueMessage[] {
+export function firstOfEach(messages: EventQueueMessage[]): EventQueueMessage[] {
   const seen = new Set<string>();
   return messages.filter(({ projectId, event }) => {
     const key = `${projectId}|${event.id}|${event.ts}`;
@@ -131,13 +69,6 @@ function firstOfEach(messages: EventQueueMessage[]): EventQueueMessage[] {
     return true;
   });
 }
-
-/** A numeric payload field, or null when it is missing or not a number (never a cast error). */
-const num = (field: string) =>
-  sql.raw(`(case when payload->>'${field}' ~ '^-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?$' then (payload->>'${field}')::float8 end)`);
-
-/** The agent reports a build artifact as { path, sizeBytes, sha256 }. */
-const artifactSize = sql.raw(`(case when payload->'artifact'->>'sizeBytes' ~ '^[0-9]+$' then (payload->'artifact'->>'sizeBytes')::float8 end)`);
 
 /** One call's newest known state, merged from the call's events in timestamp order. */
 export interface FunctionCallUpdate {

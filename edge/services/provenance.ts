@@ -1,5 +1,6 @@
 import { sha256Hex } from '../../contracts/bytes';
 import { HISTORY_EVENT_OP, type EventProducer, type SparkEventV1 } from '../../contracts/event';
+import { parseCatalogEvent, type CatalogEvent } from '../../contracts/event-catalog';
 import type { Env } from '../env';
 import { HttpError } from '../http/errors';
 import type { OpProof } from '../room/op-proofs';
@@ -26,32 +27,35 @@ export async function producersOf(env: Pick<Env, 'SESSION_ROOM'>, caller: Caller
 async function verifiedReports(env: Pick<Env, 'SESSION_ROOM'>, projectId: string, events: readonly SparkEventV1[]): Promise<Set<string>> {
   const bySession = new Map<string, SparkEventV1[]>();
   for (const e of events) {
-    if (historyCallId(e) === undefined || !isUuid(e.session_id)) continue;
+    if (historyReport(e) === undefined || !isUuid(e.session_id)) continue;
     bySession.set(e.session_id, [...(bySession.get(e.session_id) ?? []), e]);
   }
   const verified = new Set<string>();
   await Promise.all(
     [...bySession].map(async ([sessionId, claims]) => {
       const proofs = await roomStub(env.SESSION_ROOM, sessionId)
-        .opProofs(claims.map((e) => historyCallId(e)!))
+        .opProofs(claims.map((e) => historyReport(e)!.payload.call_id))
         .catch((err: unknown) => {
           // Nothing was accepted yet: the agent's outbox resends the whole batch after this.
           logError('ingest: the session room could not check agent reports', err);
           throw new HttpError(503, 'unavailable', 'the session could not check these reports right now; none were accepted; resend them shortly', undefined, { 'Retry-After': '5' });
         });
       for (const e of claims) {
-        if (await reportMatches(e, proofs[historyCallId(e)!], projectId)) verified.add(e.id);
+        const report = historyReport(e)!;
+        if (await reportMatches(report, proofs[report.payload.call_id], projectId)) verified.add(e.id);
       }
     }),
   );
   return verified;
 }
 
-/** The call id a history event claims to report, when it is one. */
-function historyCallId(e: SparkEventV1): string | undefined {
+type HistoryReport = CatalogEvent<keyof typeof HISTORY_EVENT_OP>;
+
+/** A history event read through the catalog; one whose payload breaks it is never projected, so needs no check. */
+function historyReport(e: SparkEventV1): HistoryReport | undefined {
   if (!(e.type in HISTORY_EVENT_OP)) return undefined;
-  const callId = e.payload.call_id;
-  return typeof callId === 'string' && isUuid(callId) ? callId : undefined;
+  const read = parseCatalogEvent(e);
+  return read?.ok ? (read.event as HistoryReport) : undefined;
 }
 
 /**
@@ -59,12 +63,12 @@ function historyCallId(e: SparkEventV1): string | undefined {
  * same path, and for a written script the same text (the agent sends it as `after`; when the
  * payload was too large to carry it, there is no text to put back either).
  */
-export async function reportMatches(e: SparkEventV1, proof: OpProof | undefined, projectId: string): Promise<boolean> {
+export async function reportMatches(e: HistoryReport, proof: OpProof | undefined, projectId: string): Promise<boolean> {
   if (!proof || proof.projectId !== projectId) return false;
-  if (proof.op !== HISTORY_EVENT_OP[e.type as keyof typeof HISTORY_EVENT_OP]) return false;
+  if (proof.op !== HISTORY_EVENT_OP[e.type]) return false;
   if (e.payload.path !== proof.path) return false;
-  if (proof.op !== 'generate_script') return true;
+  if (e.type !== 'unity.script_generated') return true;
   const after = e.payload.after;
   if (after === undefined) return true;
-  return typeof after === 'string' && (await sha256Hex(after)) === proof.codeSha256;
+  return (await sha256Hex(after)) === proof.codeSha256;
 }

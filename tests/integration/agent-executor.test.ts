@@ -4,7 +4,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileResult, functionCallPayload, sparkEventV1, subjectForEventType, type UnityOperationInput } from '../../contracts/index';
+import { compileResult, EVENT_CATALOG, functionCallPayload, parseCatalogEvent, sparkEventV1, subjectForEventType, type UnityOperationInput } from '../../contracts/index';
 import type { OpDispatch } from '../../contracts/ws';
 import { createExecutor, type Executor, type OpHooks } from '../../local-agent/executor';
 import { createMetrics } from '../../local-agent/metrics';
@@ -38,11 +38,18 @@ function dispatch(op: UnityOperationInput | Record<string, unknown>): OpDispatch
   return { t: 'op', callId: randomUUID(), sessionId: SESSION, op: op as OpDispatch['op'], issuedAt: now, expiresAt: now + 60_000 };
 }
 
-/** Every event must be a valid SparkEventV1 once wrapped, and Unity events must map to a NATS subject. */
+/**
+ * Every event must be a valid SparkEventV1 once wrapped, of a catalog type with its kind and a
+ * payload the consumer can parse, and Unity events must map to a NATS subject.
+ */
 function checkEvents(rec: Recorded, callId: string) {
   for (const e of rec.events) {
     const parsed = sparkEventV1.safeParse({ v: 1, id: randomUUID(), type: e.type, source: 'spark-agent', kind: e.kind, ts: Date.now() / 1000, session_id: SESSION, payload: e.payload });
     expect(parsed.success, `${e.type}: ${JSON.stringify(parsed.error?.issues[0])}`).toBe(true);
+    const read = parseCatalogEvent(parsed.data!);
+    expect(read, `${e.type} is in the catalog`).not.toBeNull();
+    expect(read!.ok, `${e.type}: ${read!.ok ? '' : read!.error.message}`).toBe(true);
+    expect(e.kind).toBe(EVENT_CATALOG[e.type as keyof typeof EVENT_CATALOG].kind);
     expect(e.payload.call_id).toBe(callId);
     if (e.type === 'tool.call') {
       expect(e.kind).toBe('tool');

@@ -108,7 +108,7 @@ describe('change history cannot be forged', () => {
     const dispatch = await agent.next((m) => m.t === 'op' && m.callId === undo.body.callId);
     expect(dispatch.op).toEqual({ op: 'generate_script', path: 'Assets/Scripts/Hello.cs', code: 'old text', overwrite: true });
     // The agent's report of the undo's own write joins the history as a revert.
-    await send(p, p.agent, 'unity.script_generated', { call_id: undo.body.callId, path: 'Assets/Scripts/Hello.cs', sha256: sha256('old text'), after: 'old text', before: code });
+    await send(p, p.agent, 'unity.script_generated', { call_id: undo.body.callId, path: 'Assets/Scripts/Hello.cs', sha256: sha256('old text'), bytes: 8, overwritten: true, after: 'old text', before: code, before_sha256: sha256(code) });
     await eventually(async () => (await p.changes()).length === 2);
     await agent.close();
   });

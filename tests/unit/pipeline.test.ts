@@ -3,7 +3,9 @@ import { decodeCursor, encodeCursor } from '../../edge/services/cursor';
 import { splitEvents } from '../../edge/services/ingest';
 import { retryDelaySeconds } from '../../workers/backoff';
 import { isDatabaseUnavailable } from '../../workers/db-errors';
-import { functionCallUpdates, parseMessages } from '../../workers/persist-events';
+import { parseMessages } from '../../workers/persist-events';
+import { functionCalls } from '../../workers/projections/index';
+import { eventsFor, readCatalog } from '../../workers/projections/projection';
 import { sendInBatches } from '../../workers/send-batches';
 import { makeEvent } from '../support/api';
 
@@ -73,10 +75,16 @@ describe('consumer parsing', () => {
   it('separates contract-breaking bodies and finds function calls in tool events', () => {
     const projectId = '0b9c1f5e-8f61-4c39-9a49-1d2f9e0c7a11';
     const tool = makeEvent({ kind: 'tool', type: 'tool.call', payload: { call_id: 'c1', name: 'create_script', status: 'started' } });
+    // An outside tool reports a call in the public format under a type of its own.
+    const foreign = makeEvent({ kind: 'tool', type: 'copilot.function_call', payload: { call_id: 'c2', name: 'search', status: 'succeeded' } });
     const plain = makeEvent();
-    const parsed = parseMessages([{ body: { projectId, event: tool, receivedAt: 1 } }, { body: { projectId, event: plain, receivedAt: 1 } }, { body: { hello: 1 } }]);
-    expect(parsed.map((p) => 'body' in p)).toEqual([true, true, false]);
+    const parsed = parseMessages([tool, foreign, plain].map((event) => ({ body: { projectId, event, receivedAt: 1 } })).concat({ body: { hello: 1 } } as never));
+    expect(parsed.map((p) => 'body' in p)).toEqual([true, true, true, false]);
     const bodies = parsed.flatMap((p) => ('body' in p ? [p.body] : []));
-    expect(functionCallUpdates(bodies)).toEqual([{ projectId, sessionId: tool.session_id, ts: tool.ts, call: expect.objectContaining({ call_id: 'c1', status: 'started' }) }]);
+    const calls = [...functionCalls.rows(eventsFor(functionCalls, readCatalog(bodies).events)), ...functionCalls.foreignRows(bodies)];
+    expect(calls).toEqual([
+      { projectId, sessionId: tool.session_id, ts: tool.ts, call: expect.objectContaining({ call_id: 'c1', status: 'started' }) },
+      { projectId, sessionId: foreign.session_id, ts: foreign.ts, call: expect.objectContaining({ call_id: 'c2', status: 'succeeded' }) },
+    ]);
   });
 });
