@@ -20,8 +20,10 @@ export function fitsUtf8Bytes(s: string, maxBytes: number): boolean {
 }
 
 /** SHA-256 of bytes, or of a text's UTF-8, as 64 lowercase hex digits (Web Crypto: Workers, browsers, Node ≥ 19). */
-export async function sha256Hex(data: string | Uint8Array<ArrayBuffer>): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', typeof data === 'string' ? encoder.encode(data) : data);
+export async function sha256Hex(data: string | Uint8Array): Promise<string> {
+  // Web Crypto takes views of an ArrayBuffer only; one over a SharedArrayBuffer is copied first.
+  const bytes = typeof data === 'string' ? encoder.encode(data) : data.buffer instanceof ArrayBuffer ? (data as Uint8Array<ArrayBuffer>) : new Uint8Array(data);
+  const digest = await crypto.subtle.digest('SHA-256', bytes);
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 

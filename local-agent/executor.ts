@@ -3,10 +3,10 @@
 // (concurrency cap, timeouts, retries, circuit breaker) and the MCP client, and reports what
 // happened as domain events, progress and frames through the caller's hooks. Which tools an op
 // uses depends on the server's profile (mcp/unity-mcp-ops.ts, mcp/seed-ops.ts).
-import { createHash } from 'node:crypto';
 import {
   eventDraft,
   firstIssue,
+  sha256Hex,
   unityOperation,
   utf8ByteLength,
   type CatalogPayloadInput,
@@ -300,7 +300,7 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
         cache.set(key, frame);
       }
       deliverFrame(hooks, frame);
-      emit('preview.frame', { width: frame.width, height: frame.height, bytes: frame.data.byteLength, cached, content_type: frame.contentType, sha256: createHash('sha256').update(frame.data).digest('hex') });
+      emit('preview.frame', { width: frame.width, height: frame.height, bytes: frame.data.byteLength, cached, content_type: frame.contentType, sha256: await sha256Hex(frame.data) });
       emit('preview.completed', { width: frame.width, height: frame.height, cached });
       const result: Record<string, unknown> = {
         width: frame.width,
