@@ -72,3 +72,8 @@ export function textProblem(s: string): string | undefined {
   if (CONTROL.test(s)) return 'must not contain control characters';
   return undefined;
 }
+
+/** `s` cut to at most `max` characters, an ellipsis marking the cut (for messages with a length limit). */
+export function clipText(s: string, max: number): string {
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}

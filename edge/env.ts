@@ -1,30 +1,15 @@
 import type { EventQueueMessage } from '../contracts/event';
-import type { IngestLog } from './ingest-log';
-import type { SessionRoom } from './session-room';
 
-/** The Worker's bindings, as declared in wrangler.toml. */
-export interface Env {
-  HYPERDRIVE?: Hyperdrive;
-  DATABASE_URL?: string;
-  DB_DRIVER?: string;
-  DB_DIRECT?: string;
-  JWT_SECRET: string;
-  ACCESS_TOKEN_TTL_SECONDS?: string;
-  QUEUE_RETRY_BASE_SECONDS?: string;
-  EVENTS_INSERT_MODE?: string;
+// The Worker's bindings come from `wrangler types` (edge/worker-configuration.d.ts, generated from
+// wrangler.toml and .dev.vars.example by `npm run types`; `npm run typecheck` fails when it is
+// stale). Written here only what wrangler cannot know.
+
+/** Optional knobs, unset in wrangler.toml so the code's defaults apply; `npm start` and tests set them. */
+type OptionalVars = 'DATABASE_URL' | 'DB_DRIVER' | 'DB_DIRECT' | 'EVENTS_INSERT_MODE' | 'INGEST_LOG' | 'INGEST_LOG_RESEND_SECONDS' | 'INGEST_LOG_MAX_PENDING' | 'OP_TTL_SECONDS' | 'MCP_TOOL_BUDGET_SECONDS';
+/** Declared in wrangler.toml, but a local harness may run without them (DATABASE_URL instead of Hyperdrive, no assets, no rate limits). */
+type MaybeUnbound = 'HYPERDRIVE' | 'API_RATE_LIMIT' | 'AUTH_RATE_LIMIT' | 'ASSETS';
+
+export interface Env extends Omit<Cloudflare.Env, MaybeUnbound | 'EVENTS'>, Partial<Pick<Cloudflare.Env, MaybeUnbound>>, Partial<Record<OptionalVars, string>> {
+  /** The queue's message type (wrangler types says only `Queue`). */
   EVENTS: Queue<EventQueueMessage>;
-  EVENTS_DLQ: Queue<unknown>;
-  SESSION_ROOM: DurableObjectNamespace<SessionRoom>;
-  /** The ingest write-ahead log (edge/ingest-log.ts), used when INGEST_LOG is "on" (npm start). */
-  INGEST_LOG_DO: DurableObjectNamespace<IngestLog>;
-  INGEST_LOG?: string;
-  INGEST_LOG_RESEND_SECONDS?: string;
-  INGEST_LOG_MAX_PENDING?: string;
-  OP_TTL_SECONDS?: string;
-  /** How long one MCP tool call waits for the agent before answering with what it knows (default 50 s). */
-  MCP_TOOL_BUDGET_SECONDS?: string;
-  ARTIFACTS: R2Bucket;
-  API_RATE_LIMIT?: RateLimit;
-  AUTH_RATE_LIMIT?: RateLimit;
-  ASSETS?: Fetcher;
 }

@@ -1,4 +1,4 @@
-import { sha256Hex } from '../contracts/bytes';
+import { base64Decode, sha256Hex } from '../contracts/bytes';
 import { DurableObject } from 'cloudflare:workers';
 import { eventOf, type CatalogPayloadInput, type CatalogType } from '../contracts/event-catalog';
 import type { UnityOperation } from '../contracts/unity-ops';
@@ -344,7 +344,7 @@ const FRAME_SHAPE = { ...DEFAULT_JSON_SHAPE, maxStringChars: 11_200_000 };
 
 function decodeBase64(data: string): Uint8Array<ArrayBuffer> {
   try {
-    return Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+    return base64Decode(data);
   } catch {
     throw new FrameError('frame data must be base64');
   }

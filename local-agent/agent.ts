@@ -5,13 +5,17 @@
 // link; events to NATS and to the outbox) → op.result (journaled, then sent — or sent when the link
 // is back). Ops run one at a time by default: a Unity editor does one thing at a time.
 import type { AgentInfo, OpDispatch } from '../contracts/ws';
-import { errorMessage, requirePaired, silentLogger, type AgentConfig, type Logger } from './config';
-import { createEdgeLink, OpJournal, resultMessage, type EdgeLink, type OpOutcomeForRoom, type WebSocketFactory } from './edge-link';
+import { requirePaired, type AgentConfig } from './config';
+import { errorMessage, silentLogger, type Logger } from './log';
+import { createEdgeApi } from './edge-api';
+import { createEdgeLink, type EdgeLink } from './edge-link';
+import type { WebSocketFactory } from './edge-socket';
 import { createEventFactory } from './event-factory';
 import { createExecutor, type Executor, type OpHooks, type OpOutcome } from './executor';
 import { createMetrics, type Metrics } from './metrics';
 import { createNatsBridge, createNatsLink, type NatsBridge, type NatsLink } from './nats-bridge';
 import { openOutbox, type Outbox } from './outbox';
+import { OpJournal, resultMessage, type OpOutcomeForRoom } from './op-journal';
 import { startTray, type RecentOp, type Tray, type TrayStatus } from './tray';
 
 // --- the executor (./executor), as the agent uses it ---------------------------------------------
@@ -60,12 +64,6 @@ export interface RunningAgent {
   links(): ReadonlyMap<string, EdgeLink>;
 }
 
-interface SessionItem {
-  id: string;
-  state?: string;
-  name?: string;
-}
-
 function defaultExecutor(config: AgentConfig, metrics: Metrics): Promise<AgentExecutor> {
   return createExecutor({
     mcpUrl: config.unityMcpUrl,
@@ -90,7 +88,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   const { edgeUrl, token, projectId } = config;
   const log = deps.log ?? silentLogger;
   const metrics = deps.metrics ?? createMetrics();
-  const doFetch = deps.fetch ?? fetch;
+  const api = createEdgeApi({ edgeUrl, token, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
   const startedAt = Date.now();
   const cleanups: (() => Promise<unknown> | unknown)[] = [];
 
@@ -109,7 +107,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     const outbox = await openOutbox({
       projectId,
       home: config.home,
-      edge: { url: edgeUrl, token, fetch: doFetch },
+      edge: api,
       link: nats,
       stream: config.outbox.stream,
       subjectPrefix: config.outbox.subjectPrefix,
@@ -269,10 +267,9 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     function ensureLink(sessionId: string) {
       if (links.has(sessionId) || stopping) return;
       const link = createEdgeLink({
-        edgeUrl,
+        api,
         projectId,
         sessionId,
-        token,
         journal,
         agentInfo: info,
         onOp: (dispatch) => enqueue(dispatch),
@@ -300,27 +297,17 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     let sessionsRefreshedAt: number | undefined;
     async function refreshSessions() {
       if (stopping) return;
-      let items: SessionItem[];
-      try {
-        const res = await doFetch(`${edgeUrl}/api/projects/${encodeURIComponent(projectId)}/sessions`, {
-          headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
-          signal: AbortSignal.timeout(15_000),
-        });
-        if (!res.ok) {
-          sessionsError = `listing sessions: edge answered ${res.status}`;
-          if (res.status === 401 || res.status === 403) log.warn('the edge refused the agent token; pair again with spark-agent pair', { status: res.status });
-          return;
-        }
-        const body = (await res.json()) as { items?: SessionItem[] };
-        items = Array.isArray(body.items) ? body.items : [];
-        sessionsError = undefined;
-        sessionsRefreshedAt = Date.now();
-      } catch (err) {
-        sessionsError = `listing sessions: ${errorMessage((err as { cause?: unknown }).cause ?? err)}`;
+      const r = await api.listSessions(projectId);
+      if (!r.ok) {
+        sessionsError = `listing sessions: ${r.reason}`;
+        if (r.kind === 'refused' && (r.status === 401 || r.status === 403)) log.warn('the edge refused the agent token; pair again with spark-agent pair', { status: r.status });
         return;
       }
-      const active = new Set(items.filter((s) => s && typeof s.id === 'string' && (s.state === undefined || s.state === 'active')).map((s) => s.id));
-      for (const s of items) if (s?.name) sessionNames.set(s.id, s.name);
+      const items = r.value;
+      sessionsError = undefined;
+      sessionsRefreshedAt = Date.now();
+      const active = new Set(items.filter((s) => s.state === 'active').map((s) => s.id));
+      for (const s of items) sessionNames.set(s.id, s.name);
       for (const id of active) ensureLink(id);
       for (const [id, link] of links) {
         if (!active.has(id)) {

@@ -11,19 +11,18 @@ import { realpathSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
 import { agentCommand } from '../contracts/agent-install';
 import { startAgent } from './agent';
 import {
   AGENT_VERSION,
   ConfigError,
-  consoleLogger,
-  errorMessage,
   loadConfig,
   readCredentials,
   requirePaired,
   writeCredentials,
 } from './config';
+import { createEdgeApi } from './edge-api';
+import { consoleLogger, errorMessage } from './log';
 import type { TrayStatus } from './tray';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, notReady: 3, refused: 4 } as const;
@@ -62,8 +61,6 @@ Environment:
   UNITY_MCP_TOKEN      its API key, sent as X-API-Key (only when the server asks for one)
 `;
 
-
-const pairAnswer = z.object({ token: z.string().min(1), project_id: z.uuid(), agent_id: z.string().min(1) });
 
 function parse(argv: string[]) {
   return parseArgs({
@@ -140,44 +137,28 @@ async function pair(rest: string[], flags: Record<string, string | boolean | und
     return EXIT.usage;
   }
   const name = (typeof flags.name === 'string' ? flags.name : io.env.SPARK_AGENT_NAME ?? hostname()).slice(0, 120);
-  const url = `${config.edgeUrl}/api/agent/pair`;
-  let res: Response;
-  try {
-    res = await io.fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ code, name }),
-      signal: AbortSignal.timeout(20_000),
-    });
-  } catch (err) {
-    io.err(`spark-agent pair: cannot reach the edge at ${config.edgeUrl} (${errorMessage((err as { cause?: unknown }).cause ?? err)})\n`);
-    return EXIT.failed;
-  }
-  const text = await res.text();
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
-  if (res.status !== 201 && res.status !== 200) {
-    const e = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
-    const detail = e?.message ? `: ${e.message}` : '';
+  const answer = await createEdgeApi({ edgeUrl: config.edgeUrl, fetch: io.fetch }).pair({ code, name });
+  if (!answer.ok) {
+    if (answer.kind === 'unreachable') {
+      io.err(`spark-agent pair: cannot reach the edge at ${config.edgeUrl} (${answer.reason})\n`);
+      return EXIT.failed;
+    }
+    if (answer.kind === 'unexpected') {
+      io.err(`spark-agent pair: ${answer.reason}\n`);
+      return EXIT.failed;
+    }
+    const detail = answer.error?.message ? `: ${answer.error.message}` : '';
     const why =
-      res.status === 400
+      answer.status === 400
         ? `the pairing code was not accepted${detail}`
-        : res.status === 404
+        : answer.status === 404
           ? // The edge answers unknown, used and expired codes alike (nothing to learn by guessing).
             'the pairing code is unknown, was already used or has expired: check it, or create a new one in the browser'
-          : `the edge answered ${res.status}${detail}`;
+          : `the edge answered ${answer.status}${detail}`;
     io.err(`spark-agent pair: ${why}\n`);
-    return res.status === 400 || res.status === 404 ? EXIT.refused : EXIT.failed;
+    return answer.status === 400 || answer.status === 404 ? EXIT.refused : EXIT.failed;
   }
-  const parsed = pairAnswer.safeParse(body);
-  if (!parsed.success) {
-    io.err(`spark-agent pair: the edge's answer was not understood (${parsed.error.issues[0]?.message})\n`);
-    return EXIT.failed;
-  }
+  const paired = answer.value;
   let previous: string | undefined;
   try {
     previous = readCredentials(config.home)?.project_id;
@@ -186,14 +167,14 @@ async function pair(rest: string[], flags: Record<string, string | boolean | und
   }
   const file = writeCredentials(config.home, {
     edge_url: config.edgeUrl,
-    token: parsed.data.token,
-    project_id: parsed.data.project_id,
-    agent_id: parsed.data.agent_id,
+    token: paired.token,
+    project_id: paired.project_id,
+    agent_id: paired.agent_id,
     name,
     paired_at: new Date().toISOString(),
   });
-  if (previous && previous !== parsed.data.project_id) io.out(`Replaced the previous pairing (project ${previous}).\n`);
-  io.out(`Paired "${name}" with project ${parsed.data.project_id} (agent ${parsed.data.agent_id}).\n` + `Credentials saved to ${file} (readable only by you).\n`);
+  if (previous && previous !== paired.project_id) io.out(`Replaced the previous pairing (project ${previous}).\n`);
+  io.out(`Paired "${name}" with project ${paired.project_id} (agent ${paired.agent_id}).\n` + `Credentials saved to ${file} (readable only by you).\n`);
   if (flags['no-start'] === true) {
     io.out(`Start the agent with: ${agentCommand(config.edgeUrl, 'start')}\n`);
     return EXIT.ok;

@@ -7,6 +7,7 @@ import { homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_COOLDOWN_MS } from './circuit-breaker';
+import { DEFAULT_RELOAD_BUDGET_MS } from './executor';
 
 export const AGENT_VERSION = '0.1.0';
 export const DEFAULT_UNITY_MCP_URL = 'http://localhost:8080/mcp';
@@ -17,8 +18,6 @@ export const DEFAULT_OUTBOX_STREAM = 'SPARK_AGENT_OUTBOX';
 export const DEFAULT_OUTBOX_SUBJECT_PREFIX = 'spark.agent.outbox';
 export const CREDENTIALS_FILE = 'credentials.json';
 export const CONFIG_FILE = 'config.json';
-/** Real domain reloads take seconds, tens of seconds on big projects. */
-export const DEFAULT_UNITY_RELOAD_BUDGET_MS = 60_000;
 
 export const storedCredentials = z.object({
   edge_url: z.url(),
@@ -289,7 +288,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): AgentConfig {
     },
     sessionRefreshMs: parseMs(nonEmpty(env.SPARK_SESSION_REFRESH_MS), 'SPARK_SESSION_REFRESH_MS', 30_000),
     heartbeatMs: parseMs(nonEmpty(env.SPARK_HEARTBEAT_MS), 'SPARK_HEARTBEAT_MS', 15_000),
-    unityReloadBudgetMs: parseMs(nonEmpty(env.UNITY_RELOAD_BUDGET_MS), 'UNITY_RELOAD_BUDGET_MS', DEFAULT_UNITY_RELOAD_BUDGET_MS),
+    unityReloadBudgetMs: parseMs(nonEmpty(env.UNITY_RELOAD_BUDGET_MS), 'UNITY_RELOAD_BUDGET_MS', DEFAULT_RELOAD_BUDGET_MS),
     breakerCooldownMs: parseMs(nonEmpty(env.SPARK_BREAKER_COOLDOWN_MS), 'SPARK_BREAKER_COOLDOWN_MS', DEFAULT_COOLDOWN_MS),
   };
 }
@@ -306,33 +305,4 @@ export function requirePaired(config: AgentConfig): asserts config is AgentConfi
         `Run: spark-agent pair <code> --edge <url>`,
     );
   }
-}
-
-/** The agent's logger: one line per message, structured extras. */
-export interface Logger {
-  debug(msg: string, extra?: Record<string, unknown>): void;
-  info(msg: string, extra?: Record<string, unknown>): void;
-  warn(msg: string, extra?: Record<string, unknown>): void;
-  error(msg: string, extra?: Record<string, unknown>): void;
-}
-
-export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
-
-export function consoleLogger(opts: { debug?: boolean; stream?: NodeJS.WritableStream } = {}): Logger {
-  const out = opts.stream ?? process.stderr;
-  const line = (level: string, msg: string, extra?: Record<string, unknown>) => {
-    const tail = extra && Object.keys(extra).length > 0 ? ` ${JSON.stringify(extra)}` : '';
-    out.write(`${new Date().toISOString()} ${level.padEnd(5)} ${msg}${tail}\n`);
-  };
-  return {
-    debug: (m, e) => (opts.debug ? line('debug', m, e) : undefined),
-    info: (m, e) => line('info', m, e),
-    warn: (m, e) => line('warn', m, e),
-    error: (m, e) => line('error', m, e),
-  };
-}
-
-export function errorMessage(err: unknown): string {
-  if (err instanceof Error) return err.message || err.name;
-  return String(err);
 }

@@ -3,10 +3,10 @@
 // (concurrency cap, timeouts, retries, circuit breaker) and the MCP client, and reports what
 // happened as domain events, progress and frames through the caller's hooks. Which tools an op
 // uses depends on the server's profile (mcp/unity-mcp-ops.ts, mcp/seed-ops.ts).
-import { createHash } from 'node:crypto';
 import {
   eventDraft,
   firstIssue,
+  sha256Hex,
   unityOperation,
   utf8ByteLength,
   type CatalogPayloadInput,
@@ -20,11 +20,12 @@ import type { CircuitBreakerOptions } from './circuit-breaker';
 import { createMetrics, type Metrics } from './metrics';
 import { createUnityMcpClient, type McpProfile, type ToolResult, type UnityMcpClient } from './mcp/index';
 import { isRecord, OpError, type BuildState, type OpContext, type ProfileOps, type RenderedFrame, type ToolCallOptions } from './mcp/ops';
+import { failureCode, isRefusal } from './mcp/failures';
 import { fitPayload } from './mcp/payload';
 import { seedOps } from './mcp/seed-ops';
 import { unityMcpOps } from './mcp/unity-mcp-ops';
 import { PreviewCache, previewCacheKey, type PreviewFrame } from './preview-cache';
-import { backoffDelay } from './outbox/retry';
+import { backoffDelay } from '../contracts/backoff';
 import { createServiceClient, DEFAULT_TIMEOUTS, ServiceError, type ServiceClient } from './service-client';
 
 export interface OpHooks {
@@ -65,6 +66,7 @@ export interface ExecutorOptions {
 }
 
 export const DEFAULT_BUILD_POLL_MS = 1_000;
+/** Real domain reloads take seconds, tens of seconds on big projects (UNITY_RELOAD_BUDGET_MS). */
 export const DEFAULT_RELOAD_BUDGET_MS = 60_000;
 /** What the person sees while Unity reloads its scripts (domain reload). */
 export const RELOADING_MESSAGE = 'Unity is reloading…';
@@ -73,33 +75,6 @@ export const DEFAULT_BUILD_TIMEOUT_MS = 30 * 60_000;
 export const MAX_RESULT_TEXT_BYTES = 512 * 1024;
 /** Consecutive failed status polls tolerated before a running build is given up on. */
 const MAX_POLL_FAILURES = 3;
-
-/**
- * Failures that are Unity refusing a request (bad input, a file that exists or not, a stale sha):
- * the service is healthy, so these do not count against the circuit breaker and are not retried.
- * Anything else that fails (e.g. "Unity instance not connected", an exception in the server)
- * counts as the service failing.
- */
-const REFUSAL_CODES = new Set([
-  'path_outside_assets', 'bad_path', 'bad_extension', 'exists', 'not_found', 'stale_file', 'precondition_required',
-  'using_guard', 'overlap', 'too_large', 'validation_failed', 'unbalanced_braces', 'zero_based_explicit_fields',
-  'camera_not_found', 'unsupported_format', 'invalid_params', 'unknown_tool',
-]);
-const REFUSAL_TEXT =
-  /not found|does not exist|could not find|already exists|already in progress|invalid|must be|must not|is required|not supported|unknown (action|build target|property|batch)|refus|stale|overlap|unbalanced|not installed|no build jobs|no job found/i;
-
-/** CoplayDev's answers when no editor is attached (some say "not found", so checked first). */
-const EDITOR_MISSING =
-  /no unity (editor )?instances|unity instances? .*not (found|connected)|not found\. (use mcpforunity|available)|does not match any running unity|not connected/i;
-
-function isRefusal(r: ToolResult): boolean {
-  if (EDITOR_MISSING.test(r.error ?? '')) return false;
-  return (r.code !== undefined && REFUSAL_CODES.has(r.code)) || REFUSAL_TEXT.test(r.error ?? '');
-}
-
-function failureCode(r: ToolResult): string {
-  return EDITOR_MISSING.test(r.error ?? '') ? 'unity_unavailable' : (r.code ?? 'unity_error');
-}
 
 function errorInfo(err: unknown): ErrorInfo {
   const code = err instanceof OpError || err instanceof ServiceError ? String(err.code) : 'internal';
@@ -325,7 +300,7 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
         cache.set(key, frame);
       }
       deliverFrame(hooks, frame);
-      emit('preview.frame', { width: frame.width, height: frame.height, bytes: frame.data.byteLength, cached, content_type: frame.contentType, sha256: createHash('sha256').update(frame.data).digest('hex') });
+      emit('preview.frame', { width: frame.width, height: frame.height, bytes: frame.data.byteLength, cached, content_type: frame.contentType, sha256: await sha256Hex(frame.data) });
       emit('preview.completed', { width: frame.width, height: frame.height, cached });
       const result: Record<string, unknown> = {
         width: frame.width,

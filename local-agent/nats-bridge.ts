@@ -9,9 +9,10 @@
 import { connect, Events, headers, type NatsConnection } from 'nats';
 import type { SparkEventV1 } from '../contracts/event';
 import { NATS_DLQ_SUBJECT, subjectForEventType } from '../contracts/nats-subjects';
-import { errorMessage, silentLogger, type Logger } from './config';
+import { errorMessage, silentLogger, type Logger } from './log';
 import type { Metrics } from './metrics';
-import { backoffDelay, sleep, type BackoffOptions } from './outbox/retry';
+import { backoffDelay, type BackoffOptions } from '../contracts/backoff';
+import { sleep } from './outbox/retry';
 
 // ---------------------------------------------------------------------------------------------
 // Connection manager, shared by the bridge and the JetStream outbox.

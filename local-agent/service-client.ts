@@ -3,6 +3,7 @@
 // timeout per attempt, a size check before sending, bounded retries with backoff, a circuit
 // breaker, and metrics. The transport itself is the caller's function, so the same policy wraps
 // an MCP tool call or an HTTP request.
+import { backoffDelay } from '../contracts/backoff';
 import { MAX_ASR_BYTES, MAX_OCR_BYTES, utf8ByteLength } from '../contracts/index';
 import { CircuitBreaker, CircuitOpenError, type CircuitBreakerOptions, type CircuitState } from './circuit-breaker';
 import type { Metrics } from './metrics';
@@ -180,10 +181,7 @@ export function createServiceClient(opts: ServiceClientOptions): ServiceClient {
     updateGauges();
   }
 
-  function backoff(attempt: number): number {
-    const capped = Math.min(maxDelay, baseDelay * 2 ** attempt);
-    return Math.round(capped * (0.5 + random() * 0.5));
-  }
+  const backoff = (attempt: number) => backoffDelay(attempt, { baseMs: baseDelay, maxMs: maxDelay, random });
 
   /** One attempt with its own timeout; resolves with the value or throws a ServiceError. */
   async function attempt<T>(fn: (signal: AbortSignal) => Promise<T>, name: string, limitMs: number, outer?: AbortSignal): Promise<T> {

@@ -7,7 +7,7 @@
 // status through DNS rebinding.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { errorMessage, silentLogger, type Logger } from './config';
+import { errorMessage, silentLogger, type Logger } from './log';
 
 export interface RecentOp {
   callId: string;

@@ -22,7 +22,7 @@ export interface BuildAgentResult {
   version: string;
 }
 
-// Node 20 has no global WebSocket and edge-link.ts imports `ws` by a computed name (so the
+// Node 20 has no global WebSocket and edge-socket.ts imports `ws` by a computed name (so the
 // source runs without it on Node 22): give the bundle the inlined `ws` as the global instead.
 // cli.ts runs itself when it is the entry file, which it is inside the bundle.
 const ENTRY = `

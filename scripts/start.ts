@@ -9,7 +9,8 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, write
 import { createServer } from 'node:net';
 import { runMigrations } from '../db/migrate';
 import { startAgent } from '../local-agent/agent';
-import { consoleLogger, defaultHome, errorMessage, loadConfig, readCredentials } from '../local-agent/config';
+import { defaultHome, loadConfig, readCredentials } from '../local-agent/config';
+import { consoleLogger, errorMessage } from '../local-agent/log';
 import { buildWeb } from './build-web';
 import { startEmbeddedPostgres } from './embedded-postgres';
 

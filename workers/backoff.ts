@@ -1,6 +1,6 @@
-/** Exponential backoff with full jitter on top: base·2^(attempt-1) + U(0, base), capped. */
+import { backoffDelay } from '../contracts/backoff';
+
+/** Queue redelivery delay for delivery number `attempt` (1-based), in seconds: the shared backoff with up to 25 % on top. */
 export function retryDelaySeconds(attempt: number, baseSeconds: number, capSeconds = 300, random = Math.random): number {
-  if (baseSeconds <= 0) return 0;
-  const exp = Math.min(capSeconds, baseSeconds * 2 ** Math.max(0, attempt - 1));
-  return Math.min(capSeconds, Math.round(exp + random() * baseSeconds));
+  return backoffDelay(attempt - 1, { baseMs: baseSeconds, maxMs: capSeconds, jitter: [1, 1.25], random });
 }

@@ -1,11 +1,11 @@
-import { sha256Hex } from '../../contracts/bytes';
+import { base64urlEncode, sha256Hex } from '../../contracts/bytes';
 // API tokens for machines (ingest, the local agent, read-only dashboards). Only a SHA-256 of the
 // token is stored; the token itself is shown once. They are 32 random bytes, so a fast hash is enough.
 export const API_TOKEN_PREFIX = 'spk_';
 
 export function generateApiToken(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return API_TOKEN_PREFIX + base64url(bytes);
+  return API_TOKEN_PREFIX + base64urlEncode(bytes);
 }
 
 export function looksLikeApiToken(token: string): boolean {
@@ -19,8 +19,4 @@ export async function hashApiToken(token: string): Promise<string> {
 /** What we keep in clear to let a person recognise a token in a list. */
 export function displayPrefix(token: string): string {
   return token.slice(0, API_TOKEN_PREFIX.length + 6);
-}
-
-export function base64url(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }

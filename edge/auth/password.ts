@@ -1,5 +1,7 @@
 // Password hashing with PBKDF2-SHA256 from WebCrypto (available in workerd and Node).
 // workerd caps PBKDF2 at 100,000 iterations, so that is the cost we use.
+import { base64Decode, base64Encode } from '../../contracts/bytes';
+
 const ITERATIONS = 100_000;
 const SALT_BYTES = 16;
 const KEY_BITS = 256;
@@ -10,14 +12,14 @@ export const MIN_PASSWORD_LENGTH = 8;
 export async function hashPassword(password: string): Promise<string> {
   const salt = crypto.getRandomValues(new Uint8Array(SALT_BYTES));
   const key = await derive(password, salt, ITERATIONS);
-  return [SCHEME, ITERATIONS, b64(salt), b64(key)].join('$');
+  return [SCHEME, ITERATIONS, base64Encode(salt), base64Encode(key)].join('$');
 }
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const [scheme, iter, saltB64, keyB64] = stored.split('$');
   if (scheme !== SCHEME || !iter || !saltB64 || !keyB64) return false;
-  const expected = unb64(keyB64);
-  const actual = await derive(password, unb64(saltB64), Number(iter));
+  const expected = base64Decode(keyB64);
+  const actual = await derive(password, base64Decode(saltB64), Number(iter));
   return timingSafeEqual(actual, expected);
 }
 
@@ -41,9 +43,3 @@ export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0;
 }
 
-function b64(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes));
-}
-function unb64(s: string): Uint8Array<ArrayBuffer> {
-  return Uint8Array.from(atob(s), (ch) => ch.charCodeAt(0));
-}

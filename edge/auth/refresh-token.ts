@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { base64url, hashApiToken } from './api-token';
+import { base64urlEncode } from '../../contracts/bytes';
+import { hashApiToken } from './api-token';
 
 // Refresh tokens: 32 random bytes in an httpOnly cookie that only /api/auth/* ever sees. Stored
 // as a SHA-256 (like API tokens: random tokens need no slow hash). They rotate on every use.
@@ -9,7 +10,7 @@ export const REFRESH_TTL_SECONDS = 30 * 86400;
 const COOKIE_PATH = '/api/auth';
 
 export function generateRefreshToken(): string {
-  return base64url(crypto.getRandomValues(new Uint8Array(32)));
+  return base64urlEncode(crypto.getRandomValues(new Uint8Array(32)));
 }
 
 export const hashRefreshToken = hashApiToken;

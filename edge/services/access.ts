@@ -1,4 +1,5 @@
 import type { MemberRole, TokenScope } from '../../contracts/api';
+import { isUuid } from '../../contracts/uuid';
 import type { Db } from '../../db/client';
 import { findMembership } from '../../db/queries/identity';
 import { forbidden, notFound } from '../http/errors';
@@ -24,15 +25,13 @@ export function grants(grantor: { role: MemberRole } | { scope: TokenScope }, ne
   return 'role' in grantor ? ROLE_GRANTS[grantor.role].includes(need) : SCOPE_GRANTS[grantor.scope].includes(need);
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * Checks the caller may do `need` on the project. A project the caller has no part in answers
  * 404 — the same as one that does not exist — so ids of other people's projects leak nothing.
  * Returns the caller's role (users) for handlers that want it.
  */
 export async function requireProject(db: Db, caller: Caller, projectId: string, need: Need): Promise<MemberRole | null> {
-  if (!UUID.test(projectId)) throw notFound('project');
+  if (!isUuid(projectId)) throw notFound('project');
   if (caller.kind === 'token') {
     if (caller.projectId !== projectId) throw notFound('project');
     if (!grants({ scope: caller.scope }, need)) throw forbidden(`a ${caller.scope} token cannot ${need} this project`);
@@ -49,4 +48,4 @@ export function requireUser(caller: Caller): Extract<Caller, { kind: 'user' }> {
   return caller;
 }
 
-export const isUuid = (s: string) => UUID.test(s);
+export { isUuid } from '../../contracts/uuid';

@@ -1,22 +1,19 @@
 import type { EventCursor } from '../../db/queries/events';
 import { HttpError } from '../http/errors';
-import { isUuid } from './access';
+import { base64urlDecode, base64urlEncode } from '../../contracts/bytes';
+import { isUuid } from '../../contracts/uuid';
 
 // Opaque page cursors: base64url of "<timestamp>|<uuid>", the timestamp exactly as
 // listEvents writes it (UTC, microseconds). Anything else is refused before it reaches SQL.
 const AT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.\d{6}Z$/;
 
 export function encodeCursor(c: EventCursor): string {
-  return btoa(`${c.at}|${c.id}`).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return base64urlEncode(`${c.at}|${c.id}`);
 }
 
 export function decodeCursor(s: string): EventCursor {
-  let text: string | null = null;
-  try {
-    if (/^[A-Za-z0-9_-]+$/.test(s)) text = atob(s.replace(/-/g, '+').replace(/_/g, '/'));
-  } catch {
-    // not base64
-  }
+  const bytes = base64urlDecode(s);
+  const text = bytes && new TextDecoder().decode(bytes);
   const parts = text?.split('|') ?? [];
   if (parts.length === 2 && isTimestamp(parts[0]!) && isUuid(parts[1]!)) return { at: parts[0]!, id: parts[1]! };
   throw new HttpError(400, 'invalid_query', 'cursor is not one this API returned', 'cursor');

@@ -1,9 +1,10 @@
 // Spark operations on the seed's Unity MCP server: one tool per operation, named like it and
 // taking its arguments (the operation minus `op`). The server reports shas but has no read tool,
 // so patches carry shas without the before/after texts.
+import { utf8ByteLength } from '../../contracts/bytes';
 import { imageInfo } from './image';
 import type { ToolResult } from './envelope';
-import { buildStatusName, isRecord, OpError, type BuildState, type OpContext, type ProfileOps } from './ops';
+import { buildStatusName, isRecord, OpError, type BuildState, type ProfileOps } from './ops';
 
 function argsOf<T extends { op: string }>(op: T): Record<string, unknown> {
   const { op: _name, ...args } = op;
@@ -54,7 +55,7 @@ export const seedOps: ProfileOps = {
     return {
       path: op.path,
       sha256,
-      bytes: typeof d.bytes === 'number' ? d.bytes : Buffer.byteLength(op.code, 'utf8'),
+      bytes: typeof d.bytes === 'number' ? d.bytes : utf8ByteLength(op.code),
       overwritten: d.created === false,
       changed: true, // the seed server cannot say whether the text was already there
     };

@@ -2,6 +2,7 @@
 // create gives it a new GUID and every prefab using the script shows "Missing Script").
 // Unity's apply_text_edits takes at most 64 KiB of new text per call and refuses a result with
 // unbalanced braces, so a large replacement becomes several calls, each leaving balanced text.
+import { utf8ByteLength } from '../../contracts/bytes';
 
 /** ManageScript.MaxEditPayloadBytes: new text per apply_text_edits call (UTF-8). */
 export const MAX_EDIT_PAYLOAD_BYTES = 64 * 1024;
@@ -121,7 +122,7 @@ function isLowSurrogate(code: number): boolean {
 }
 
 function utf8Length(text: string, from: number, to: number): number {
-  return Buffer.byteLength(text.slice(from, to), 'utf8');
+  return utf8ByteLength(text.slice(from, to));
 }
 
 /**

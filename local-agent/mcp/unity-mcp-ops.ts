@@ -14,8 +14,7 @@
 //   run_build         → manage_build build (PendingResponse with Unity's job_id); build_status →
 //                       manage_build status(job_id)
 //   run_menu_item     → execute_menu_item(menu_path)
-import { createHash } from 'node:crypto';
-import { MAX_COMPILE_ERRORS, type CompileError, type CompileResult, type UnityOpOf } from '../../contracts/index';
+import { MAX_COMPILE_ERRORS, sha256Hex, utf8ByteLength, type CompileError, type CompileResult, type UnityOpOf } from '../../contracts/index';
 import { imageInfo } from './image';
 import { applyStep, indexOfLineCol, lineColOf, MAX_EDIT_PAYLOAD_BYTES, planReplacement } from './text-replace';
 import type { ToolResult } from './envelope';
@@ -33,8 +32,6 @@ import {
   type MenuItemRun,
 } from './ops';
 
-const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
-const byteLength = (text: string) => Buffer.byteLength(text, 'utf8');
 
 /** The server's short target names (manage_build `target`); it also accepts BuildTarget names, but these are documented. */
 const TARGETS: Record<UnityOpOf<'run_build'>['target'], string> = {
@@ -143,7 +140,7 @@ async function replaceInPlace(ctx: OpContext, path: string, current: { sha256: s
     if (!r.ok) throw new OpError(r.code ?? 'unity_error', `apply_text_edits on ${path}: ${r.error}`);
     text = applyStep(text, step);
     const reported = isRecord(r.data) && typeof r.data.sha256 === 'string' ? r.data.sha256 : undefined;
-    sha = reported ?? sha256(text);
+    sha = reported ?? (await sha256Hex(text));
   }
   return sha;
 }
@@ -209,23 +206,23 @@ export const unityMcpOps: ProfileOps = {
       const written = await getSha(ctx, op.path).catch(() => undefined);
       return {
         path: op.path,
-        sha256: written?.sha256 ?? sha256(op.code),
-        bytes: written?.lengthBytes ?? byteLength(op.code),
+        sha256: written?.sha256 ?? (await sha256Hex(op.code)),
+        bytes: written?.lengthBytes ?? utf8ByteLength(op.code),
         overwritten: false,
         changed: true,
       };
     }
-    const out: ScriptWritten = { path: op.path, sha256: existing.sha256, bytes: existing.lengthBytes ?? byteLength(op.code), overwritten: true, changed: false, before_sha256: existing.sha256 };
+    const out: ScriptWritten = { path: op.path, sha256: existing.sha256, bytes: existing.lengthBytes ?? utf8ByteLength(op.code), overwritten: true, changed: false, before_sha256: existing.sha256 };
     // The same text again: nothing to write and nothing to record.
-    if (existing.sha256 === sha256(op.code)) return out;
+    if (existing.sha256 === (await sha256Hex(op.code))) return out;
     const before = await readScript(ctx, op.path);
-    if (before === undefined || sha256(before) !== existing.sha256) {
+    if (before === undefined || (await sha256Hex(before)) !== existing.sha256) {
       // Without the exact current text there is no range to replace, and deleting is not an option.
       throw new OpError('unreadable', `cannot read the current text of ${op.path} from Unity, so it cannot be replaced in place`);
     }
     ctx.progress('writing', undefined, op.path);
     out.sha256 = await replaceInPlace(ctx, op.path, { sha256: existing.sha256, text: before }, op.code);
-    out.bytes = byteLength(op.code);
+    out.bytes = utf8ByteLength(op.code);
     out.changed = true;
     out.before = before;
     return out;
@@ -235,7 +232,7 @@ export const unityMcpOps: ProfileOps = {
     const current = await getSha(ctx, op.path);
     if (!current) throw new OpError('not_found', `script not found: ${op.path}`);
     let before = await readScript(ctx, op.path);
-    if (before !== undefined && sha256(before) !== current.sha256) before = undefined;
+    if (before !== undefined && (await sha256Hex(before)) !== current.sha256) before = undefined;
     ctx.progress('deleting', undefined, op.path);
     await ctx.call('delete_script', { uri: op.path });
     return { path: op.path, before_sha256: current.sha256, ...(before !== undefined ? { before } : {}) };
@@ -248,10 +245,10 @@ export const unityMcpOps: ProfileOps = {
       throw new OpError('stale_file', `${op.path} changed since the patch was written (sha256 ${current.sha256})`);
     }
     let before = await readScript(ctx, op.path);
-    if (before !== undefined && sha256(before) !== current.sha256) before = undefined;
+    if (before !== undefined && (await sha256Hex(before)) !== current.sha256) before = undefined;
     ctx.progress('patching', undefined, op.path);
     let reported: string | undefined;
-    const newBytes = op.edits.reduce((n, e) => n + byteLength(e.newText), 0);
+    const newBytes = op.edits.reduce((n, e) => n + utf8ByteLength(e.newText), 0);
     if (newBytes > MAX_EDIT_PAYLOAD_BYTES) {
       // More than Unity takes in one call: apply the edits here and write the result in balanced
       // pieces, so Unity never holds a half-applied patch.
@@ -264,7 +261,7 @@ export const unityMcpOps: ProfileOps = {
       reported = isRecord(r.data) && typeof r.data.sha256 === 'string' ? r.data.sha256 : undefined;
     }
     const after = await readScript(ctx, op.path);
-    const afterSha = after !== undefined ? sha256(after) : (reported ?? (await getSha(ctx, op.path).catch(() => undefined))?.sha256);
+    const afterSha = after !== undefined ? await sha256Hex(after) : (reported ?? (await getSha(ctx, op.path).catch(() => undefined))?.sha256);
     if (!afterSha) throw new OpError('unity_error', `cannot read ${op.path} after patching`);
     const out: PatchApplied = { path: op.path, before_sha256: current.sha256, after_sha256: afterSha };
     if (before !== undefined) out.before = before;

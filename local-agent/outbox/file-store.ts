@@ -12,7 +12,7 @@ import { mkdir, open, readdir, readFile, rename, unlink, writeFile, type FileHan
 import { join } from 'node:path';
 import { sparkEventV1, type SparkEventV1 } from '../../contracts/event';
 import { firstIssue } from '../../contracts/errors';
-import { silentLogger, type Logger } from '../config';
+import { silentLogger, type Logger } from '../log';
 import { Mutex } from './retry';
 import { ingestBodyBytes, type OutboxBatch, type OutboxStore, type TakeLimits } from './types';
 

@@ -1,24 +1,26 @@
 // The agent's durable outbox for events bound for the edge (DESIGN.md: "the agent never drops work
 // while the edge is unreachable"). Appends go to JetStream when local NATS is connected and to a
 // local file otherwise (or when JetStream refuses them); a drainer sends batches (≤ 500 events,
-// ≤ ~900 KB) to POST /api/projects/:id/events and removes them only after the 202. Events the edge
+// ≤ ~900 KB) to POST /api/projects/:id/events (edge-api.ts) and removes them only after the 202. Events the edge
 // rejected as invalid are dropped and counted (they would never succeed); anything else stays and is
 // retried with exponential backoff and jitter, and the drain resumes at once on kick() (reconnect).
 import { join } from 'node:path';
 import type { SparkEventV1 } from '../../contracts/event';
 import { MAX_INGEST_EVENTS } from '../../contracts/limits';
-import { errorMessage, silentLogger, type Logger } from '../config';
+import { errorMessage, silentLogger, type Logger } from '../log';
+import type { EdgeApi, EdgeResult, IngestResponse } from '../edge-api';
 import type { Metrics } from '../metrics';
 import type { NatsLink } from '../nats-bridge';
 import { openFileStore, type FileStore } from './file-store';
 import { createJetStreamStore, type JetStreamStore } from './jetstream-store';
-import { backoffDelay, sleep, Waker, type BackoffOptions } from './retry';
-import { ingestBodyBytes, type OutboxBatch, type OutboxStore } from './types';
+import { backoffDelay, type BackoffOptions } from '../../contracts/backoff';
+import { sleep, Waker } from './retry';
+import type { OutboxBatch, OutboxStore } from './types';
 
 export { openFileStore, type FileStore, type FileStoreOptions, InvalidOutboxEventError } from './file-store';
 export { createJetStreamStore, outboxDurable, outboxSubject, type JetStreamStore } from './jetstream-store';
 export type { OutboxBatch, OutboxStore, TakeLimits } from './types';
-export { backoffDelay, jitter, sleep, Waker, Mutex } from './retry';
+export { sleep, Waker, Mutex } from './retry';
 
 /** Leave room under the edge's 1 MiB body limit for the envelope and any re-encoding. */
 export const DEFAULT_MAX_BATCH_BYTES = 900 * 1024;
@@ -43,75 +45,26 @@ export interface OutboxStatus {
 export interface PostResult {
   kind: 'accepted' | 'retry' | 'too_large' | 'invalid' | 'auth';
   status?: number;
-  rejected?: { index: number; error: { code: string; message: string } }[];
+  rejected?: IngestResponse['rejected'];
   retryAfterMs?: number;
   reason?: string;
 }
 
-export interface EdgeEventsClientOptions {
-  edgeUrl: string;
-  token: string;
-  projectId: string;
-  fetch?: typeof fetch;
-  timeoutMs?: number;
-}
-
-/** POST {edge}/api/projects/:id/events with a pre-serialised body, classified for the drainer. */
-export function createEdgeEventsClient(opts: EdgeEventsClientOptions) {
-  const doFetch = opts.fetch ?? fetch;
-  const url = `${opts.edgeUrl.replace(/\/+$/, '')}/api/projects/${encodeURIComponent(opts.projectId)}/events`;
-  return {
-    url,
-    async post(body: string, signal?: AbortSignal): Promise<PostResult> {
-      let res: Response;
-      const timeout = AbortSignal.timeout(opts.timeoutMs ?? 30_000);
-      try {
-        res = await doFetch(url, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${opts.token}`, 'content-type': 'application/json' },
-          body,
-          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-        });
-      } catch (err) {
-        return { kind: 'retry', reason: `edge unreachable: ${errorMessage((err as { cause?: unknown }).cause ?? err)}` };
-      }
-      const text = await res.text().catch(() => '');
-      const status = res.status;
-      const errText = () => {
-        try {
-          const j = JSON.parse(text) as { error?: { code?: string; message?: string } };
-          return j.error ? `${j.error.code ?? ''}: ${j.error.message ?? ''}` : text.slice(0, 200);
-        } catch {
-          return text.slice(0, 200);
-        }
-      };
-      if (status === 202 || status === 200) {
-        let rejected: PostResult['rejected'] = [];
-        try {
-          const j = JSON.parse(text) as { rejected?: unknown };
-          if (Array.isArray(j.rejected)) rejected = j.rejected as PostResult['rejected'];
-        } catch {
-          /* an accepted batch without a readable body: nothing rejected that we know of */
-        }
-        return { kind: 'accepted', status, rejected };
-      }
-      if (status === 401 || status === 403 || status === 404) return { kind: 'auth', status, reason: `edge answered ${status} (${errText()})` };
-      if (status === 413) return { kind: 'too_large', status, reason: 'edge answered 413 (batch too large)' };
-      if (status === 429) return { kind: 'retry', status, retryAfterMs: parseRetryAfter(res.headers.get('retry-after')), reason: 'edge answered 429 (rate limited)' };
-      if (status === 408 || status >= 500) return { kind: 'retry', status, reason: `edge answered ${status}` };
-      if (status >= 400) return { kind: 'invalid', status, reason: `edge answered ${status} (${errText()})` };
-      return { kind: 'retry', status, reason: `unexpected answer ${status}` };
-    },
-  };
-}
-
-export function parseRetryAfter(v: string | null): number | undefined {
-  if (!v) return undefined;
-  const s = Number(v);
-  if (Number.isFinite(s) && s >= 0) return Math.min(s * 1000, 10 * 60_000);
-  const t = Date.parse(v);
-  if (Number.isFinite(t)) return Math.max(0, Math.min(t - Date.now(), 10 * 60_000));
-  return undefined;
+/** What the drainer does with an answer to POST …/events. */
+export function classifyPost(r: EdgeResult<IngestResponse>): PostResult {
+  if (r.ok) return { kind: 'accepted', status: r.status, rejected: r.value.rejected };
+  if (r.kind === 'unreachable') return { kind: 'retry', reason: `edge unreachable: ${r.reason}` };
+  const status = r.status;
+  if (r.kind === 'unexpected') {
+    // An accepted batch without a readable body: nothing rejected that we know of.
+    return status === 202 || status === 200 ? { kind: 'accepted', status, rejected: [] } : { kind: 'retry', status, reason: `unexpected answer ${status}` };
+  }
+  if (status === 401 || status === 403 || status === 404) return { kind: 'auth', status, reason: r.reason };
+  if (status === 413) return { kind: 'too_large', status, reason: 'edge answered 413 (batch too large)' };
+  if (status === 429) return { kind: 'retry', status, retryAfterMs: r.retryAfterMs, reason: 'edge answered 429 (rate limited)' };
+  if (status === 408 || status >= 500) return { kind: 'retry', status, reason: `edge answered ${status}` };
+  if (status >= 400) return { kind: 'invalid', status, reason: r.reason };
+  return { kind: 'retry', status, reason: `unexpected answer ${status}` };
 }
 
 export interface OutboxOptions {
@@ -119,7 +72,8 @@ export interface OutboxOptions {
   /** The agent home; the file outbox lives in <home>/outbox/<projectId>/ unless `dir` is given. */
   home?: string;
   dir?: string;
-  edge: { url: string; token: string; fetch?: typeof fetch; timeoutMs?: number };
+  /** The edge the events go to (POST /api/projects/:id/events). */
+  edge: EdgeApi;
   /** NATS link for the JetStream store; without it (or while it is down) the file store is used. */
   link?: NatsLink;
   stream?: string;
@@ -171,13 +125,6 @@ export async function openOutbox(opts: OutboxOptions): Promise<Outbox> {
         log,
       })
     : undefined;
-  const client = createEdgeEventsClient({
-    edgeUrl: opts.edge.url,
-    token: opts.edge.token,
-    projectId: opts.projectId,
-    ...(opts.edge.fetch ? { fetch: opts.edge.fetch } : {}),
-    ...(opts.edge.timeoutMs ? { timeoutMs: opts.edge.timeoutMs } : {}),
-  });
   const maxEvents = Math.min(MAX_INGEST_EVENTS, opts.maxBatchEvents ?? MAX_INGEST_EVENTS);
   const maxBytes = opts.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
   const backoff = opts.backoff ?? { baseMs: 500, maxMs: 60_000 };
@@ -241,7 +188,7 @@ export async function openOutbox(opts: OutboxOptions): Promise<Outbox> {
     const body = `{"events":[${batch.items.join(',')}]}`;
     let result: PostResult;
     try {
-      result = await client.post(body, postCtl.signal);
+      result = classifyPost(await opts.edge.postEvents(opts.projectId, body, postCtl.signal));
     } catch (err) {
       result = { kind: 'retry', reason: errorMessage(err) };
     }

@@ -6,7 +6,7 @@
 // A batch that was fetched when the agent died is redelivered after ack_wait.
 import { AckPolicy, DeliverPolicy, DiscardPolicy, nanos, RetentionPolicy, StorageType, type Consumer, type JsMsg, type NatsConnection } from 'nats';
 import type { SparkEventV1 } from '../../contracts/event';
-import { errorMessage, silentLogger, type Logger } from '../config';
+import { errorMessage, silentLogger, type Logger } from '../log';
 import type { NatsLink } from '../nats-bridge';
 import { serialiseEvents } from './file-store';
 import { ingestBodyBytes, type OutboxBatch, type OutboxStore, type TakeLimits } from './types';

@@ -1,30 +1,5 @@
-// Small timing helpers shared by the agent's I/O: exponential backoff with jitter, and a sleep
+// Small timing helpers shared by the agent's I/O (the backoff itself is contracts/backoff.ts): a sleep
 // that can be cut short (so stop() and "the edge is back" do not wait out a long backoff).
-
-export interface BackoffOptions {
-  /** First delay (ms). */
-  baseMs: number;
-  /** Upper bound (ms). */
-  maxMs: number;
-  /** Random source in [0, 1); tests may pin it. */
-  random?: () => number;
-}
-
-/**
- * Delay before retry number `attempt` (0-based): exponential growth capped at maxMs, with "equal
- * jitter" — half fixed, half random — so a crowd of agents coming back from the same outage spreads
- * out while each still waits roughly as long as planned.
- */
-export function backoffDelay(attempt: number, opts: BackoffOptions): number {
-  const random = opts.random ?? Math.random;
-  const exp = Math.min(opts.maxMs, opts.baseMs * 2 ** Math.min(attempt, 30));
-  return Math.round(exp / 2 + random() * (exp / 2));
-}
-
-/** A small delay with jitter around `ms` (±50 %). */
-export function jitter(ms: number, random: () => number = Math.random): number {
-  return Math.round(ms * (0.5 + random()));
-}
 
 /** Resolves after `ms`, or early (to `false`) when the signal aborts; true when the time ran out. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {

@@ -35,10 +35,6 @@ export interface OutboxStore {
   close(): Promise<void>;
 }
 
-export function jsonBytes(s: string): number {
-  return Buffer.byteLength(s, 'utf8');
-}
-
 /** Size of the POST body `{"events":[a,b,...]}` for items totalling `itemBytes`. */
 export function ingestBodyBytes(count: number, itemBytes: number): number {
   return '{"events":[]}'.length + itemBytes + Math.max(0, count - 1);

@@ -8,33 +8,18 @@ import { createHash } from 'node:crypto';
 import { get } from 'node:http';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { buildWeb } from '../../scripts/build-web';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, eventually, userWithProject } from '../support/api';
-import { startSparkWorker, type SparkWorker } from '../support/spark-worker';
-import { createTestDatabase, type TestDatabase } from '../support/test-db';
+import type { SparkWorker } from '../support/spark-worker';
 import { startUnityMcpServer, type UnityMcpServerHandle } from '../support/unity-mcp-server';
+import { startWebStack, type WebStack } from '../support/web-stack';
 
-// Serve a build of our own, so a concurrent build of web/dist cannot pull files from under us.
-const WEB_DIST = resolve('tests/artifacts/agent-install-web-dist');
-vi.mock('wrangler', async (importOriginal) => {
-  const orig = await importOriginal<typeof import('wrangler')>();
-  return {
-    ...orig,
-    unstable_getMiniflareWorkerOptions: ((...args: Parameters<typeof orig.unstable_getMiniflareWorkerOptions>) => {
-      const out = orig.unstable_getMiniflareWorkerOptions(...args);
-      const assets = (out.workerOptions as { assets?: { directory: string } }).assets;
-      if (assets) assets.directory = WEB_DIST;
-      return out;
-    }) as typeof orig.unstable_getMiniflareWorkerOptions,
-  };
-});
 
 const UNITY_KEY = 'unity-key-for-tests';
 
 describe('installing the agent from the edge', () => {
-  let db: TestDatabase;
+  let stack: WebStack;
   let worker: SparkWorker;
   let unity: UnityMcpServerHandle;
   let machine: string;
@@ -42,10 +27,9 @@ describe('installing the agent from the edge', () => {
   let output = '';
 
   beforeAll(async () => {
-    await buildWeb({ outDir: WEB_DIST, log: false });
-    db = await createTestDatabase('agentinstall');
+    stack = await startWebStack('agentinstall');
+    worker = stack.worker;
     unity = await startUnityMcpServer({ profile: 'unity-mcp', apiKey: UNITY_KEY });
-    worker = await startSparkWorker({ databaseUrl: db.url, withAssets: true });
     machine = mkdtempSync(join(tmpdir(), 'spark-unity-machine-'));
   }, 120_000);
   afterAll(async () => {
@@ -57,8 +41,7 @@ describe('installing the agent from the edge', () => {
       }
     }
     await unity?.close();
-    await worker?.dispose();
-    await db?.drop();
+    await stack?.dispose();
     if (machine) rmSync(machine, { recursive: true, force: true });
   });
 

@@ -13,6 +13,7 @@ import { sessionWildcards } from '../../contracts/nats-subjects';
 import type { AgentMessage, OpDispatch } from '../../contracts/ws';
 import { startAgent, type AgentExecutor } from '../../local-agent/agent';
 import { loadConfig } from '../../local-agent/config';
+import { sessionViewOf } from '../support/edge-views';
 
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const PROJECT = randomUUID();
@@ -52,7 +53,7 @@ describe('agent with NATS (real server)', () => {
       for await (const c of req) chunks.push(c as Buffer);
       if (req.headers.authorization !== `Bearer ${TOKEN}`) return void res.writeHead(401).end();
       if (req.url === `/api/projects/${PROJECT}/sessions`) {
-        return void res.writeHead(200).end(JSON.stringify({ items: [{ id: session, state: 'active', name: 's' }] }));
+        return void res.writeHead(200).end(JSON.stringify({ items: [sessionViewOf({ id: session, projectId: PROJECT, name: 's' })] }));
       }
       if (req.url === `/api/projects/${PROJECT}/events`) {
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { events: SparkEventV1[] };

@@ -1,6 +1,5 @@
 // The NATS bridge against the real NATS server (127.0.0.1:4222, or NATS_URL).
 import { randomUUID } from 'node:crypto';
-import net from 'node:net';
 import { connect, type NatsConnection } from 'nats';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SparkEventV1 } from '../../contracts/event';
@@ -8,49 +7,15 @@ import { NATS_DLQ_SUBJECT, sessionWildcards } from '../../contracts/nats-subject
 import { makeEvent } from '../../local-agent/event-factory';
 import { createMetrics } from '../../local-agent/metrics';
 import { createNatsBridge, createNatsLink, type NatsBridge, type NatsDeadLetter, type NatsLink } from '../../local-agent/nats-bridge';
+import { startTcpProxy } from '../support/tcp-proxy';
 
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const target = new URL(NATS_URL.replace(/^nats:/, 'http:'));
 
-/** A TCP proxy in front of NATS that the test can cut (connections refused and severed). */
+/** A TCP proxy in front of NATS that the test can cut (connections dropped and severed). */
 async function natsProxy() {
-  let up = true;
-  const open = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    if (!up) {
-      client.destroy();
-      return;
-    }
-    const upstream = net.connect(Number(target.port || 4222), target.hostname);
-    open.add(client).add(upstream);
-    const drop = () => {
-      client.destroy();
-      upstream.destroy();
-      open.delete(client);
-      open.delete(upstream);
-    };
-    client.on('error', drop).on('close', drop);
-    upstream.on('error', drop).on('close', drop);
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as net.AddressInfo).port;
-  return {
-    url: `nats://127.0.0.1:${port}`,
-    down() {
-      up = false;
-      for (const s of open) s.destroy();
-      open.clear();
-    },
-    up() {
-      up = true;
-    },
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of open) s.destroy();
-        server.close(() => r());
-      }),
-  };
+  const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 4222) }, { whenDown: 'drop' });
+  return { ...proxy, url: `nats://127.0.0.1:${proxy.port}` };
 }
 
 async function until(cond: () => boolean, timeoutMs = 10_000, stepMs = 20) {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { connect, type JetStreamManager, type NatsConnection } from 'nats';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SparkEventV1 } from '../../contracts/event';
+import { createEdgeApi } from '../../local-agent/edge-api';
 import { makeEvent } from '../../local-agent/event-factory';
 import { eventually } from '../support/api';
 import { createMetrics } from '../../local-agent/metrics';
@@ -89,7 +90,7 @@ describe('JetStream outbox (real NATS)', () => {
       dir,
       link,
       ...n,
-      edge: { url: edgeUrl, token: 'agent-token' },
+      edge: createEdgeApi({ edgeUrl, token: 'agent-token' }),
       backoff: { baseMs: 50, maxMs: 200 },
       idlePollMs: 100,
       metrics: createMetrics(),

@@ -1,33 +1,36 @@
-import postgres from 'postgres';
+import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, makeEvent, userWithProject } from '../support/api';
-import { startSparkWorker, type SparkWorker } from '../support/spark-worker';
+import type { SparkWorker } from '../support/spark-worker';
 import { startTcpProxy } from '../support/tcp-proxy';
-import { createTestDatabase } from '../support/test-db';
+import { startWorkerWithDb, type WorkerWithDb } from '../support/worker-db';
 
 // Postgres going away and poison messages: retries with backoff, the DLQ, dead_letters, replay.
 describe('event pipeline under failure', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let stack: WorkerWithDb;
   let proxy: Awaited<ReturnType<typeof startTcpProxy>>;
   let worker: SparkWorker;
   let sql: postgres.Sql;
 
   beforeAll(async () => {
-    db = await createTestDatabase('failures');
-    const target = new URL(db.url);
-    proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-    const viaProxy = new URL(db.url);
-    viaProxy.host = `127.0.0.1:${proxy.port}`;
-    // The Worker reaches Postgres only through the proxy (directly: the local Hyperdrive
-    // emulation hides a dropped origin behind a 30 s connect timeout); the test reads it directly.
-    worker = await startSparkWorker({ databaseUrl: viaProxy.toString(), vars: { QUEUE_RETRY_BASE_SECONDS: '1' }, direct: true });
-    sql = postgres(db.url, { max: 2, onnotice: () => {} });
+    stack = await startWorkerWithDb('failures', {
+      // The Worker reaches Postgres only through the proxy (directly: the local Hyperdrive
+      // emulation hides a dropped origin behind a 30 s connect timeout); the test reads it directly.
+      async workerDatabaseUrl(url) {
+        const target = new URL(url);
+        proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+        const viaProxy = new URL(url);
+        viaProxy.host = `127.0.0.1:${proxy.port}`;
+        return viaProxy.toString();
+      },
+      vars: { QUEUE_RETRY_BASE_SECONDS: '1' },
+      direct: true,
+    });
+    ({ worker, sql } = stack);
   });
   afterAll(async () => {
-    await sql?.end();
-    await worker?.dispose();
+    await stack?.dispose();
     await proxy?.close();
-    await db?.drop();
   });
 
   const countRows = async (projectId: string) => (await sql`select count(*)::int as n from spark_events where project_id = ${projectId}`)[0]!.n as number;

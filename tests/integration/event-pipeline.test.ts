@@ -1,25 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import postgres from 'postgres';
+import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, eventually, makeEvent, userWithProject } from '../support/api';
-import { startSparkWorker, type SparkWorker } from '../support/spark-worker';
-import { createTestDatabase } from '../support/test-db';
+import type { SparkWorker } from '../support/spark-worker';
+import { startWorkerWithDb, type WorkerWithDb } from '../support/worker-db';
 
 // HTTP ingest → local Queue → consumer in workerd → real Postgres, exactly once.
 describe('event pipeline', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let stack: WorkerWithDb;
   let worker: SparkWorker;
   let sql: postgres.Sql;
 
   beforeAll(async () => {
-    db = await createTestDatabase('pipeline');
-    worker = await startSparkWorker({ databaseUrl: db.url });
-    sql = postgres(db.url, { max: 2, onnotice: () => {} });
+    stack = await startWorkerWithDb('pipeline');
+    ({ worker, sql } = stack);
   });
   afterAll(async () => {
-    await sql?.end();
-    await worker?.dispose();
-    await db?.drop();
+    await stack?.dispose();
   });
 
   const countRows = async (projectId: string) => (await sql`select count(*)::int as n from spark_events where project_id = ${projectId}`)[0]!.n as number;

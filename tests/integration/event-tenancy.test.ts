@@ -1,24 +1,21 @@
-import postgres from 'postgres';
+import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, makeEvent, userWithProject } from '../support/api';
-import { startSparkWorker, type SparkWorker } from '../support/spark-worker';
-import { createTestDatabase } from '../support/test-db';
+import type { SparkWorker } from '../support/spark-worker';
+import { startWorkerWithDb, type WorkerWithDb } from '../support/worker-db';
 
 // Issue 15 item 3: an event id is unique per project, so another tenant cannot take yours.
 describe('event ids are unique per project', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let stack: WorkerWithDb;
   let worker: SparkWorker;
   let sql: postgres.Sql;
 
   beforeAll(async () => {
-    db = await createTestDatabase('tenancy');
-    worker = await startSparkWorker({ databaseUrl: db.url });
-    sql = postgres(db.url, { max: 2, onnotice: () => {} });
+    stack = await startWorkerWithDb('tenancy');
+    ({ worker, sql } = stack);
   });
   afterAll(async () => {
-    await sql?.end();
-    await worker?.dispose();
-    await db?.drop();
+    await stack?.dispose();
   });
 
   it('stores both events when two projects send the same id and ts', async () => {

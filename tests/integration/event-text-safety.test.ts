@@ -1,25 +1,22 @@
-import postgres from 'postgres';
+import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, makeEvent, userWithProject } from '../support/api';
-import { startSparkWorker, type SparkWorker } from '../support/spark-worker';
-import { createTestDatabase } from '../support/test-db';
+import type { SparkWorker } from '../support/spark-worker';
+import { startWorkerWithDb, type WorkerWithDb } from '../support/worker-db';
 
 // Issue 15 item 2: text Postgres cannot hold (NUL, lone surrogates) is refused at the edge, and
 // whatever still reaches the queues is kept in dead_letters: never lost, never taking others along.
 describe('text Postgres refuses', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let stack: WorkerWithDb;
   let worker: SparkWorker;
   let sql: postgres.Sql;
 
   beforeAll(async () => {
-    db = await createTestDatabase('textsafety');
-    worker = await startSparkWorker({ databaseUrl: db.url, vars: { QUEUE_RETRY_BASE_SECONDS: '0' } });
-    sql = postgres(db.url, { max: 2, onnotice: () => {} });
+    stack = await startWorkerWithDb('textsafety', { vars: { QUEUE_RETRY_BASE_SECONDS: '0' } });
+    ({ worker, sql } = stack);
   });
   afterAll(async () => {
-    await sql?.end();
-    await worker?.dispose();
-    await db?.drop();
+    await stack?.dispose();
   });
 
   const eventsOf = async (projectId: string) => (await sql`select id from spark_events where project_id = ${projectId}`).map((r) => r.id as string);

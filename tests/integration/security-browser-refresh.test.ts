@@ -2,35 +2,19 @@
 // with a 5-second access token the session view keeps working for 30 s, across a reload, with
 // the access token only in memory and the refresh token in an httpOnly cookie; the page's CSP
 // blocks nothing the app needs.
-import { resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { buildWeb } from '../../scripts/build-web';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, signUpAndLogIn } from '../support/api';
-import { startSparkWorker, type SparkWorker } from '../support/spark-worker';
-import { createTestDatabase, type TestDatabase } from '../support/test-db';
+import { launchChromium, watchProblems } from '../support/browser';
+import type { SparkWorker } from '../support/spark-worker';
+import { startWebStack, type WebStack } from '../support/web-stack';
 
-// A build of our own, so a concurrent build of web/dist cannot pull files from under us.
-const WEB_DIST = resolve('tests/artifacts/web-dist-security');
-vi.mock('wrangler', async (importOriginal) => {
-  const orig = await importOriginal<typeof import('wrangler')>();
-  return {
-    ...orig,
-    unstable_getMiniflareWorkerOptions: ((...args: Parameters<typeof orig.unstable_getMiniflareWorkerOptions>) => {
-      const out = orig.unstable_getMiniflareWorkerOptions(...args);
-      const assets = (out.workerOptions as { assets?: { directory: string } }).assets;
-      if (assets) assets.directory = WEB_DIST;
-      return out;
-    }) as typeof orig.unstable_getMiniflareWorkerOptions,
-  };
-});
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const PASSWORD = 'silver comet lantern';
 const TTL_SECONDS = 5;
 
 describe('browser: short access tokens, kept fresh from the httpOnly cookie', () => {
-  let db: TestDatabase;
+  let stack: WebStack;
   let worker: SparkWorker;
   let browser: Browser;
   let page: Page;
@@ -39,19 +23,12 @@ describe('browser: short access tokens, kept fresh from the httpOnly cookie', ()
   const unauthorized: string[] = [];
 
   beforeAll(async () => {
-    await buildWeb({ outDir: WEB_DIST, log: false });
-    db = await createTestDatabase('sec_browser');
-    worker = await startSparkWorker({ databaseUrl: db.url, withAssets: true, vars: { ACCESS_TOKEN_TTL_SECONDS: String(TTL_SECONDS) } });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
-    });
+    stack = await startWebStack('sec_browser', { vars: { ACCESS_TOKEN_TTL_SECONDS: String(TTL_SECONDS) } });
+    worker = stack.worker;
+    browser = await launchChromium();
     page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
-    page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-    page.on('console', (m) => {
-      // A CSP violation is reported as a console error: any one fails the test.
-      if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) problems.push(`console: ${m.text()}`);
-    });
+    // A CSP violation is reported as a console error: any one fails the test.
+    watchProblems(page, problems);
     page.on('response', (r) => {
       const path = new URL(r.url()).pathname;
       if (path === '/api/auth/refresh' && r.status() === 200) refreshes.push(Date.now());
@@ -60,8 +37,7 @@ describe('browser: short access tokens, kept fresh from the httpOnly cookie', ()
   });
   afterAll(async () => {
     await browser?.close();
-    await worker?.dispose();
-    await db?.drop();
+    await stack?.dispose();
   });
 
   it('keeps the session view working for 30 s with a 5-second access token, across a reload', async () => {

@@ -7,38 +7,24 @@
 // dist/screenshots/.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { buildWeb } from '../../scripts/build-web';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPresets } from '../../web/presets';
 import { eventually, userWithProject } from '../support/api';
+import { expectNoSideScroll, launchChromium, screenshot, textOf, watchProblems } from '../support/browser';
 import { pairAndStartAgent, type RealAgent } from '../support/real-agent';
-import { startSparkWorker, type SparkWorker } from '../support/spark-worker';
-import { createTestDatabase, type TestDatabase } from '../support/test-db';
+import type { SparkWorker } from '../support/spark-worker';
 import { startUnityMcpServer, type UnityMcpServerHandle } from '../support/unity-mcp-server';
+import { startWebStack, type WebStack } from '../support/web-stack';
 
-const WEB_DIST = resolve('tests/artifacts/web-editor-dist');
-vi.mock('wrangler', async (importOriginal) => {
-  const orig = await importOriginal<typeof import('wrangler')>();
-  return {
-    ...orig,
-    unstable_getMiniflareWorkerOptions: ((...args: Parameters<typeof orig.unstable_getMiniflareWorkerOptions>) => {
-      const out = orig.unstable_getMiniflareWorkerOptions(...args);
-      const assets = (out.workerOptions as { assets?: { directory: string } }).assets;
-      if (assets) assets.directory = WEB_DIST;
-      return out;
-    }) as typeof orig.unstable_getMiniflareWorkerOptions,
-  };
-});
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = resolve('dist/screenshots');
 const PASSWORD = 'correct horse battery';
 const HELLO = 'Assets/Scripts/Hello.cs';
 const helloCode = 'using UnityEngine;\n\npublic class Hello : MonoBehaviour\n{\n    // says hello\n    void Start() { Debug.Log("hello"); }\n}\n';
 
 describe('first run in the browser: pairing, the script editor, true progress', () => {
-  let db: TestDatabase;
+  let stack: WebStack;
   let worker: SparkWorker;
   let unity: UnityMcpServerHandle;
   let browser: Browser;
@@ -52,26 +38,21 @@ describe('first run in the browser: pairing, the script editor, true progress', 
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    await buildWeb({ outDir: WEB_DIST, log: false });
-    db = await createTestDatabase('webeditor');
+    stack = await startWebStack('webeditor');
+    worker = stack.worker;
     // Builds long enough that their progress is on screen for a while, however loaded the machine.
     unity = await startUnityMcpServer({ profile: 'unity-mcp', buildDurationMs: 8000 });
-    worker = await startSparkWorker({ databaseUrl: db.url, withAssets: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
-    });
+    browser = await launchChromium();
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await ctx.newPage();
-    watch(page, problems);
+    watchProblems(page, problems);
     user = await userWithProject(worker.url, 'editor');
   }, 120_000);
   afterAll(async () => {
     await agent?.dispose();
     await unity?.close();
     await browser?.close();
-    await worker?.dispose();
-    await db?.drop();
+    await stack?.dispose();
   }, 120_000);
 
   it('tells a person the one command, the Unity MCP settings, and waits until the agent is online', async () => {
@@ -95,7 +76,7 @@ describe('first run in the browser: pairing, the script editor, true progress', 
     expect(help).toContain('UNITY_MCP_TOKEN (sent as X-API-Key)');
     await page.locator('[data-testid="pairing-status"][data-state="waiting"]').waitFor();
     await textOf(page.getByTestId('pairing-status'), /Waiting for the command to run on your Unity machine/);
-    await shot(page, 'pairing-1280');
+    await screenshot(page, SHOTS, 'pairing-1280');
 
     // The command runs on the Unity machine (the agent-install test runs it through npx; here the
     // same CLI in-process): the page notices the pairing, then the agent coming online.
@@ -112,12 +93,12 @@ describe('first run in the browser: pairing, the script editor, true progress', 
   it('shows the pairing page on a phone without sideways scrolling', async () => {
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
     const p = await phone.newPage();
-    watch(p, problems);
+    watchProblems(p, problems);
     await login(p, `/projects/${user.projectId}`);
     await p.getByTestId('add-agent').click();
     await p.getByTestId('pairing-command').waitFor();
-    await noSideScroll(p);
-    await shot(p, 'pairing-390');
+    await expectNoSideScroll(p);
+    await screenshot(p, SHOTS, 'pairing-390');
     await phone.close();
   }, 120_000);
 
@@ -145,7 +126,7 @@ describe('first run in the browser: pairing, the script editor, true progress', 
     // Saved: nothing left to save, and the file is in the list from the history.
     expect(await save.isDisabled()).toBe(true);
     await page.locator(`[data-testid="script-item"][data-path="${HELLO}"]`).waitFor({ timeout: 20_000 });
-    await shot(page, 'session-editor-1280');
+    await screenshot(page, SHOTS, 'session-editor-1280');
   }, 120_000);
 
   it('edits it in place with a patch, and shows what the compiler says', async () => {
@@ -185,7 +166,7 @@ describe('first run in the browser: pairing, the script editor, true progress', 
     expect(readFileSync(onDisk(HELLO), 'utf8')).toBe(inUnity);
     // The same words in the activity list.
     await textOf(page.getByTestId('op-error').first(), /The file changed in Unity/);
-    await shot(page, 'session-error-1280');
+    await screenshot(page, SHOTS, 'session-error-1280');
 
     // The next step it offers: put this version over Unity's, whole.
     const before = await page.getByTestId('script-status').getAttribute('data-call-id');
@@ -264,7 +245,7 @@ describe('first run in the browser: pairing, the script editor, true progress', 
     const bar = page.getByTestId('build-progress');
     expect(await bar.getAttribute('aria-valuetext')).toBe('in progress');
     expect(await bar.getAttribute('aria-valuenow')).toBeNull();
-    await shot(page, 'session-progress-1280');
+    await screenshot(page, SHOTS, 'session-progress-1280');
     await page.locator('[data-testid="build-row"][data-status="completed"]').waitFor({ timeout: 30_000 });
     expect(await page.getByTestId('start-build').isDisabled()).toBe(false);
   }, 120_000);
@@ -288,13 +269,13 @@ describe('first run in the browser: pairing, the script editor, true progress', 
   it('fits the session view with the editor on a phone', async () => {
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
     const p = await phone.newPage();
-    watch(p, problems);
+    watchProblems(p, problems);
     await login(p, `/projects/${user.projectId}/sessions/${sessionId}`);
     await p.locator('[data-testid="live-status"][data-state="open"]').waitFor();
     await p.getByTestId('script-item').first().click();
     await p.getByTestId('script-editor').waitFor();
-    await noSideScroll(p);
-    await shot(p, 'session-editor-390');
+    await expectNoSideScroll(p);
+    await screenshot(p, SHOTS, 'session-editor-390');
     await p.locator('#scripts').screenshot({ path: `${SHOTS}/panel-scripts-390.png` });
     await phone.close();
     await page.locator('#scripts').screenshot({ path: `${SHOTS}/panel-scripts-1280.png` });
@@ -335,39 +316,4 @@ async function saveAndWait(page: Page, state: 'succeeded' | 'failed' = 'succeede
   const before = (await status.count()) > 0 ? ((await status.getAttribute('data-call-id')) ?? '') : '';
   await page.getByTestId('save-script').click();
   await page.locator(`[data-testid="script-status"][data-state="${state}"]:not([data-call-id="${before}"])`).waitFor({ timeout: 20_000 });
-}
-
-function watch(p: Page, problems: string[]) {
-  p.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-  p.on('console', (m) => {
-    if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) problems.push(`console: ${m.text()}`);
-  });
-}
-
-async function shot(p: Page, name: string) {
-  await p.evaluate(async () => {
-    window.scrollTo(0, 0);
-    await document.fonts?.ready;
-  });
-  await p.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
-}
-
-async function textOf(l: Locator, re: RegExp, timeout = 10_000): Promise<string> {
-  const end = Date.now() + timeout;
-  let last = '';
-  for (;;) {
-    try {
-      last = ((await l.textContent({ timeout: Math.max(100, end - Date.now()) })) ?? '').trim().replace(/\s+/g, ' ');
-      if (re.test(last)) return last;
-    } catch {
-      // not there yet
-    }
-    if (Date.now() > end) throw new Error(`expected ${re} in ${l}, got “${last}”`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function noSideScroll(p: Page) {
-  const [scroll, width] = await p.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
-  expect(scroll).toBeLessThanOrEqual(width!);
 }

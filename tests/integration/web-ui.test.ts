@@ -5,38 +5,22 @@
 // 1280 and 390 px land in tests/artifacts/screenshots/.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { buildWeb } from '../../scripts/build-web';
 import { loadPresets } from '../../web/presets';
+import { expectNoSideScroll, launchChromium, screenshot, textOf, watchProblems } from '../support/browser';
 import { pairAndStartAgent, type RealAgent } from '../support/real-agent';
+import type { SparkWorker } from '../support/spark-worker';
 import { startUnityMcpServer } from '../support/unity-mcp-server';
-import { startSparkWorker, type SparkWorker } from '../support/spark-worker';
-import { createTestDatabase, type TestDatabase } from '../support/test-db';
+import { startWebStack, type WebStack } from '../support/web-stack';
 
-// Serve a build of our own (so a concurrent build of web/dist cannot pull files from under us),
-// whatever wrangler.toml's [assets] directory says.
-const WEB_DIST = resolve('tests/artifacts/web-dist');
-vi.mock('wrangler', async (importOriginal) => {
-  const orig = await importOriginal<typeof import('wrangler')>();
-  return {
-    ...orig,
-    unstable_getMiniflareWorkerOptions: ((...args: Parameters<typeof orig.unstable_getMiniflareWorkerOptions>) => {
-      const out = orig.unstable_getMiniflareWorkerOptions(...args);
-      const assets = (out.workerOptions as { assets?: { directory: string } }).assets;
-      if (assets) assets.directory = WEB_DIST;
-      return out;
-    }) as typeof orig.unstable_getMiniflareWorkerOptions,
-  };
-});
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = resolve('tests/artifacts/screenshots');
 const PASSWORD = 'correct horse battery';
 const presetScripts = loadPresets().find((p) => p.id === 'platformer-2d')!.scripts;
 
 describe('web UI', () => {
-  let db: TestDatabase;
+  let stack: WebStack;
   let worker: SparkWorker;
   let browser: Browser;
   let desktop: BrowserContext;
@@ -50,25 +34,20 @@ describe('web UI', () => {
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    const built = await buildWeb({ outDir: WEB_DIST, log: false });
-    expect(built.js.gzip).toBeLessThan(60 * 1024);
-    db = await createTestDatabase('webui');
+    stack = await startWebStack('webui');
+    expect(stack.built.js.gzip).toBeLessThan(60 * 1024);
+    worker = stack.worker;
     unity = await startUnityMcpServer({ profile: 'unity-mcp', buildDurationMs: 1200 });
-    worker = await startSparkWorker({ databaseUrl: db.url, withAssets: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
-    });
+    browser = await launchChromium();
     desktop = await browser.newContext({ viewport: { width: 1280, height: 860 }, acceptDownloads: true });
     page = await desktop.newPage();
-    watch(page, problems);
+    watchProblems(page, problems);
   });
   afterAll(async () => {
     await agent?.dispose();
     await unity?.close();
     await browser?.close();
-    await worker?.dispose();
-    await db?.drop();
+    await stack?.dispose();
   });
 
   it('serves the app for any path, and the API beside it', async () => {
@@ -82,7 +61,7 @@ describe('web UI', () => {
   it('signs up, creates a project and shows a pairing code with its command', async () => {
     await page.goto(worker.url + '/');
     await page.waitForURL(/\/login$/);
-    await shot(page, 'login-1280');
+    await screenshot(page, SHOTS, 'login-1280');
     await page.getByTestId('auth-switch').click();
     await page.waitForURL(/\/signup$/);
     await page.getByLabel('Email').fill(email);
@@ -94,7 +73,7 @@ describe('web UI', () => {
     await page.waitForURL(/\/projects$/);
     await page.getByTestId('projects-empty').waitFor();
     await textOf(page.getByTestId('user-email'), new RegExp(email));
-    await shot(page, 'projects-empty-1280');
+    await screenshot(page, SHOTS, 'projects-empty-1280');
 
     await page.getByLabel('Project name').fill('Moonlit Platformer');
     await page.getByTestId('create-project').click();
@@ -110,7 +89,7 @@ describe('web UI', () => {
     expect(command).toContain(`--edge ${worker.url}`);
     await textOf(page.getByTestId('pairing-expiry'), /\d+:\d\d/);
     await textOf(page.getByTestId('pairing-status'), /Waiting for the command to run on your Unity machine/);
-    await shot(page, 'project-pairing-1280');
+    await screenshot(page, SHOTS, 'project-pairing-1280');
 
     // On the Unity machine: `spark-agent pair <code> --edge <url>` (agent-install.test.ts runs the
     // command itself through npx); the page notices by itself.
@@ -139,7 +118,7 @@ describe('web UI', () => {
     // Nothing to undo yet.
     expect(await page.getByTestId('undo').isDisabled()).toBe(true);
     await textOf(page.getByTestId('undo-hint'), /Nothing to undo/);
-    await shot(page, 'session-empty-1280');
+    await screenshot(page, SHOTS, 'session-empty-1280');
   });
 
   it('queues while no agent is there, then runs the preset, the preview and the builds when one connects', async () => {
@@ -178,7 +157,7 @@ describe('web UI', () => {
     await page.getByTestId('start-build').click();
     await page.getByTestId('build-active').waitFor();
     await page.locator('[data-testid="build-row"][data-status="completed"]').waitFor({ timeout: 20_000 });
-    await shot(page, 'session-busy-1280');
+    await screenshot(page, SHOTS, 'session-busy-1280');
     // The editor answers the next build with a failure, as Unity does without the iOS module.
     unity.control.failNext('manage_build', 1, 'iOS build support is not installed');
     await page.getByTestId('build-preset').selectOption('');
@@ -198,7 +177,7 @@ describe('web UI', () => {
     await textOf(page.getByTestId('change-diff'), /\+/);
     await page.getByTestId('change-tab-after').click();
     await textOf(page.getByTestId('change-after'), /class /);
-    await shot(page, 'change-dialog-1280');
+    await screenshot(page, SHOTS, 'change-dialog-1280');
     await page.keyboard.press('Escape');
     await page.getByTestId('change-dialog').waitFor({ state: 'detached' });
 
@@ -251,7 +230,7 @@ describe('web UI', () => {
     await page.getByTestId('history-empty').waitFor();
     await page.getByTestId('history-range').selectOption('1h');
     await page.waitForFunction((n) => document.querySelectorAll('[data-testid="change-row"]').length > n, before);
-    await shot(page, 'session-history-1280');
+    await screenshot(page, SHOTS, 'session-history-1280');
     await panelShots(page, '1280');
 
     // Export downloads the JSON; importing it adds those changes again.
@@ -271,10 +250,10 @@ describe('web UI', () => {
   it('fits a 390 px phone screen', async () => {
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
     const p = await phone.newPage();
-    watch(p, problems);
+    watchProblems(p, problems);
     await p.goto(`${worker.url}/projects/${ids.projectId}/sessions/${ids.sessionId}`);
     await p.waitForURL(/\/login\?next=/);
-    await shot(p, 'login-390');
+    await screenshot(p, SHOTS, 'login-390');
     await p.getByLabel('Email').fill(email);
     await p.getByLabel('Password').fill('not the password');
     await p.getByTestId('auth-submit').click();
@@ -287,8 +266,8 @@ describe('web UI', () => {
     await p.locator('[data-testid="live-status"][data-state="open"]').waitFor();
     await p.locator('[data-testid="preview-state"][data-state="ready"]').waitFor({ timeout: 15_000 });
     await p.getByTestId('change-row').first().waitFor();
-    await noSideScroll(p);
-    await shot(p, 'session-390');
+    await expectNoSideScroll(p);
+    await screenshot(p, SHOTS, 'session-390');
     await panelShots(p, '390');
     await p.emulateMedia({ colorScheme: 'dark' });
     await p.evaluate(() => window.scrollTo(0, 0));
@@ -297,12 +276,12 @@ describe('web UI', () => {
     await p.goto(`${worker.url}/projects/${ids.projectId}`);
     await p.getByTestId('add-agent').click();
     await p.getByTestId('pairing-code').waitFor();
-    await noSideScroll(p);
-    await shot(p, 'project-390');
+    await expectNoSideScroll(p);
+    await screenshot(p, SHOTS, 'project-390');
     await p.goto(`${worker.url}/projects`);
     await p.getByTestId('project-link').first().waitFor();
-    await noSideScroll(p);
-    await shot(p, 'projects-390');
+    await expectNoSideScroll(p);
+    await screenshot(p, SHOTS, 'projects-390');
     await phone.close();
   }, 120_000);
 
@@ -311,7 +290,7 @@ describe('web UI', () => {
     // A refresh cookie that no longer works (revoked, expired, or never valid).
     await ctx.addCookies([{ name: 'spark_refresh', value: 'A'.repeat(43), url: `${worker.url}/api/auth`, httpOnly: true, sameSite: 'Strict' }]);
     const p = await ctx.newPage();
-    watch(p, problems);
+    watchProblems(p, problems);
     await p.goto(`${worker.url}/projects/${ids.projectId}`);
     await p.waitForURL(/\/login\?next=%2Fprojects%2F/);
     await textOf(p.getByTestId('auth-flash'), /expired/);
@@ -320,46 +299,9 @@ describe('web UI', () => {
   });
 });
 
-/** Page errors and console errors fail the run (failed requests the page handles are fine). */
-function watch(p: Page, problems: string[]) {
-  p.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-  p.on('console', (m) => {
-    if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) problems.push(`console: ${m.text()}`);
-  });
-}
-
-async function shot(p: Page, name: string) {
-  // From the top, so the sticky bar sits where it belongs in a full-page shot.
-  await p.evaluate(async () => {
-    window.scrollTo(0, 0);
-    await document.fonts?.ready;
-  });
-  await p.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
-}
-
 /** Each panel on its own, readable at full size. */
 async function panelShots(p: Page, width: string) {
   for (const id of ['progress', 'preview', 'presets', 'build', 'history']) {
     await p.locator(`#${id}`).screenshot({ path: `${SHOTS}/panel-${id}-${width}.png` });
   }
-}
-
-async function textOf(l: Locator, re: RegExp, timeout = 10_000): Promise<string> {
-  const end = Date.now() + timeout;
-  let last = '';
-  for (;;) {
-    try {
-      last = ((await l.textContent({ timeout: Math.max(100, end - Date.now()) })) ?? '').trim();
-      if (re.test(last)) return last;
-    } catch {
-      // not there yet
-    }
-    if (Date.now() > end) throw new Error(`expected ${re} in ${l}, got “${last}”`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function noSideScroll(p: Page) {
-  const [scroll, width] = await p.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
-  expect(scroll).toBeLessThanOrEqual(width!);
 }

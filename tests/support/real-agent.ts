@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAgent, type RunningAgent } from '../../local-agent/agent';
 import { main as agentCli } from '../../local-agent/cli';
-import { loadConfig, silentLogger } from '../../local-agent/config';
+import { loadConfig } from '../../local-agent/config';
+import { silentLogger } from '../../local-agent/log';
 
 export interface RealAgentOptions {
   edge: string;

@@ -15,6 +15,8 @@ export interface SparkWorkerOptions {
   direct?: boolean;
   /** Serve the built web UI (web/dist) as static assets, as wrangler.toml says. */
   withAssets?: boolean;
+  /** With withAssets: serve this build instead of wrangler.toml's directory (see web-stack.ts). */
+  assetsDir?: string;
   port?: number;
   /** Keep Durable Object storage (the ingest log, rooms) on disk here, so a new instance finds it. */
   persistTo?: string;
@@ -31,7 +33,8 @@ export async function startSparkWorker(opts: SparkWorkerOptions) {
   const hyperdriveUrl = withPassword(opts.databaseUrl);
   process.env.CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE = hyperdriveUrl;
   const { workerOptions } = unstable_getMiniflareWorkerOptions('wrangler.toml');
-  const { assets, ...rest } = workerOptions as typeof workerOptions & { assets?: unknown };
+  const { assets, ...rest } = workerOptions as typeof workerOptions & { assets?: { directory: string } };
+  if (assets && opts.assetsDir) assets.directory = opts.assetsDir;
   const mf = new Miniflare({
     ...rest,
     name: 'spark',

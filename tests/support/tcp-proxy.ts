@@ -1,15 +1,18 @@
 import net from 'node:net';
 
 /**
- * A TCP proxy in front of Postgres that a test can cut. While down it answers every new
- * connection the way a Postgres that is restarting does — an ErrorResponse with SQLSTATE 57P03
- * ("the database system is starting up") — and counts them. (A socket dropped without a word
- * leaves postgres.js in workerd waiting forever, which is not what an outage looks like.)
+ * A TCP proxy in front of a server (Postgres, NATS) that a test can cut. For Postgres, while down
+ * it answers every new connection the way a Postgres that is restarting does — an ErrorResponse
+ * with SQLSTATE 57P03 ("the database system is starting up") — and counts them. (A socket dropped
+ * without a word leaves postgres.js in workerd waiting forever, which is not what an outage looks like.)
  */
 export async function startTcpProxy(
   target: { host: string; port: number },
-  /** While down: answer as a restarting Postgres, or refuse connections (a server that is gone). */
-  opts: { whenDown?: 'postgres-starting-up' | 'refuse' } = {},
+  /**
+   * While down: answer as a restarting Postgres, refuse connections (a server that is gone), or
+   * accept and drop them at once (a server that dies on every connection).
+   */
+  opts: { whenDown?: 'postgres-starting-up' | 'refuse' | 'drop' } = {},
 ) {
   const whenDown = opts.whenDown ?? 'postgres-starting-up';
   let up = true;
@@ -18,7 +21,8 @@ export async function startTcpProxy(
   const server = net.createServer((client) => {
     if (!up) {
       refused++;
-      client.once('data', () => client.end(startingUp()));
+      if (whenDown === 'drop') client.destroy();
+      else client.once('data', () => client.end(startingUp()));
       client.on('error', () => {});
       return;
     }

@@ -13,10 +13,12 @@ import type { AgentMessage, OpDispatch } from '../../contracts/ws';
 import { startAgent, type AgentExecutor, type RunningAgent } from '../../local-agent/agent';
 import { EXIT, main } from '../../local-agent/cli';
 import { loadConfig, readCredentials, type AgentConfig } from '../../local-agent/config';
-import { OpJournal } from '../../local-agent/edge-link';
+import { OpJournal } from '../../local-agent/op-journal';
+import { pairResponseOf, sessionViewOf } from '../support/edge-views';
 
 const PROJECT = randomUUID();
 const TOKEN = 'agent-token-123';
+const AGENT_ID = randomUUID();
 
 // `ws` has no bundled types; load it untyped (it is what the agent uses on Node 20 too).
 const wsName = 'ws';
@@ -28,7 +30,7 @@ interface Room {
 }
 
 async function fakeEdge() {
-  const sessions = [{ id: randomUUID(), state: 'active', name: 'Main' }];
+  const sessions = [sessionViewOf({ id: randomUUID(), projectId: PROJECT, name: 'Main' })];
   const events: SparkEventV1[] = [];
   const rooms: Room[] = [];
   const wss = new WebSocketServer({ noServer: true });
@@ -44,7 +46,7 @@ async function fakeEdge() {
         res.writeHead(pairStatus, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'gone', message: 'code expired' } }));
         return;
       }
-      res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ token: TOKEN, project_id: PROJECT, agent_id: 'agent-1', echo: body }));
+      res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ ...pairResponseOf(TOKEN, PROJECT), agent_id: AGENT_ID }));
       return;
     }
     if (!authed) {
@@ -323,7 +325,7 @@ describe('agent end to end (fake edge, real WebSocket)', () => {
     const io = { out: (s: string) => out.push(s), err: (s: string) => err.push(s), env: { SPARK_AGENT_HOME: pairHome }, fetch };
     expect(await main(['pair', 'ABCD-1234', '--edge', edge.url, '--name', 'Studio PC', '--no-start'], io)).toBe(EXIT.ok);
     const creds = readCredentials(pairHome)!;
-    expect(creds).toMatchObject({ token: TOKEN, project_id: PROJECT, agent_id: 'agent-1', name: 'Studio PC', edge_url: edge.url });
+    expect(creds).toMatchObject({ token: TOKEN, project_id: PROJECT, agent_id: AGENT_ID, name: 'Studio PC', edge_url: edge.url });
     if (process.platform !== 'win32') expect(statSync(join(pairHome, 'credentials.json')).mode & 0o777).toBe(0o600);
     expect(out.join('')).toMatch(/Paired "Studio PC"/);
     expect(out.join('')).toContain(`Start the agent with: npx -y ${edge.url}/agent.tgz start`);

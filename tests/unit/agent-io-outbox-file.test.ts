@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { SparkEventV1 } from '../../contracts/event';
+import { createEdgeApi } from '../../local-agent/edge-api';
 import { makeEvent } from '../../local-agent/event-factory';
 import { createMetrics } from '../../local-agent/metrics';
 import { openFileStore, openOutbox, InvalidOutboxEventError, type Outbox } from '../../local-agent/outbox';
@@ -203,7 +204,7 @@ describe('outbox drainer against a local edge', () => {
     openOutbox({
       projectId: PROJECT,
       dir,
-      edge: { url: edge.url, token: 'tok' },
+      edge: createEdgeApi({ edgeUrl: edge.url, token: 'tok' }),
       backoff: { baseMs: 20, maxMs: 100 },
       idlePollMs: 50,
       ...over,
@@ -269,7 +270,7 @@ describe('outbox drainer against a local edge', () => {
 
   it('retries with backoff while the edge is unreachable, then drains once it is back', async () => {
     await edge.close();
-    outbox = await openOutbox({ projectId: PROJECT, dir, edge: { url: edge.url, token: 'tok' }, backoff: { baseMs: 20, maxMs: 80 }, idlePollMs: 50 });
+    outbox = await openOutbox({ projectId: PROJECT, dir, edge: createEdgeApi({ edgeUrl: edge.url, token: 'tok' }), backoff: { baseMs: 20, maxMs: 80 }, idlePollMs: 50 });
     const evs = events(30);
     outbox.start();
     await outbox.append(evs);

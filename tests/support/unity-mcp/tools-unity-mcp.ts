@@ -19,7 +19,7 @@ import {
   type Envelope,
   type TextEdit,
 } from './project';
-import { coerceBool, coerceInt, parseJsonPayload, type ImageBlock, type ToolContext, type ToolDef } from './tool';
+import { coerceBool, coerceInt, parseJsonPayload, type ToolContext, type ToolDef } from './tool';
 
 /** Optional parameters of the Python tools are `X | None = None`: null is accepted like a missing value. */
 const opt = <T extends z.ZodType>(s: T) => s.nullish();

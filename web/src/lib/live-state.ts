@@ -1,6 +1,7 @@
 // The session view's live state: operations (by call id), the agent, the socket, preview frames.
 // A pure reducer fed by the WebSocket (contracts/ws.ts browserMessage), by polling when the
 // socket is down, and by the 202 of our own POSTs. Unit-tested in tests/unit/web-live-state.test.ts.
+import { backoffDelay as sharedBackoff } from '../../../contracts/backoff';
 import type { UnityOperationInput } from '../../../contracts/unity-ops';
 import type { AgentInfo, BrowserMessage, OpState, OpView } from '../../../contracts/ws';
 
@@ -178,10 +179,9 @@ export function parseBrowserMessage(raw: unknown): BrowserMessage | null {
   }
 }
 
-/** Reconnect delay: exponential from 1 s, capped at 30 s, with ±25% jitter. */
+/** Reconnect delay: the shared backoff, exponential from 1 s, capped at 30 s, with ±25% jitter. */
 export function backoffDelay(attempt: number, random: () => number = Math.random): number {
-  const base = Math.min(30_000, 1000 * 2 ** Math.max(0, attempt));
-  return Math.round(base * (0.75 + random() * 0.5));
+  return sharedBackoff(attempt, { baseMs: 1000, maxMs: 30_000, jitter: [0.75, 1.25], random });
 }
 
 /**
