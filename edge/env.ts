@@ -1,4 +1,4 @@
-import type { EventQueueMessage } from '../contracts/event';
+import type { EventQueueBody } from '../contracts/event';
 import type { IngestLog } from './ingest-log';
 import type { SessionRoom } from './session-room';
 
@@ -11,8 +11,12 @@ export interface Env {
   JWT_SECRET: string;
   ACCESS_TOKEN_TTL_SECONDS?: string;
   QUEUE_RETRY_BASE_SECONDS?: string;
+  /** The events queue's max_retries, when wrangler.toml says other than 3. */
+  QUEUE_MAX_RETRIES?: string;
   EVENTS_INSERT_MODE?: string;
-  EVENTS: Queue<EventQueueMessage>;
+  /** Events per queue message at most (1: one event per message, the bench's baseline); packs are bounded by bytes anyway. */
+  EVENTS_PER_MESSAGE?: string;
+  EVENTS: Queue<EventQueueBody>;
   EVENTS_DLQ: Queue<unknown>;
   SESSION_ROOM: DurableObjectNamespace<SessionRoom>;
   /** The ingest write-ahead log (edge/ingest-log.ts), used when INGEST_LOG is "on" (npm start). */
