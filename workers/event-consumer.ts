@@ -1,7 +1,7 @@
 import type { EventQueueMessage } from '../contracts/event';
 import type { Db } from '../db/client';
 import { insertDeadLetters, type NewDeadLetter } from '../db/queries/dead-letters';
-import { isDatabaseUnavailable } from './db-errors';
+import { isDatabaseUnavailable, sqlState } from './db-errors';
 import { retryDelaySeconds } from './backoff';
 import { loggedKeys, singleEventBody, unpackMessage } from './event-packs';
 import { persistEvents } from './persist-events';
@@ -195,7 +195,7 @@ export async function storeIsolating(db: Db, items: Item[]): Promise<Isolated> {
     return { inserted: (await persistEvents(db, items.map((i) => i.message))).inserted, refused: [] };
   } catch (err) {
     if (isDatabaseUnavailable(err)) throw err;
-    if (items.length === 1) return { inserted: 0, refused: [{ item: items[0]!, error: errorText(err) }] };
+    if (items.length === 1) return { inserted: 0, refused: [{ item: items[0]!, error: refusalText(err) }] };
     const mid = items.length >> 1;
     const a = await storeIsolating(db, items.slice(0, mid));
     const b = await storeIsolating(db, items.slice(mid));
@@ -212,6 +212,14 @@ async function storeOneByOne(db: Db, items: Item[]): Promise<Isolated> {
     out.refused.push(...r.refused);
   }
   return out;
+}
+
+/** Postgres' own words and SQLSTATE, not the wrapper's (drizzle's message repeats the whole query and its parameters). */
+function refusalText(err: unknown): string {
+  let e = err as { cause?: unknown } | undefined;
+  while (e?.cause instanceof Error && e.cause !== e) e = e.cause as { cause?: unknown };
+  const state = sqlState(err);
+  return `${errorText(e)}${state ? ` (SQLSTATE ${state})` : ''}`.slice(0, 2000);
 }
 
 export function projectIdOf(body: unknown): string | null {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { eventPackMessage, QUEUE_MESSAGE_MAX_BYTES, type EventProducer, type EventQueueMessage } from '../../contracts/event';
+import { eventPackMessage, QUEUE_MESSAGE_MAX_BYTES, type EventPayload, type EventProducer, type EventQueueMessage } from '../../contracts/event';
 import { eventCount, loggedKeys, MAX_PACK_BYTES, packEvents, unpackMessage } from '../../workers/event-packs';
 import { makeEvent } from '../support/api';
 
 const projectId = '0b9c1f5e-8f61-4c39-9a49-1d2f9e0c7a11';
 const tokenId = '5d7f2c1e-3b4a-4c5d-8e9f-0a1b2c3d4e5f';
 const bytesOf = (body: unknown) => new TextEncoder().encode(JSON.stringify(body)).length;
-const msg = (payload: Record<string, unknown> = {}, producer: EventProducer = { kind: 'user' }, receivedAt = 1_700_000_000_000): EventQueueMessage => ({
+const msg = (payload: EventPayload = {}, producer: EventProducer = { kind: 'user' }, receivedAt = 1_700_000_000_000): EventQueueMessage => ({
   projectId,
   event: makeEvent({ payload }),
   receivedAt,
