@@ -23,6 +23,8 @@ export interface SparkWorkerOptions {
    * local queue and then refuses every send, as a full queue does: overload without a timing race.
    */
   eventsQueueAccepts?: number;
+  /** Open workerd's inspector on this port (the bench takes a CPU profile of the Worker through it). */
+  inspectorPort?: number;
   /** Every line the Worker logs (console.*), e.g. to check that no secret is logged. */
   onLog?: (line: { level: string; message: string }) => void;
 }
@@ -59,6 +61,7 @@ export async function startSparkWorker(opts: SparkWorkerOptions) {
     ...(opts.persistTo ? { durableObjectsPersist: opts.persistTo } : {}),
     host: '127.0.0.1',
     port: opts.port ?? 0,
+    ...(opts.inspectorPort ? { inspectorPort: opts.inspectorPort } : {}),
     ...(opts.onLog ? { handleStructuredLogs: (l: { level: string; message: string }) => void opts.onLog!({ level: l.level, message: l.message }) } : {}),
   };
   const mf = new Miniflare(
