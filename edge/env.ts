@@ -16,6 +16,8 @@ export interface Env {
   EVENTS_INSERT_MODE?: string;
   /** Events per queue message at most (1: one event per message, the bench's baseline); packs are bounded by bytes anyway. */
   EVENTS_PER_MESSAGE?: string;
+  /** "on": log every consumer batch's report (the bench's per-stage timings). */
+  EVENTS_LOG_BATCHES?: string;
   EVENTS: Queue<EventQueueBody>;
   EVENTS_DLQ: Queue<unknown>;
   SESSION_ROOM: DurableObjectNamespace<SessionRoom>;

@@ -27,7 +27,7 @@ export default {
           maxRetries: Number(env.QUEUE_MAX_RETRIES ?? EVENTS_MAX_RETRIES),
           insertMode: env.EVENTS_INSERT_MODE === 'per-event' ? 'per-event' : 'batch',
         });
-        if (report.retried > 0 || report.invalid > 0 || report.deadLettered > 0 || report.leftToLog.length > 0) {
+        if (report.retried > 0 || report.invalid > 0 || report.deadLettered > 0 || report.leftToLog.length > 0 || env.EVENTS_LOG_BATCHES === 'on') {
           console.log(`${EVENTS_QUEUE}:`, JSON.stringify({ ...report, persisted: report.persisted.length, leftToLog: report.leftToLog.length }));
         }
         await tellIngestLog(env, 'ack', report.persisted);

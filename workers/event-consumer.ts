@@ -34,6 +34,9 @@ export interface BatchReport {
   leftToLog: { projectId: string; id: string }[];
   /** Logged events now persisted (inserted, or kept in dead_letters): the host acks them to the ingest log. */
   persisted: { projectId: string; id: string }[];
+  /** Events the batch carried, and the time spent waiting on the insert statements (workerd's clock moves across I/O only). */
+  events: number;
+  insertMs: number;
 }
 
 /** One event of a message, with its place in the message (a dead letter is named by it). */
@@ -64,7 +67,7 @@ interface Work {
  * - bodies, or packed events, that break the contract go straight to `dead_letters` with the reason.
  */
 export async function consumeEventBatch(batch: MessageBatch<unknown>, db: Db, opts: ConsumerOptions): Promise<BatchReport> {
-  const report: BatchReport = { acked: 0, retried: 0, invalid: 0, inserted: 0, deadLettered: 0, leftToLog: [], persisted: [] };
+  const report: BatchReport = { acked: 0, retried: 0, invalid: 0, inserted: 0, deadLettered: 0, leftToLog: [], persisted: [], events: 0, insertMs: 0 };
   const maxRetries = opts.maxRetries ?? EVENTS_MAX_RETRIES;
   const work = batch.messages.map((m) => unpackWork(batch.queue, m));
 
@@ -80,6 +83,8 @@ export async function consumeEventBatch(batch: MessageBatch<unknown>, db: Db, op
   }
 
   const withItems = work.filter((w) => w.items.length > 0);
+  report.events = withItems.reduce((n, w) => n + w.items.length, 0);
+  const insertStarted = Date.now();
   const wholeBatch = opts.insertMode === 'per-event' ? null : await insertWhole(db, withItems.flatMap((w) => w.items.map((i) => i.message)));
   if (wholeBatch?.ok) report.inserted += wholeBatch.inserted;
   else if (wholeBatch?.unavailable) withItems.forEach((w) => (w.outcome = 'unavailable'));
@@ -96,6 +101,8 @@ export async function consumeEventBatch(batch: MessageBatch<unknown>, db: Db, op
       }
     }
   }
+
+  report.insertMs = Date.now() - insertStarted;
 
   // Refused events on the message's last delivery: kept with the reason, and the message is done.
   const lastTries = work.filter((w) => w.outcome === 'stored' && w.refused.length > 0 && w.m.attempts > maxRetries);

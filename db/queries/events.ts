@@ -44,11 +44,13 @@ export async function insertEventBatch(db: Db, messages: EventQueueMessage[]): P
       returning id, occurred_at, project_id, session_id, type, payload
     ),
     -- New events of a Spark session of the same project (other producers' session ids are free text).
+    -- r holds one row per key (firstOfEach), so a join finds each new event's mark; a join, not a
+    -- correlated subquery, because packed batches hold thousands of events.
     s as (
-      select ins.*, se.id as sid, ins.payload->>'call_id' as call_id,
-             coalesce((select bool_and(r.verified_op) from r
-                       where r.project_id = ins.project_id and r.id = ins.id and to_timestamp(r.ts) = ins.occurred_at), false) as verified_op
-      from ins join sessions se on se.project_id = ins.project_id
+      select ins.*, se.id as sid, ins.payload->>'call_id' as call_id, coalesce(r.verified_op, false) as verified_op
+      from ins
+      join r on r.project_id = ins.project_id and r.id = ins.id and to_timestamp(r.ts) = ins.occurred_at
+      join sessions se on se.project_id = ins.project_id
         and se.id = case when ins.session_id ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then ins.session_id::uuid end
     ),
     scripts as (

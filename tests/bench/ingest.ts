@@ -30,6 +30,8 @@ export interface IngestFigures {
   /** Events/s the same Postgres takes the same rows at by COPY, measured right after (packed run only). */
   copyPerSecond?: number;
   profile?: StageTimes;
+  /** What the consumer reported per batch: how many, events in each, and the time it waited on its insert statements. */
+  consumer: { batches: number; eventsPerBatch: number; insertSeconds: number };
 }
 
 const BATCH = 500;
@@ -44,21 +46,30 @@ export async function benchIngest(mode: IngestMode, events: number, opts: { prod
   const producers = opts.producers ?? 8;
   const db = await createTestDatabase(`bench_${mode.replace('-', '_')}`);
   const inspectorPort = opts.profile ? 9300 + Math.floor(Math.random() * 500) : undefined;
-  const worker = await startSparkWorker({ databaseUrl: db.url, vars: VARS[mode], inspectorPort });
+  const batches: { events: number; insertMs: number }[] = [];
+  const worker = await startSparkWorker({
+    databaseUrl: db.url,
+    vars: { ...VARS[mode], EVENTS_LOG_BATCHES: 'on' },
+    inspectorPort,
+    onLog: ({ message }) => {
+      const m = /^spark-events: (\{.*\})$/.exec(message.trim());
+      if (m) batches.push(JSON.parse(m[1]!) as { events: number; insertMs: number });
+    },
+  });
   const sql = postgres(db.url, { max: 1, onnotice: () => {} });
   try {
     const u = await userWithProject(worker.url, 'bench');
     const t0s = Date.now() / 1000;
     const all = Array.from({ length: events }, (_, i) => makeEvent({ ts: t0s + i / 1e6, payload: { i, note: 'bench' } }));
-    const batches = Array.from({ length: Math.ceil(events / BATCH) }, (_, b) => all.slice(b * BATCH, (b + 1) * BATCH));
+    const requests = Array.from({ length: Math.ceil(events / BATCH) }, (_, b) => all.slice(b * BATCH, (b + 1) * BATCH));
     const profiler = inspectorPort ? await startWorkerProfile(inspectorPort) : null;
     let refusals = 0;
     const started = performance.now();
     let next = 0;
     await Promise.all(
       Array.from({ length: producers }, async () => {
-        while (next < batches.length) {
-          let batch: SparkEventV1[] = batches[next++]!;
+        while (next < requests.length) {
+          let batch: SparkEventV1[] = requests[next++]!;
           for (;;) {
             const res = await fetch(`${worker.url}/api/projects/${u.projectId}/events`, {
               method: 'POST',
@@ -83,7 +94,13 @@ export async function benchIngest(mode: IngestMode, events: number, opts: { prod
     const seconds = (performance.now() - started) / 1000;
     const profile = await profiler?.stop();
     const copyPerSecond = opts.copy ? await copyRate(sql, u.projectId, all) : undefined;
-    return { mode, events, producers, seconds, eventsPerSecond: events / seconds, refusals, copyPerSecond, profile };
+    const consumed = batches.filter((b) => b.events > 0);
+    const consumer = {
+      batches: consumed.length,
+      eventsPerBatch: consumed.reduce((n, b) => n + b.events, 0) / Math.max(1, consumed.length),
+      insertSeconds: consumed.reduce((n, b) => n + b.insertMs, 0) / 1000,
+    };
+    return { mode, events, producers, seconds, eventsPerSecond: events / seconds, refusals, copyPerSecond, profile, consumer };
   } finally {
     await sql.end();
     await worker.dispose();

@@ -34,14 +34,22 @@ const ingestLines = [
   `  packed / one event per message            : ${x(packed.eventsPerSecond, perMessage.eventsPerSecond)}   (goal ≥ 5×; packed goal ≥ 30,000 events/s)`,
 ];
 console.log(ingestLines.join('\n'));
+const stageLines = [
+  '  consumer batches (each reports its events and the time it waited on its insert statements):',
+  ...[packed, perMessage, oneRow].map(
+    (f) =>
+      `    ${f.mode.padEnd(12)} ${fmt(f.consumer.batches).padStart(5)} batches, ${fmt(f.consumer.eventsPerBatch).padStart(6)} events each, inserts ${f.consumer.insertSeconds.toFixed(2)} s of the run's ${f.seconds.toFixed(2)} s (${pct(f.consumer.insertSeconds, f.seconds)})`,
+  ),
+];
 const profileLines = packed.profile
   ? [
-      `  where the Worker's time went in the packed run (CPU profile of the workerd isolate, ${fmt(packed.profile.wallMs)} ms sampled):`,
+      ...stageLines,
+      `  where the Worker's time went in the packed run (CPU profile of the workerd isolate, ${fmt(packed.profile.wallMs)} ms sampled; edge and consumer share it):`,
       ...packed.profile.stages.map((s) => `    ${s.stage.padEnd(66)} ${fmt(s.ms).padStart(6)} ms  ${pct(s.ms, packed.profile!.wallMs).padStart(4)}`),
       '  functions with the most self time:',
       ...packed.profile.top.map((t) => `    ${t.fn.padEnd(66)} ${fmt(t.ms).padStart(6)} ms`),
     ]
-  : [];
+  : stageLines;
 console.log(profileLines.join('\n'));
 
 // BENCH_ONLY=ingest skips the round-trip and NATS figures (a short run while tuning ingest).

@@ -88,8 +88,12 @@ function summarise(p: Profile): StageTimes {
   };
   const stages = new Map<string, number>();
   const self = new Map<string, number>();
-  p.samples.forEach((id, i) => {
-    const ms = (p.timeDeltas[i] ?? 0) / 1000;
+  // Each sample counts for the same share of the wall time: on a loaded machine a descheduled
+  // process makes the next sample's time delta long, and would bill it to whatever ran next.
+  const wallMs = (p.endTime - p.startTime) / 1000;
+  const perSample = wallMs / Math.max(1, p.samples.length);
+  p.samples.forEach((id) => {
+    const ms = perSample;
     const s = classify(id);
     stages.set(s, (stages.get(s) ?? 0) + ms);
     const f = byId.get(id)!.callFrame;
@@ -98,7 +102,7 @@ function summarise(p: Profile): StageTimes {
   });
   const sorted = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]);
   return {
-    wallMs: (p.endTime - p.startTime) / 1000,
+    wallMs,
     stages: sorted(stages).map(([stage, ms]) => ({ stage, ms })),
     top: sorted(self)
       .filter(([fn]) => !fn.startsWith('('))
