@@ -4,10 +4,11 @@
 import {
   eventPackEnvelope,
   eventQueueMessage,
+  packedEvent,
   QUEUE_MESSAGE_MAX_BYTES,
-  sparkEventV1,
   type EventPackMessage,
   type EventQueueMessage,
+  type SparkEventV1,
 } from '../contracts/event';
 import { utf8ByteLength } from '../contracts/bytes';
 
@@ -44,7 +45,7 @@ export function packEvents(messages: readonly EventQueueMessage[], limits: PackL
   for (const m of messages) {
     const producer = m.producer && { kind: m.producer.kind, ...(m.producer.tokenId ? { tokenId: m.producer.tokenId } : {}) };
     const key = `${m.projectId}|${m.receivedAt}|${producer?.kind ?? ''}|${producer?.tokenId ?? ''}|${m.logged === true}`;
-    const eventBytes = utf8ByteLength(JSON.stringify(m.event)) + 1; // and its comma
+    const eventBytes = jsonBytes(m.event) + 1; // and its comma
     const verified = m.producer?.verifiedOp === true;
     const indexBytes = verified && current ? String(current.body.events.length).length + 1 : 0;
     if (!current || key !== currentKey || current.body.events.length >= maxEvents || current.bytes + eventBytes + indexBytes > maxBytes) {
@@ -84,9 +85,9 @@ export function unpackMessage(body: unknown): { ok: true; projectId: string; eve
     ok: true,
     projectId,
     events: events.map((raw, index): Unpacked => {
-      const event = sparkEventV1.safeParse(raw);
+      const event = packedEvent.safeParse(raw);
       if (!event.success) return { ok: false, error: invalidText(event.error.issues, `events.${index}.`), index, raw };
-      const message: EventQueueMessage = { projectId, event: event.data, receivedAt };
+      const message: EventQueueMessage = { projectId, event: event.data as SparkEventV1, receivedAt };
       if (producer) message.producer = verified.has(index) ? { ...producer, verifiedOp: true } : producer;
       if (logged) message.logged = true;
       return { ok: true, message, index };
@@ -113,6 +114,13 @@ export function eventCount(body: unknown): number {
   const events = (body as { events?: unknown } | null)?.events;
   return Array.isArray(events) ? events.length : 1;
 }
+
+/** UTF-8 bytes of a value's JSON; most events are ASCII, whose byte count is their length. */
+function jsonBytes(value: unknown): number {
+  const json = JSON.stringify(value);
+  return NON_ASCII.test(json) ? utf8ByteLength(json) : json.length;
+}
+const NON_ASCII = /[^\x00-\x7f]/;
 
 function invalidText(issues: readonly { path: PropertyKey[]; message: string }[], prefix = ''): string {
   return `invalid message: ${issues.map((i) => `${prefix}${i.path.map(String).join('.') || (prefix ? '' : '(root)')}: ${i.message}`).join('; ')}`;
