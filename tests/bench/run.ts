@@ -44,8 +44,9 @@ const stageLines = [
 const profileLines = packed.profile
   ? [
       ...stageLines,
-      `  where the Worker's time went in the packed run (CPU profile of the workerd isolate, ${fmt(packed.profile.wallMs)} ms sampled; edge and consumer share it):`,
-      ...packed.profile.stages.map((s) => `    ${s.stage.padEnd(66)} ${fmt(s.ms).padStart(6)} ms  ${pct(s.ms, packed.profile!.wallMs).padStart(4)}`),
+      `  where the Worker's time went in the packed run: CPU profile of the workerd isolate (edge and consumer share it),`,
+      `  ${fmt(packed.profile.cpuMs)} ms at work in ${fmt(packed.profile.wallMs)} ms of wall time (${pct(packed.profile.cpuMs, packed.profile.wallMs)} of one core):`,
+      ...packed.profile.stages.map((s) => `    ${s.stage.padEnd(66)} ${fmt(s.ms).padStart(6)} ms  ${pct(s.ms, packed.profile!.cpuMs).padStart(4)}`),
       '  functions with the most self time:',
       ...packed.profile.top.map((t) => `    ${t.fn.padEnd(66)} ${fmt(t.ms).padStart(6)} ms`),
     ]
@@ -98,12 +99,12 @@ writeFileSync(
     '',
     '## One operation round trip',
     '```',
-    ...rtLines,
+    ...(rtLines.length ? rtLines : [`not run (BENCH_ONLY=${only})`]),
     '```',
     '',
     '## NATS publish',
     '```',
-    ...natsLines,
+    ...(natsLines.length ? natsLines : [`not run (BENCH_ONLY=${only})`]),
     '```',
     '',
   ].join('\n'),

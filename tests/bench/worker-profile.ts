@@ -26,9 +26,14 @@ const STAGES: [stage: string, functions: RegExp][] = [
   ['edge: routing, auth, body read (Hono, limits)', /^(fetch|dispatch|limitBodies|requireProject|producersOf)$/],
 ];
 
+const SAMPLING_INTERVAL_US = 500;
+const IDLE = 'idle (waiting on I/O)';
+
 export interface StageTimes {
   wallMs: number;
-  /** Sampled CPU time per stage, largest first; `idle` is the isolate waiting (on Postgres, the queue, the network). */
+  /** Samples × interval, idle ones left out: the isolate's time at work. */
+  cpuMs: number;
+  /** Sampled time at work per stage, largest first. */
   stages: { stage: string; ms: number }[];
   /** The functions with the most self time. */
   top: { fn: string; ms: number }[];
@@ -53,7 +58,7 @@ export async function startWorkerProfile(inspectorPort: number, workerName = 'sp
       ws.send(JSON.stringify({ id, method, params }));
     });
   await call('Profiler.enable');
-  await call('Profiler.setSamplingInterval', { interval: 500 });
+  await call('Profiler.setSamplingInterval', { interval: SAMPLING_INTERVAL_US });
   await call('Profiler.start');
   return {
     async stop(): Promise<StageTimes> {
@@ -75,7 +80,7 @@ function summarise(p: Profile): StageTimes {
     const n = byId.get(id)!;
     const name = n.callFrame.functionName;
     let stage: string;
-    if (name === '(idle)') stage = 'idle (waiting on I/O)';
+    if (name === '(idle)') stage = IDLE;
     else if (name === '(garbage collector)') stage = 'garbage collection';
     else if (name === '(program)') stage = 'runtime (workerd, serialization, not JS)';
     else {
@@ -88,12 +93,12 @@ function summarise(p: Profile): StageTimes {
   };
   const stages = new Map<string, number>();
   const self = new Map<string, number>();
-  // Each sample counts for the same share of the wall time: on a loaded machine a descheduled
-  // process makes the next sample's time delta long, and would bill it to whatever ran next.
+  // Each sample stands for one sampling interval of the isolate's thread at work: on a loaded
+  // machine a descheduled process makes the next sample's time delta long, and would bill the
+  // wait to whatever ran next. (The isolate is not sampled while it waits on I/O.)
   const wallMs = (p.endTime - p.startTime) / 1000;
-  const perSample = wallMs / Math.max(1, p.samples.length);
   p.samples.forEach((id) => {
-    const ms = perSample;
+    const ms = SAMPLING_INTERVAL_US / 1000;
     const s = classify(id);
     stages.set(s, (stages.get(s) ?? 0) + ms);
     const f = byId.get(id)!.callFrame;
@@ -103,6 +108,7 @@ function summarise(p: Profile): StageTimes {
   const sorted = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]);
   return {
     wallMs,
+    cpuMs: [...stages].reduce((n, [stage, ms]) => (stage === IDLE ? n : n + ms), 0),
     stages: sorted(stages).map(([stage, ms]) => ({ stage, ms })),
     top: sorted(self)
       .filter(([fn]) => !fn.startsWith('('))
