@@ -100,7 +100,10 @@ export const eventProducer = z.strictObject({
 });
 export type EventProducer = z.infer<typeof eventProducer>;
 
-/** What the edge puts on the "spark-events" queue: the event plus who it belongs to and when it arrived. */
+/**
+ * One event per queue message: what the edge sent before packing (still accepted from messages in
+ * flight during a deploy and from dead letters), and the consumer's unit of storage after unpacking.
+ */
 export const eventQueueMessage = z.strictObject({
   projectId: z.uuid('projectId must be a UUID'),
   event: sparkEventV1,
@@ -111,6 +114,47 @@ export const eventQueueMessage = z.strictObject({
   /** Set when the edge's ingest log (local stack) keeps the event until the consumer acks it. */
   logged: z.literal(true).optional(),
 });
+
+/**
+ * What the edge puts on the "spark-events" queue since packing: many events of one project, one
+ * producer and one arrival in one message (≤ QUEUE_MESSAGE_MAX_BYTES serialized), so the queue
+ * carries hundreds of events per message instead of one. `verifiedOps` lists the indexes (into
+ * `events`) that the edge verified as an agent's report of an op Spark dispatched (see
+ * eventProducer.verifiedOp): by index, not id, so a resent id in the same pack cannot borrow the mark.
+ */
+export const eventPackMessage = z.strictObject({
+  v: z.literal(2, 'v must be 2'),
+  projectId: z.uuid('projectId must be a UUID'),
+  /** Unix milliseconds at the edge. */
+  receivedAt: z.int().nonnegative(),
+  /** Set by the edge from the caller, never from the body; absent when the events it packs predate it. */
+  producer: eventProducer.omit({ verifiedOp: true }).optional(),
+  verifiedOps: z.array(z.int().nonnegative()).optional(),
+  events: z.array(sparkEventV1).min(1, 'a pack holds at least one event'),
+  /** Set when the edge's ingest log (local stack) keeps these events until the consumer acks them. */
+  logged: z.literal(true).optional(),
+});
+export type EventPackMessage = z.infer<typeof eventPackMessage>;
+
+/**
+ * A pack as the consumer reads it: the envelope checked, each event left to be checked on its own
+ * (against packedEvent), so one event that breaks the contract does not take the rest of its pack with it.
+ */
+export const eventPackEnvelope = eventPackMessage.extend({ events: z.array(z.unknown()).min(1, 'a pack holds at least one event') });
+
+/**
+ * An event of a pack as the consumer checks it again: every field as the edge checked it, but the
+ * payload only as an object. Its deep checks (size, JSON, storable text) walk every value and
+ * cost more than the rest of the event together; the edge made them before packing, and what
+ * Postgres would still refuse takes the consumer's refused-event path (stored in dead_letters with the reason).
+ */
+export const packedEvent = sparkEventV1.extend({ payload: z.record(z.string(), z.unknown()) });
+
+/** Any body on the "spark-events" queue: a pack, or one event from before packing. */
+export type EventQueueBody = EventPackMessage | EventQueueMessage;
+
+/** Cloudflare Queues refuse a message over 128 KB (Miniflare: 128,000 bytes of the serialized body). */
+export const QUEUE_MESSAGE_MAX_BYTES = 128_000;
 
 /** Event types the change history is projected from (and so what Undo may write back). */
 export const HISTORY_EVENT_TYPES = ['unity.script_generated', 'unity.patch_applied', 'unity.script_deleted'] as const;

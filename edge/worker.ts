@@ -1,7 +1,8 @@
 import { createDb, dbConfigFromEnv } from '../db/client';
 import { runCron } from '../workers/cron';
 import { consumeDeadLetterBatch, EVENTS_DLQ } from '../workers/dlq-consumer';
-import { consumeEventBatch, EVENTS_QUEUE, loggedKey } from '../workers/event-consumer';
+import { consumeEventBatch, EVENTS_MAX_RETRIES, EVENTS_QUEUE } from '../workers/event-consumer';
+import { loggedKeys } from '../workers/event-packs';
 import { createApp } from './app';
 import type { Env } from './env';
 
@@ -23,9 +24,10 @@ export default {
       if (batch.queue === EVENTS_QUEUE) {
         const report = await consumeEventBatch(batch, db, {
           retryBaseSeconds: Number(env.QUEUE_RETRY_BASE_SECONDS ?? 2),
+          maxRetries: Number(env.QUEUE_MAX_RETRIES ?? EVENTS_MAX_RETRIES),
           insertMode: env.EVENTS_INSERT_MODE === 'per-event' ? 'per-event' : 'batch',
         });
-        if (report.retried > 0 || report.invalid > 0 || report.leftToLog.length > 0) {
+        if (report.retried > 0 || report.invalid > 0 || report.deadLettered > 0 || report.leftToLog.length > 0 || env.EVENTS_LOG_BATCHES === 'on') {
           console.log(`${EVENTS_QUEUE}:`, JSON.stringify({ ...report, persisted: report.persisted.length, leftToLog: report.leftToLog.length }));
         }
         await tellIngestLog(env, 'ack', report.persisted);
@@ -33,7 +35,7 @@ export default {
       } else if (batch.queue === EVENTS_DLQ) {
         await consumeDeadLetterBatch(batch, db);
         // Kept in dead_letters (replayable): the ingest log may let them go.
-        await tellIngestLog(env, 'ack', batch.messages.map((m) => loggedKey(m.body)).filter((k) => k !== null));
+        await tellIngestLog(env, 'ack', batch.messages.flatMap((m) => loggedKeys(m.body)));
       } else {
         console.error(`no consumer for queue ${batch.queue}; retrying`);
         batch.retryAll();

@@ -1,37 +1,121 @@
 // `npm run bench`: figures, each beside a baseline measured in the same run.
 import setup from '../support/global-setup';
-import { benchIngest } from './ingest';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import { benchIngest, type IngestFigures } from './ingest';
 import { benchMcpRoundTrip } from './mcp-round-trip';
 import { benchNatsPublish } from './nats-publish';
 import { benchRoundTrip } from './round-trip';
 
-const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000);
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const x = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+const pct = (a: number, b: number) => `${((100 * a) / b).toFixed(0)}%`;
+
+// Fewer events for the slower modes: each runs long enough to reach its steady rate, and the bench stays short.
+const PACKED_EVENTS = Number(process.env.BENCH_EVENTS ?? 40_000);
+const PER_MESSAGE_EVENTS = Number(process.env.BENCH_PER_MESSAGE_EVENTS ?? 8_000);
+const ONE_ROW_EVENTS = Number(process.env.BENCH_ONE_ROW_EVENTS ?? 2_000);
+const PRODUCERS = Number(process.env.BENCH_PRODUCERS ?? 8);
 
 await setup();
-console.log(`\nHTTP ingest → Queue → consumer → Postgres, ${fmt(EVENTS)} events (batches of 500 over 4 connections)`);
-const baseline = await benchIngest('per-event', EVENTS);
-console.log(`  baseline, one INSERT per event : ${fmt(baseline.eventsPerSecond).padStart(7)} events/s  (${baseline.seconds.toFixed(2)} s)`);
-const batched = await benchIngest('batch', EVENTS);
-console.log(`  one multi-row INSERT per batch : ${fmt(batched.eventsPerSecond).padStart(7)} events/s  (${batched.seconds.toFixed(2)} s)`);
-console.log(`  ratio batched / baseline       : ${(batched.eventsPerSecond / baseline.eventsPerSecond).toFixed(2)}×`);
+console.log(`\nHTTP ingest → Queue → consumer → Postgres, ${PRODUCERS} producers posting batches of 500`);
+const packed = await benchIngest('packed', PACKED_EVENTS, { producers: PRODUCERS, copy: true, profile: process.env.BENCH_PROFILE !== 'off' });
+const perMessage = await benchIngest('per-message', PER_MESSAGE_EVENTS, { producers: PRODUCERS });
+const oneRow = await benchIngest('one-row', ONE_ROW_EVENTS, { producers: PRODUCERS });
+const copy = packed.copyPerSecond!;
+const line = (label: string, f: IngestFigures) =>
+  `  ${label.padEnd(42)}: ${fmt(f.eventsPerSecond).padStart(7)} events/s  (${fmt(f.events)} events in ${f.seconds.toFixed(2)} s${f.refusals ? `, ${f.refusals} sends refused with 503 and resumed` : ''})`;
+const ingestLines = [
+  line('packed, one INSERT per consumer batch', packed),
+  line('one event per message, one INSERT per batch', perMessage),
+  line('one event per message, one INSERT per event', oneRow),
+  `  ${'COPY of the same rows, same Postgres'.padEnd(42)}: ${fmt(copy).padStart(7)} rows/s`,
+  `  packed / COPY                             : ${pct(packed.eventsPerSecond, copy)}   (goal ≥ 25%)`,
+  `  packed / one-row                          : ${x(packed.eventsPerSecond, oneRow.eventsPerSecond)}   (goal ≥ 20×)`,
+  `  packed / one event per message            : ${x(packed.eventsPerSecond, perMessage.eventsPerSecond)}   (goal ≥ 5×; packed goal ≥ 30,000 events/s)`,
+];
+console.log(ingestLines.join('\n'));
+const stageLines = [
+  '  consumer batches (each reports its events and the time it waited on its insert statements):',
+  ...[packed, perMessage, oneRow].map(
+    (f) =>
+      `    ${f.mode.padEnd(12)} ${fmt(f.consumer.batches).padStart(5)} batches, ${fmt(f.consumer.eventsPerBatch).padStart(6)} events each, inserts ${f.consumer.insertSeconds.toFixed(2)} s of the run's ${f.seconds.toFixed(2)} s (${pct(f.consumer.insertSeconds, f.seconds)})`,
+  ),
+];
+const profileLines = packed.profile
+  ? [
+      ...stageLines,
+      `  where the Worker's time went in the packed run: CPU profile of the workerd isolate (edge and consumer share it),`,
+      `  ${fmt(packed.profile.cpuMs)} ms at work in ${fmt(packed.profile.wallMs)} ms of wall time (${pct(packed.profile.cpuMs, packed.profile.wallMs)} of one core):`,
+      ...packed.profile.stages.map((s) => `    ${s.stage.padEnd(66)} ${fmt(s.ms).padStart(6)} ms  ${pct(s.ms, packed.profile!.cpuMs).padStart(4)}`),
+      '  functions with the most self time:',
+      ...packed.profile.top.map((t) => `    ${t.fn.padEnd(66)} ${fmt(t.ms).padStart(6)} ms`),
+    ]
+  : stageLines;
+console.log(profileLines.join('\n'));
 
-const OPS = Number(process.env.BENCH_OPS ?? 100);
-const rt = await benchRoundTrip(OPS);
-console.log(`\nOne operation, browser → edge → SessionRoom → agent → Unity MCP (test server) → browser, ${OPS} in a row`);
-console.log(`  round trip                     : p50 ${rt.totalP50.toFixed(1)} ms, p95 ${rt.totalP95.toFixed(1)} ms`);
-console.log(`  inside the MCP server          : p50 ${rt.mcpP50.toFixed(1)} ms`);
-console.log(`  Spark's overhead (trip − MCP)  : p50 ${rt.overheadP50.toFixed(1)} ms, p95 ${rt.overheadP95.toFixed(1)} ms`);
+// BENCH_ONLY=ingest skips the round-trip and NATS figures (a short run while tuning ingest).
+const only = process.env.BENCH_ONLY;
+const rtLines: string[] = [];
+if (!only || only === 'round-trip') {
+  const OPS = Number(process.env.BENCH_OPS ?? 100);
+  const rt = await benchRoundTrip(OPS);
+  rtLines.push(
+    `One operation, browser → edge → SessionRoom → agent → Unity MCP (test server) → browser, ${OPS} in a row`,
+    `  round trip                     : p50 ${rt.totalP50.toFixed(1)} ms, p95 ${rt.totalP95.toFixed(1)} ms`,
+    `  inside the MCP server          : p50 ${rt.mcpP50.toFixed(1)} ms`,
+    `  Spark's overhead (trip − MCP)  : p50 ${rt.overheadP50.toFixed(1)} ms, p95 ${rt.overheadP95.toFixed(1)} ms`,
+  );
+  const mrt = await benchMcpRoundTrip(OPS);
+  rtLines.push(
+    '',
+    `The same preview (64×64) from the browser and from an MCP client (render_preview over /mcp), ${OPS} each, alternately`,
+    `  browser (POST /ops → WebSocket) : p50 ${mrt.browserP50.toFixed(1)} ms, p95 ${mrt.browserP95.toFixed(1)} ms`,
+    `  MCP tool call (with the image)  : p50 ${mrt.mcpP50.toFixed(1)} ms, p95 ${mrt.mcpP95.toFixed(1)} ms`,
+  );
+  console.log(`\n${rtLines.join('\n')}`);
+}
 
-const mrt = await benchMcpRoundTrip(OPS);
-console.log(`\nThe same preview (64×64) from the browser and from an MCP client (render_preview over /mcp), ${OPS} each, alternately`);
-console.log(`  browser (POST /ops → WebSocket) : p50 ${mrt.browserP50.toFixed(1)} ms, p95 ${mrt.browserP95.toFixed(1)} ms`);
-console.log(`  MCP tool call (with the image)  : p50 ${mrt.mcpP50.toFixed(1)} ms, p95 ${mrt.mcpP95.toFixed(1)} ms`);
+const natsLines: string[] = [];
+if (!only || only === 'nats') {
+  const NATS_EVENTS = Number(process.env.BENCH_NATS_EVENTS ?? 20_000);
+  const pub = await benchNatsPublish(NATS_EVENTS);
+  natsLines.push(
+    `Publishing ${fmt(NATS_EVENTS)} events to NATS (flushed every 500)`,
+    `  raw nats client                : ${fmt(pub.rawPerSecond).padStart(7)} events/s`,
+    `  agent's bridge                 : ${fmt(pub.bridgePerSecond).padStart(7)} events/s  (dropped ${pub.dropped})`,
+    `  ratio bridge / raw             : ${(pub.bridgePerSecond / pub.rawPerSecond).toFixed(2)}×`,
+  );
+  console.log(`\n${natsLines.join('\n')}`);
+}
 
-const NATS_EVENTS = Number(process.env.BENCH_NATS_EVENTS ?? 20_000);
-const pub = await benchNatsPublish(NATS_EVENTS);
-console.log(`\nPublishing ${fmt(NATS_EVENTS)} events to NATS (flushed every 500)`);
-console.log(`  raw nats client                : ${fmt(pub.rawPerSecond).padStart(7)} events/s`);
-console.log(`  agent's bridge                 : ${fmt(pub.bridgePerSecond).padStart(7)} events/s  (dropped ${pub.dropped})`);
-console.log(`  ratio bridge / raw             : ${(pub.bridgePerSecond / pub.rawPerSecond).toFixed(2)}×`);
+// The figures of this run, for the README and the lead's notes.
+mkdirSync('bench', { recursive: true });
+writeFileSync(
+  'bench/latest.md',
+  [
+    `# npm run bench, ${new Date().toISOString()}`,
+    '',
+    `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at the end, Node ${process.version}.`,
+    '',
+    '## Ingest',
+    '```',
+    `HTTP ingest → Queue → consumer → Postgres, ${PRODUCERS} producers posting batches of 500`,
+    ...ingestLines,
+    ...profileLines,
+    '```',
+    '',
+    '## One operation round trip',
+    '```',
+    ...(rtLines.length ? rtLines : [`not run (BENCH_ONLY=${only})`]),
+    '```',
+    '',
+    '## NATS publish',
+    '```',
+    ...(natsLines.length ? natsLines : [`not run (BENCH_ONLY=${only})`]),
+    '```',
+    '',
+  ].join('\n'),
+);
+console.log('\nwritten to bench/latest.md');
 process.exit(0);

@@ -1,5 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import {
+  eventPackEnvelope,
+  eventPackMessage,
   eventQueueMessage,
   functionCallPayload,
   sparkEventV1,
@@ -195,6 +197,36 @@ describe('eventQueueMessage', () => {
     expect(bad({ receivedAt: -1 })).toEqual(['receivedAt']);
     expect(bad({ event: event({ payload: 'x' }) })).toEqual(['event', 'payload']);
     expect(bad({ extra: true })).toEqual([]);
+  });
+});
+
+describe('eventPackMessage', () => {
+  const pack = (overrides: Record<string, unknown> = {}) => ({
+    v: 2,
+    projectId: crypto.randomUUID(),
+    receivedAt: Date.now(),
+    producer: { kind: 'agent', tokenId: crypto.randomUUID() },
+    verifiedOps: [1],
+    events: [event(), event()],
+    ...overrides,
+  });
+
+  it('accepts many events of one project, producer and arrival', () => {
+    const input = pack();
+    expect(eventPackMessage.parse(input)).toEqual(input);
+    expect(eventPackMessage.safeParse(pack({ producer: undefined, verifiedOps: undefined, logged: true })).success).toBe(true);
+  });
+
+  it('rejects an empty pack, a bad event, a verified mark on the producer, and unknown fields', () => {
+    const bad = (overrides: Record<string, unknown>) => eventPackMessage.safeParse(pack(overrides)).error?.issues[0]?.path;
+    expect(bad({ events: [] })).toEqual(['events']);
+    expect(bad({ events: [event(), event({ kind: 'banana' })] })).toEqual(['events', 1, 'kind']);
+    expect(bad({ producer: { kind: 'agent', verifiedOp: true } })).toEqual(['producer']);
+    expect(bad({ verifiedOps: [-1] })).toEqual(['verifiedOps', 0]);
+    expect(bad({ v: 3 })).toEqual(['v']);
+    expect(bad({ extra: true })).toEqual([]);
+    // The consumer's reading leaves each event to be checked on its own.
+    expect(eventPackEnvelope.safeParse(pack({ events: [event(), { nonsense: true }] })).success).toBe(true);
   });
 });
 

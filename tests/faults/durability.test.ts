@@ -153,6 +153,43 @@ describe('the local stack under faults', () => {
     await proof('crash', p.projectId, load.accepted);
   });
 
+  it('takes a burst of eight producers posting 500-event batches: 202, or 503 with Retry-After, never another answer; all accepted stored once', async () => {
+    // The burst that made the local queue refuse (max active timeouts 10000) and ingest answer 500
+    // half-enqueued, when one event was one message. 40 requests: under the per-token rate limit.
+    const p = await projectWithIngestToken('burst');
+    const accepted = new Set<string>();
+    const answers = new Map<string, number>();
+    const count = (a: string) => answers.set(a, (answers.get(a) ?? 0) + 1);
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        for (let round = 0; round < 5; round++) {
+          const events = Array.from({ length: 500 }, (_, i) => makeEvent({ payload: { round, i, note: 'burst' } }));
+          for (;;) {
+            const res = await fetch(`${stack.url}/api/projects/${p.projectId}/events`, {
+              method: 'POST',
+              headers: { authorization: `Bearer ${p.token}`, 'content-type': 'application/json' },
+              body: JSON.stringify({ events }),
+            });
+            const body = (await res.json()) as { error?: { message: string } };
+            if (res.status === 202) {
+              count('202');
+              events.forEach((e) => accepted.add(e.id));
+              break;
+            }
+            count(`${res.status}${res.headers.get('retry-after') ? ' with Retry-After' : ''}: ${body.error?.message.replace(/\d+/g, 'N')}`);
+            if (res.status !== 503) break;
+            // The whole request again: the log takes all or none of it, and resends are harmless.
+            await new Promise((r) => setTimeout(r, 1_000));
+          }
+        }
+      }),
+    );
+    console.log(`burst: ingest answers ${JSON.stringify([...answers])}`);
+    expect([...answers.keys()].filter((a) => a !== '202' && !/^503 with Retry-After/.test(a))).toEqual([]);
+    expect(accepted.size).toBe(20_000);
+    await proof('burst', p.projectId, accepted);
+  });
+
   it('answers a body of exactly 1 MiB, and bodies over it, under npm start without dropping the connection', async () => {
     const p = await projectWithIngestToken('limits');
     const post = (body: Buffer) =>

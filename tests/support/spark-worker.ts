@@ -20,6 +20,13 @@ export interface SparkWorkerOptions {
   port?: number;
   /** Keep Durable Object storage (the ingest log, rooms) on disk here, so a new instance finds it. */
   persistTo?: string;
+  /**
+   * The EVENTS producer binding behind a gate that lets this many messages through to the real
+   * local queue and then refuses every send, as a full queue does: overload without a timing race.
+   */
+  eventsQueueAccepts?: number;
+  /** Open workerd's inspector on this port (the bench takes a CPU profile of the Worker through it). */
+  inspectorPort?: number;
   /** Every line the Worker logs (console.*), e.g. to check that no secret is logged. */
   onLog?: (line: { level: string; message: string }) => void;
 }
@@ -35,7 +42,7 @@ export async function startSparkWorker(opts: SparkWorkerOptions) {
   const { workerOptions } = unstable_getMiniflareWorkerOptions('wrangler.toml');
   const { assets, ...rest } = workerOptions as typeof workerOptions & { assets?: { directory: string } };
   if (assets && opts.assetsDir) assets.directory = opts.assetsDir;
-  const mf = new Miniflare({
+  const worker = {
     ...rest,
     name: 'spark',
     modules: true,
@@ -52,11 +59,17 @@ export async function startSparkWorker(opts: SparkWorkerOptions) {
         }
       : {}),
     ...(opts.withAssets ? { assets } : {}),
+  };
+  const shared = {
     ...(opts.persistTo ? { durableObjectsPersist: opts.persistTo } : {}),
     host: '127.0.0.1',
     port: opts.port ?? 0,
+    ...(opts.inspectorPort ? { inspectorPort: opts.inspectorPort } : {}),
     ...(opts.onLog ? { handleStructuredLogs: (l: { level: string; message: string }) => void opts.onLog!({ level: l.level, message: l.message }) } : {}),
-  } as ConstructorParameters<typeof Miniflare>[0]);
+  };
+  const mf = new Miniflare(
+    (opts.eventsQueueAccepts === undefined ? { ...worker, ...shared } : { ...shared, workers: withEventsGate(worker, opts.eventsQueueAccepts) }) as ConstructorParameters<typeof Miniflare>[0],
+  );
   const url = (await withGuardedProxySockets(() => mf.ready)).toString().replace(/\/$/, '');
   return {
     mf,
@@ -66,6 +79,26 @@ export async function startSparkWorker(opts: SparkWorkerOptions) {
   };
 }
 export type SparkWorker = Awaited<ReturnType<typeof startSparkWorker>>;
+
+/**
+ * A wrapped binding (workerd runs it in the Worker's isolate) in place of EVENTS: sends go to the
+ * real local queue until `accepts` messages went, then every send is refused.
+ */
+function withEventsGate(worker: Record<string, unknown>, accepts: number) {
+  const { EVENTS, ...producers } = worker.queueProducers as Record<string, unknown>;
+  const gate = `let taken = 0;
+export default function (env) {
+  const refuse = (n) => { if (taken + n > Number(env.ACCEPTS)) throw new Error('Queue send failed: the test gate took ' + taken + ' messages and refuses more'); taken += n; };
+  return {
+    async send(body, options) { refuse(1); return env.QUEUE.send(body, options); },
+    async sendBatch(messages, options) { refuse(messages.length); return env.QUEUE.sendBatch(messages, options); },
+  };
+}`;
+  return [
+    { ...worker, queueProducers: producers, wrappedBindings: { EVENTS: { scriptName: 'events-gate', bindings: { ACCEPTS: accepts } } } },
+    { name: 'events-gate', modules: true, script: gate, queueProducers: { QUEUE: EVENTS } },
+  ];
+}
 
 /**
  * Miniflare 4.20260426's local Hyperdrive proxy pipes workerd's socket to Postgres without 'error'

@@ -23,19 +23,31 @@ function queueFailingAt(failAt: number) {
 describe('accepting events on the plain queue', () => {
   it('answers 503 with Retry-After, saying how many went before the queue refused', async () => {
     const { queue, sent } = queueFailingAt(2);
-    const events = Array.from({ length: 250 }, () => makeEvent());
+    // ~2 KB each: five packs of ~120 KB, two per sendBatch; the second sendBatch is refused.
+    const events = Array.from({ length: 250 }, (_, i) => makeEvent({ payload: { i, blob: 'x'.repeat(2_000) } }));
     const err = await acceptEvents({ EVENTS: queue, INGEST_LOG_DO: undefined as never }, projectId, events, () => ({ kind: 'user' })).catch((e) => e);
     expect(err).toBeInstanceOf(HttpError);
-    expect(err).toMatchObject({ status: 503, code: 'unavailable', headers: { 'Retry-After': '5' } });
-    expect(err.message).toMatch(/the first 100 valid events \(in request order\) were accepted, the other 150 were not/);
-    expect(sent).toHaveLength(100);
+    const kept = (sent as { events: { id: string }[] }[]).flatMap((p) => p.events.map((e) => e.id));
+    expect(sent).toHaveLength(2);
+    expect(kept).toEqual(events.slice(0, kept.length).map((e) => e.id));
+    expect(err).toMatchObject({ status: 503, code: 'unavailable', headers: { 'Retry-After': '5', 'Spark-Events-Accepted': String(kept.length) } });
+    expect(err.message).toContain(`the first ${kept.length} valid events (in request order) were accepted, the other ${250 - kept.length} were not`);
   });
 
   it('says none were accepted when the first send fails', async () => {
     const { queue } = queueFailingAt(1);
     const err = await acceptEvents({ EVENTS: queue, INGEST_LOG_DO: undefined as never }, projectId, [makeEvent()], () => ({ kind: 'user' })).catch((e) => e);
-    expect(err).toMatchObject({ status: 503 });
+    expect(err).toMatchObject({ status: 503, headers: { 'Spark-Events-Accepted': '0' } });
     expect(err.message).toMatch(/none of them were accepted/);
+  });
+
+  it('packs a 500-event request into one message, or one per event when asked', async () => {
+    const { queue, sent } = queueFailingAt(Infinity);
+    const events = Array.from({ length: 500 }, () => makeEvent());
+    await acceptEvents({ EVENTS: queue, INGEST_LOG_DO: undefined as never }, projectId, events, () => ({ kind: 'user' }));
+    expect(sent).toHaveLength(1);
+    await acceptEvents({ EVENTS: queue, INGEST_LOG_DO: undefined as never, EVENTS_PER_MESSAGE: '1' }, projectId, events.slice(0, 3), () => ({ kind: 'user' }));
+    expect(sent.slice(1).map((b) => (b as { events: unknown[] }).events.length)).toEqual([1, 1, 1]);
   });
 
   it('sendInBatches reports the count sent before a failure', async () => {

@@ -1,0 +1,2 @@
+import setup from './tests/support/global-setup';
+await setup();
