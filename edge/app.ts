@@ -10,10 +10,12 @@ import { deadLetterRoutes } from './routes/dead-letters';
 import { eventRoutes } from './routes/events';
 import { healthRoutes, readyRoutes } from './routes/health';
 import { historyRoutes } from './routes/history';
+import { hookRoutes } from './routes/hooks';
 import { connectRoutes, liveRoutes } from './routes/live';
 import { projectRoutes } from './routes/projects';
 import { scriptRoutes } from './routes/scripts';
 import { sessionRoutes } from './routes/sessions';
+import { webhookRoutes } from './routes/webhooks';
 
 export interface AppDeps {
   /** How a request gets its database client; tests and a Node host may pass their own. */
@@ -35,7 +37,8 @@ export function createApp(deps: AppDeps = {}) {
     .route('/', agentRoutes)
     .route('/', liveRoutes)
     .route('/', historyRoutes)
-    .route('/', scriptRoutes);
+    .route('/', scriptRoutes)
+    .route('/', webhookRoutes);
 
   const root = createRouter();
   root.use(securityHeaders());
@@ -45,11 +48,14 @@ export function createApp(deps: AppDeps = {}) {
   root.use('/api/agent/*', withDb(openDb));
   root.use('/api/projects/*', withDb(openDb));
   root.use('/api/projects', withDb(openDb));
+  root.use('/hooks/*', withDb(openDb));
   const app = root
     .route('/', healthRoutes)
     .route('/', readyRoutes)
     .route('/api/auth', authRoutes)
     .route('/api/agent', pairRoutes)
+    // Public: webhook deliveries authenticate by their signature (edge/webhooks).
+    .route('/', hookRoutes)
     // Before `projectApi`: the socket authenticates itself (a ticket, or the Authorization header).
     .route('/api/projects', connectRoutes)
     .route('/api/projects', projectApi);

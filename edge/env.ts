@@ -9,6 +9,8 @@ export interface Env {
   DB_DRIVER?: string;
   DB_DIRECT?: string;
   JWT_SECRET: string;
+  /** Seals webhook secrets at rest (edge/webhooks/secret-box.ts); falls back to a key derived from JWT_SECRET. */
+  WEBHOOK_SECRETS_KEY?: string;
   ACCESS_TOKEN_TTL_SECONDS?: string;
   QUEUE_RETRY_BASE_SECONDS?: string;
   EVENTS_INSERT_MODE?: string;

@@ -5,6 +5,7 @@ import type { AppEnv } from '../types';
 import { HttpError } from './errors';
 import { isJsonMediaType, parseJsonLimited, readBodyLimited } from './validate';
 import { DEFAULT_JSON_SHAPE } from '../../contracts/json-shape';
+import { MAX_WEBHOOK_BODY_BYTES } from '../../contracts/webhooks';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -16,11 +17,16 @@ export const MAX_OP_BYTES = 1 * MiB;
 /** Everything else: names, credentials, small JSON. */
 export const DEFAULT_BODY_BYTES = 64 * KiB;
 
+// Webhook deliveries are verified over their exact bytes before anything parses them.
+const WEBHOOK_DELIVERY_PATH = /^\/hooks\/[^/]+$/;
+const takesRawBody = (method: string, path: string) => method === 'POST' && WEBHOOK_DELIVERY_PATH.test(path);
+
 // Routes that take more than the default, by method and path. First match wins.
 const LIMITS: { method: string; path: RegExp; maxBytes: number }[] = [
   { method: 'POST', path: /^\/api\/projects\/[^/]+\/events$/, maxBytes: MAX_INGEST_BYTES },
   { method: 'POST', path: /^\/api\/projects\/[^/]+\/sessions\/[^/]+\/ops$/, maxBytes: MAX_OP_BYTES },
   { method: 'POST', path: /^\/api\/projects\/[^/]+\/sessions\/[^/]+\/changes\/import$/, maxBytes: MAX_IMPORT_BYTES },
+  { method: 'POST', path: WEBHOOK_DELIVERY_PATH, maxBytes: MAX_WEBHOOK_BODY_BYTES },
 ];
 
 export function bodyLimitFor(method: string, path: string): number {
@@ -38,6 +44,12 @@ export function limitBodies(): MiddlewareHandler<AppEnv> {
     // Over the limit, the body is read away before the 413 (readBodyLimited throws it then), or the
     // client, still sending, gets a reset connection instead of the answer.
     const declared = Number(c.req.header('content-length') ?? NaN);
+    if (c.req.raw.body && takesRawBody(c.req.method, c.req.path)) {
+      // Read within the limit, kept as bytes: the route reads them with c.req.arrayBuffer().
+      const bytes = await readBodyLimited(c.req.raw, maxSize);
+      (c.req.bodyCache as { arrayBuffer?: Promise<ArrayBuffer> }).arrayBuffer = Promise.resolve(bytes.buffer);
+      return next();
+    }
     if (c.req.raw.body && isJsonMediaType(c.req.header('content-type'))) {
       const text = new TextDecoder().decode(await readBodyLimited(c.req.raw, maxSize));
       parseJsonLimited(text, DEFAULT_JSON_SHAPE, (message) => new HttpError(400, 'invalid_body', `request body: ${message}`));
