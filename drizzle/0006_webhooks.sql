@@ -5,7 +5,6 @@ DELETE FROM "webhook_sources";--> statement-breakpoint
 CREATE TYPE "public"."webhook_delivery_status" AS ENUM('received', 'accepted', 'rejected', 'failed');--> statement-breakpoint
 CREATE TYPE "public"."webhook_provider" AS ENUM('github', 'gitlab', 'standard');--> statement-breakpoint
 ALTER TABLE "webhook_deliveries" DROP CONSTRAINT "webhook_deliveries_source_delivery_key";--> statement-breakpoint
-DROP INDEX "webhook_deliveries_project_received_idx";--> statement-breakpoint
 ALTER TABLE "webhook_deliveries" ALTER COLUMN "status" SET DATA TYPE "public"."webhook_delivery_status" USING "status"::"public"."webhook_delivery_status";--> statement-breakpoint
 ALTER TABLE "webhook_sources" ALTER COLUMN "id" DROP DEFAULT;--> statement-breakpoint
 ALTER TABLE "webhook_deliveries" ADD COLUMN "claimed_id" text;--> statement-breakpoint

@@ -1,6 +1,6 @@
 // GitHub deliveries as SparkEventV1 drafts. The session is the repository's full name, so a
 // repository's activity reads as one stream. Unknown events are kept as `github.<event>`.
-import { clip, eventTypeOf, fitPayload, MAX_COMMITS, num, obj, secondsOf, sessionOf, str, type EventDraft, type Json, type NormalizeInput } from './shared';
+import { clip, eventTypeOf, fitPayload, MAX_COMMITS, num, obj, isoTime, sessionOf, str, type EventDraft, type Json, type NormalizeInput } from './shared';
 
 const SOURCE = 'github';
 
@@ -12,9 +12,9 @@ export function normalizeGithub({ event, body, receivedAt, sourceName }: Normali
   const draft = (type: string, payload: Json, time?: unknown): EventDraft => ({
     type,
     source: SOURCE,
-    ts: secondsOf(time, receivedAt),
+    ts: receivedAt / 1000,
     session_id: sessionOf(repository, sourceName),
-    payload: fitPayload({ repository, ...payload }),
+    payload: fitPayload({ repository, ...payload, occurred_at: isoTime(time) }),
   });
   const name = event ?? 'unknown';
   switch (name) {

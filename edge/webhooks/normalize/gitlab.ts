@@ -1,6 +1,6 @@
 // GitLab deliveries as SparkEventV1 drafts, named like GitHub's where they mean the same thing
 // (CI runs, deploys); the session is the project's `path_with_namespace`.
-import { clip, eventTypeOf, fitPayload, MAX_COMMITS, num, obj, secondsOf, sessionOf, str, type EventDraft, type Json, type NormalizeInput } from './shared';
+import { clip, eventTypeOf, fitPayload, MAX_COMMITS, num, obj, isoTime, sessionOf, str, type EventDraft, type Json, type NormalizeInput } from './shared';
 
 const SOURCE = 'gitlab';
 // GitLab's merge request actions in the past tense GitHub's use (`open` → `opened`).
@@ -16,9 +16,9 @@ export function normalizeGitlab({ event, body, receivedAt, sourceName }: Normali
   const draft = (type: string, payload: Json, time?: unknown): EventDraft => ({
     type,
     source: SOURCE,
-    ts: secondsOf(time, receivedAt),
+    ts: receivedAt / 1000,
     session_id: sessionOf(repository, sourceName),
-    payload: fitPayload({ repository, ...payload }),
+    payload: fitPayload({ repository, ...payload, occurred_at: isoTime(time) }),
   });
   const attrs = obj(b.object_attributes);
   switch (kind) {

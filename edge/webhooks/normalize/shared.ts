@@ -16,7 +16,7 @@ export interface NormalizeInput {
   /** The sender's event name (X-GitHub-Event, X-Gitlab-Event), when it sends one. */
   event: string | null;
   body: unknown;
-  /** Unix milliseconds at receipt: the time of events that carry none. */
+  /** Unix milliseconds at receipt: every event's `ts`. */
   receivedAt: number;
   /** The webhook source's name: the session of events that name no repository. */
   sourceName: string;
@@ -42,14 +42,14 @@ export function eventTypeOf(...segments: string[]): string {
   return [head, ...rest].join('.').slice(0, MAX_EVENT_TYPE_LEN).replace(/\.$/, '');
 }
 
-/** Unix seconds of an ISO time (or unix seconds), else `fallbackMs`. */
-export function secondsOf(value: unknown, fallbackMs: number): number {
-  if (typeof value === 'number' && Number.isFinite(value) && value > 0) return value > 1e11 ? value / 1000 : value;
-  if (typeof value === 'string') {
-    const t = Date.parse(value);
-    if (Number.isFinite(t) && t > 0) return t / 1000;
-  }
-  return fallbackMs / 1000;
+/**
+ * The sender's own time for the event, as ISO 8601, or null. It goes in the payload; the event's
+ * `ts` is when the delivery arrived, because a sender's time can be years old (a push of old
+ * commits) and an event is stored in the month partition of its `ts`.
+ */
+export function isoTime(value: unknown): string | null {
+  const ms = typeof value === 'number' && Number.isFinite(value) && value > 0 ? (value > 1e11 ? value : value * 1000) : typeof value === 'string' ? Date.parse(value) : NaN;
+  return Number.isFinite(ms) && ms > 0 ? new Date(ms).toISOString() : null;
 }
 
 export const sessionOf = (name: string | null, fallback: string) => (name && name.length > 0 ? name : fallback).slice(0, MAX_SESSION_ID_LEN);
