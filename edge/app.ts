@@ -13,6 +13,7 @@ import { historyRoutes } from './routes/history';
 import { hookRoutes } from './routes/hooks';
 import { connectRoutes, liveRoutes } from './routes/live';
 import { projectRoutes } from './routes/projects';
+import { publicIngestRoutes } from './routes/public-ingest';
 import { scriptRoutes } from './routes/scripts';
 import { sessionRoutes } from './routes/sessions';
 import { webhookRoutes } from './routes/webhooks';
@@ -49,6 +50,7 @@ export function createApp(deps: AppDeps = {}) {
   root.use('/api/projects/*', withDb(openDb));
   root.use('/api/projects', withDb(openDb));
   root.use('/hooks/*', withDb(openDb));
+  root.use('/ingest', withDb(openDb), authenticate());
   const app = root
     .route('/', healthRoutes)
     .route('/', readyRoutes)
@@ -56,6 +58,7 @@ export function createApp(deps: AppDeps = {}) {
     .route('/api/agent', pairRoutes)
     // Public: webhook deliveries authenticate by their signature (edge/webhooks).
     .route('/', hookRoutes)
+    .route('/', publicIngestRoutes)
     // Before `projectApi`: the socket authenticates itself (a ticket, or the Authorization header).
     .route('/api/projects', connectRoutes)
     .route('/api/projects', projectApi);

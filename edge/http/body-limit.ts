@@ -27,6 +27,8 @@ const LIMITS: { method: string; path: RegExp; maxBytes: number }[] = [
   { method: 'POST', path: /^\/api\/projects\/[^/]+\/sessions\/[^/]+\/ops$/, maxBytes: MAX_OP_BYTES },
   { method: 'POST', path: /^\/api\/projects\/[^/]+\/sessions\/[^/]+\/changes\/import$/, maxBytes: MAX_IMPORT_BYTES },
   { method: 'POST', path: WEBHOOK_DELIVERY_PATH, maxBytes: MAX_WEBHOOK_BODY_BYTES },
+  // One public-format event: a 64 KiB payload, escaped, with its envelope.
+  { method: 'POST', path: /^\/ingest$/, maxBytes: MAX_INGEST_BYTES },
 ];
 
 export function bodyLimitFor(method: string, path: string): number {
