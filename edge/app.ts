@@ -8,6 +8,7 @@ import { agentRoutes, pairRoutes } from './routes/agents';
 import { authRoutes } from './routes/auth';
 import { deadLetterRoutes } from './routes/dead-letters';
 import { eventRoutes } from './routes/events';
+import { eventLogRoutes } from './routes/event-log';
 import { healthRoutes, readyRoutes } from './routes/health';
 import { historyRoutes } from './routes/history';
 import { hookRoutes } from './routes/hooks';
@@ -39,7 +40,8 @@ export function createApp(deps: AppDeps = {}) {
     .route('/', liveRoutes)
     .route('/', historyRoutes)
     .route('/', scriptRoutes)
-    .route('/', webhookRoutes);
+    .route('/', webhookRoutes)
+    .route('/', eventLogRoutes);
 
   const root = createRouter();
   root.use(securityHeaders());

@@ -6,6 +6,7 @@ import { HttpError } from './errors';
 import { isJsonMediaType, parseJsonLimited, readBodyLimited } from './validate';
 import { DEFAULT_JSON_SHAPE } from '../../contracts/json-shape';
 import { MAX_WEBHOOK_BODY_BYTES } from '../../contracts/webhooks';
+import { MAX_EVENT_IMPORT_BYTES } from '../../contracts/event-log';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -27,6 +28,8 @@ const LIMITS: { method: string; path: RegExp; maxBytes: number }[] = [
   { method: 'POST', path: /^\/api\/projects\/[^/]+\/sessions\/[^/]+\/ops$/, maxBytes: MAX_OP_BYTES },
   { method: 'POST', path: /^\/api\/projects\/[^/]+\/sessions\/[^/]+\/changes\/import$/, maxBytes: MAX_IMPORT_BYTES },
   { method: 'POST', path: WEBHOOK_DELIVERY_PATH, maxBytes: MAX_WEBHOOK_BODY_BYTES },
+  // NDJSON, streamed by the route (never held whole).
+  { method: 'POST', path: /^\/api\/projects\/[^/]+\/events\/import$/, maxBytes: MAX_EVENT_IMPORT_BYTES },
   // One public-format event: a 64 KiB payload, escaped, with its envelope.
   { method: 'POST', path: /^\/ingest$/, maxBytes: MAX_INGEST_BYTES },
 ];
