@@ -5,6 +5,7 @@ import { buildOpenApiDocument } from './openapi';
 import { securityHeaders } from './http/security-headers';
 import { authenticate, defaultOpenDb, withDb, type OpenDb } from './http/middleware';
 import { agentRoutes, pairRoutes } from './routes/agents';
+import { auditRoutes } from './routes/audit';
 import { authRoutes } from './routes/auth';
 import { deadLetterRoutes } from './routes/dead-letters';
 import { eventRoutes } from './routes/events';
@@ -41,7 +42,8 @@ export function createApp(deps: AppDeps = {}) {
     .route('/', historyRoutes)
     .route('/', scriptRoutes)
     .route('/', webhookRoutes)
-    .route('/', eventLogRoutes);
+    .route('/', eventLogRoutes)
+    .route('/', auditRoutes);
 
   const root = createRouter();
   root.use(securityHeaders());

@@ -6,6 +6,7 @@ import { HttpError } from '../http/errors';
 import { defaultOpenDb } from '../http/middleware';
 import { createRouter, errorResponses, jsonContent, type AppRouteHandler } from '../http/router';
 import { requireProject } from '../services/access';
+import { audit } from '../services/audit';
 
 const projectParams = z.object({ projectId: z.string() });
 
@@ -29,6 +30,7 @@ const exporter: AppRouteHandler<typeof exportEvents> = async (c) => {
   const { projectId } = c.req.valid('param');
   await requireProject(c.var.db, c.var.caller, projectId, 'read');
   const q = c.req.valid('query');
+  await audit(c, projectId, 'events.exported', null, { session_id: q.session_id ?? null, since: q.since ?? null, until: q.until ?? null });
   // The stream outlives this request's database client, so it gets (and closes) its own.
   const stream = exportEventLog(defaultOpenDb(c.env), { projectId, sessionId: q.session_id, since: q.since, until: q.until });
   const res = c.body(stream, 200, { 'content-type': NDJSON_MEDIA_TYPE, 'content-disposition': `attachment; filename="spark-events-${projectId}.ndjson"` });
@@ -40,7 +42,9 @@ const importer: AppRouteHandler<typeof importEvents> = async (c) => {
   const { projectId } = c.req.valid('param');
   await requireProject(c.var.db, c.var.caller, projectId, 'write');
   if (!c.req.raw.body) throw new HttpError(400, 'invalid_body', 'the body must be NDJSON: one SparkEventV1 per line');
-  return c.json(await importEventLog(c.var.db, projectId, c.req.raw.body), 200);
+  const report = await importEventLog(c.var.db, projectId, c.req.raw.body);
+  await audit(c, projectId, 'events.imported', null, { lines: report.lines, imported: report.imported, duplicates: report.duplicates, rejected: report.rejected });
+  return c.json(report, 200);
 };
 
 export const eventLogRoutes = createRouter().openapi(exportEvents, exporter).openapi(importEvents, importer);

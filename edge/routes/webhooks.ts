@@ -4,6 +4,7 @@ import { deleteWebhookSource, findDelivery, findWebhookSource, listDeliveries, l
 import { notFound } from '../http/errors';
 import { createRouter, errorResponses, jsonBody, jsonContent, type AppRouteHandler } from '../http/router';
 import { isUuid, requireProject } from '../services/access';
+import { audit } from '../services/audit';
 import type { AppEnv } from '../types';
 import type { Context } from 'hono';
 import { receiveDeps } from '../webhooks/deps';
@@ -80,6 +81,7 @@ const create: AppRouteHandler<typeof createWebhook> = async (c) => {
   await requireProject(c.var.db, c.var.caller, projectId, 'admin');
   const createdBy = c.var.caller.kind === 'user' ? c.var.caller.userId : null;
   const { row, secret } = await createSource(c.var.db, await secretBoxKey(c.env), projectId, c.req.valid('json'), createdBy);
+  await audit(c, projectId, 'webhook.created', row.id, { name: row.name, provider: row.provider });
   return c.json({ ...webhookView(row, origin(c)), secret }, 201);
 };
 
@@ -94,6 +96,7 @@ const remove: AppRouteHandler<typeof deleteWebhook> = async (c) => {
   const { projectId, webhookId } = c.req.valid('param');
   await requireProject(c.var.db, c.var.caller, projectId, 'admin');
   if (!isUuid(webhookId) || !(await deleteWebhookSource(c.var.db, projectId, webhookId))) throw notFound('webhook');
+  await audit(c, projectId, 'webhook.deleted', webhookId);
   return c.body(null, 204);
 };
 
@@ -102,6 +105,7 @@ const rotate: AppRouteHandler<typeof rotateWebhook> = async (c) => {
   await requireProject(c.var.db, c.var.caller, projectId, 'admin');
   const rotated = await rotateSource(c.var.db, await secretBoxKey(c.env), await sourceOf(c, projectId, webhookId));
   if (!rotated) throw notFound('webhook');
+  await audit(c, projectId, 'webhook.rotated', webhookId, { previous_secret_expires_at: rotated.row.previousSecretExpiresAt?.toISOString() });
   return c.json({ ...webhookView(rotated.row, origin(c)), secret: rotated.secret }, 200);
 };
 

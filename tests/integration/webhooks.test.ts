@@ -264,4 +264,24 @@ describe('webhooks', () => {
     expect((await githubDelivery(s.hook.url, s.hook.secret, 'star', example('star'))).res.status).toBe(404);
     expect(await deliveriesOf(s.hook.id)).toEqual([]);
   });
+
+  it('audit: creating, rotating and deleting a webhook are logged with who and from where, listed for owners only', async () => {
+    const s = await source('github');
+    await s.api.post(`/api/projects/${s.projectId}/webhooks/${s.hook.id}/rotate`);
+    await s.api.delete(`/api/projects/${s.projectId}/webhooks/${s.hook.id}`);
+    const log = await s.api.get(`/api/projects/${s.projectId}/audit`);
+    expect(log.status).toBe(200);
+    expect(log.body.items.map((e: { action: string; target: string }) => [e.action, e.target])).toEqual([
+      ['webhook.deleted', s.hook.id],
+      ['webhook.rotated', s.hook.id],
+      ['webhook.created', s.hook.id],
+    ]);
+    for (const e of log.body.items) {
+      expect(e.actor).toEqual({ user_id: s.userId, token_id: null });
+      expect(e.meta).toHaveProperty('ip');
+      expect(JSON.stringify(e)).not.toContain(s.hook.secret);
+    }
+    const reader = await s.api.post(`/api/projects/${s.projectId}/tokens`, { name: 'r', scope: 'read' });
+    expect((await s.api.as(reader.body.token).get(`/api/projects/${s.projectId}/audit`)).status).toBe(403);
+  });
 });
