@@ -1,5 +1,6 @@
 import { and, desc, eq, isNotNull, lt, sql } from 'drizzle-orm';
 import type { WebhookDeliveryStatus } from '../../contracts/enums';
+import { WEBHOOK_BODY_RETENTION_DAYS } from '../../contracts/webhooks';
 import type { Db } from '../client';
 import { webhookDeliveries, webhookSources, type NewWebhookSource, type WebhookDelivery } from '../schema';
 
@@ -112,8 +113,9 @@ export async function findDelivery(db: Db, sourceId: string, id: string) {
   return rows[0] ?? null;
 }
 
-/** Clears the raw bodies of deliveries received before `before`; how many were cleared. */
-export async function clearDeliveryBodies(db: Db, before: Date): Promise<number> {
+/** Clears the raw bodies of deliveries older than WEBHOOK_BODY_RETENTION_DAYS; how many were cleared. */
+export async function clearExpiredDeliveryBodies(db: Db, now = new Date()): Promise<number> {
+  const before = new Date(now.getTime() - WEBHOOK_BODY_RETENTION_DAYS * 24 * 60 * 60 * 1000);
   const rows = await db
     .update(webhookDeliveries)
     .set({ body: null })

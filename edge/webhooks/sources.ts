@@ -1,6 +1,6 @@
 // Webhook sources of a project: create (secret shown once), rotate (old secret kept 24 h), views.
 import type { CreateWebhookBody, WebhookDeliveryView, WebhookView } from '../../contracts/webhooks';
-import { WEBHOOK_BODY_RETENTION_DAYS, WEBHOOK_ROTATION_GRACE_SECONDS } from '../../contracts/webhooks';
+import { WEBHOOK_ROTATION_GRACE_SECONDS } from '../../contracts/webhooks';
 import type { Db } from '../../db/client';
 import { insertWebhookSource, rotateWebhookSecret } from '../../db/queries/webhooks';
 import type { WebhookDelivery, WebhookSource } from '../../db/schema';
@@ -63,6 +63,3 @@ export function deliveryView(row: WebhookDelivery): WebhookDeliveryView {
     received_at: row.receivedAt.toISOString(),
   };
 }
-
-/** Bodies received before this are cleared (see clearDeliveryBodies). */
-export const bodyRetentionCutoff = (now: Date) => new Date(now.getTime() - WEBHOOK_BODY_RETENTION_DAYS * 24 * 60 * 60 * 1000);

@@ -4,6 +4,8 @@ import examples from '@octokit/webhooks-examples';
 import postgres from 'postgres';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDb } from '../../db/client';
+import { CRON_DAILY, runCron } from '../../workers/cron';
 import { eventually, userWithProject } from '../support/api';
 import { startSparkWorker, type SparkWorker } from '../support/spark-worker';
 import { createTestDatabase } from '../support/test-db';
@@ -283,5 +285,31 @@ describe('webhooks', () => {
     }
     const reader = await s.api.post(`/api/projects/${s.projectId}/tokens`, { name: 'r', scope: 'read' });
     expect((await s.api.as(reader.body.token).get(`/api/projects/${s.projectId}/audit`)).status).toBe(403);
+  });
+
+  it('the daily cron clears bodies older than 30 days (then replay says so); the OpenAPI document lists the routes', async () => {
+    const s = await source('github');
+    const old = await githubDelivery(s.hook.url, s.hook.secret, 'star', example('star'));
+    const fresh = await githubDelivery(s.hook.url, s.hook.secret, 'star', example('star'));
+    const oldId = ((await json(old.res)) as { delivery: string }).delivery;
+    const freshId = ((await json(fresh.res)) as { delivery: string }).delivery;
+    await sql`update webhook_deliveries set received_at = now() - interval '31 days' where id = ${oldId}`;
+    const handle = createDb({ url: db.url, max: 1 });
+    try {
+      expect(await runCron(CRON_DAILY, handle.db)).toMatchObject({ webhookBodiesCleared: 1 });
+    } finally {
+      await handle.close();
+    }
+    const kept = await sql`select id, body is not null as kept from webhook_deliveries where source_id = ${s.hook.id}`;
+    expect(Object.fromEntries(kept.map((r) => [r.id, r.kept]))).toEqual({ [oldId]: false, [freshId]: true });
+    const replay = await s.api.post(`/api/projects/${s.projectId}/webhooks/${s.hook.id}/deliveries/${oldId}/replay`);
+    expect(replay.status).toBe(409);
+    expect(replay.body.error.code).toBe('body_expired');
+
+    const doc = (await (await worker.fetch('/api/openapi.json')).json()) as { paths: Record<string, Record<string, unknown>> };
+    expect(Object.keys(doc.paths['/hooks/{webhookId}']!)).toEqual(['post']);
+    expect(Object.keys(doc.paths['/api/projects/{projectId}/webhooks']!).sort()).toEqual(['get', 'post']);
+    expect(doc.paths['/ingest']).toBeDefined();
+    expect(doc.paths['/api/projects/{projectId}/events/export']).toBeDefined();
   });
 });
