@@ -141,6 +141,21 @@ describe('webhooks', () => {
     const big = await post(s.hook.url, huge, { 'x-github-event': 'push', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': await githubSign(s.hook.secret, huge) });
     expect(big.status).toBe(413);
     expect((await json(big)).error.code).toBe('payload_too_large');
+    // Streamed, with no Content-Length: counted as it is read, refused all the same.
+    const bytes = new TextEncoder().encode(huge);
+    const stream = new ReadableStream<Uint8Array>({
+      start(c) {
+        for (let i = 0; i < bytes.length; i += 64 * 1024) c.enqueue(bytes.subarray(i, i + 64 * 1024));
+        c.close();
+      },
+    });
+    const streamed = await fetch(s.hook.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': await githubSign(s.hook.secret, huge) },
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
+    expect(streamed.status).toBe(413);
     const list = await s.api.get(`/api/projects/${s.projectId}/webhooks/${s.hook.id}/deliveries`);
     expect(list.body.items.map((d: { status: string; reason: string | null }) => [d.status, d.reason])).toEqual([
       ['rejected', 'invalid_json'],
