@@ -21,6 +21,9 @@ export const DEFAULT_BODY_BYTES = 64 * KiB;
 // Webhook deliveries are verified over their exact bytes before anything parses them.
 const WEBHOOK_DELIVERY_PATH = /^\/hooks\/[^/]+$/;
 const takesRawBody = (method: string, path: string) => method === 'POST' && WEBHOOK_DELIVERY_PATH.test(path);
+// Routes that read their body as a stream (an event log import, up to 100 MiB): never buffered here.
+const EVENT_IMPORT_PATH = /^\/api\/projects\/[^/]+\/events\/import$/;
+const streamsBody = (method: string, path: string) => method === 'POST' && EVENT_IMPORT_PATH.test(path);
 
 // Routes that take more than the default, by method and path. First match wins.
 const LIMITS: { method: string; path: RegExp; maxBytes: number }[] = [
@@ -29,7 +32,7 @@ const LIMITS: { method: string; path: RegExp; maxBytes: number }[] = [
   { method: 'POST', path: /^\/api\/projects\/[^/]+\/sessions\/[^/]+\/changes\/import$/, maxBytes: MAX_IMPORT_BYTES },
   { method: 'POST', path: WEBHOOK_DELIVERY_PATH, maxBytes: MAX_WEBHOOK_BODY_BYTES },
   // NDJSON, streamed by the route (never held whole).
-  { method: 'POST', path: /^\/api\/projects\/[^/]+\/events\/import$/, maxBytes: MAX_EVENT_IMPORT_BYTES },
+  { method: 'POST', path: EVENT_IMPORT_PATH, maxBytes: MAX_EVENT_IMPORT_BYTES },
   // One public-format event: a 64 KiB payload, escaped, with its envelope.
   { method: 'POST', path: /^\/ingest$/, maxBytes: MAX_INGEST_BYTES },
 ];
@@ -62,6 +65,12 @@ export function limitBodies(): MiddlewareHandler<AppEnv> {
       (c.req.bodyCache as { text?: unknown }).text = Promise.resolve(text);
       return next();
     }
+    if (c.req.raw.body && !Number.isFinite(declared) && streamsBody(c.req.method, c.req.path)) {
+      // Counted as the route reads it: past the limit the read fails with the 413.
+      const body = c.req.raw.body.pipeThrough(countUpTo(maxSize));
+      c.req.raw = new Request(c.req.raw.url, { method: c.req.raw.method, headers: c.req.raw.headers, body, duplex: 'half' } as RequestInit);
+      return next();
+    }
     if (Number.isFinite(declared)) {
       if (declared > maxSize) await readBodyLimited(c.req.raw, maxSize);
     } else if (c.req.raw.body) {
@@ -78,4 +87,16 @@ export function limitBodies(): MiddlewareHandler<AppEnv> {
     });
     return limit(c, next);
   };
+}
+
+/** Passes bytes through until more than `maxSize` have gone by, then fails the stream with a 413. */
+function countUpTo(maxSize: number): TransformStream<Uint8Array, Uint8Array> {
+  let seen = 0;
+  return new TransformStream({
+    transform(chunk, controller) {
+      seen += chunk.byteLength;
+      if (seen > maxSize) controller.error(new HttpError(413, 'payload_too_large', `request body must be at most ${maxSize} bytes for this route`));
+      else controller.enqueue(chunk);
+    },
+  });
 }

@@ -40,7 +40,8 @@ const exporter: AppRouteHandler<typeof exportEvents> = async (c) => {
 
 const importer: AppRouteHandler<typeof importEvents> = async (c) => {
   const { projectId } = c.req.valid('param');
-  await requireProject(c.var.db, c.var.caller, projectId, 'write');
+  // Members, owners and ingest tokens (the CLI's) may add events; viewers and read tokens may not.
+  await requireProject(c.var.db, c.var.caller, projectId, 'ingest');
   if (!c.req.raw.body) throw new HttpError(400, 'invalid_body', 'the body must be NDJSON: one SparkEventV1 per line');
   const report = await importEventLog(c.var.db, projectId, c.req.raw.body);
   await audit(c, projectId, 'events.imported', null, { lines: report.lines, imported: report.imported, duplicates: report.duplicates, rejected: report.rejected });

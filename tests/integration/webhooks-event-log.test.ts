@@ -1,4 +1,8 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import postgres from 'postgres';
+import { exportEvents, importEvents, type Progress } from '../../scripts/spark-events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userWithProject } from '../support/api';
 import { startSparkWorker, type SparkWorker } from '../support/spark-worker';
@@ -95,5 +99,31 @@ describe('the event log: export and import', () => {
       ['events.exported', 's'],
       ['events.imported', 3],
     ]);
+  });
+
+  it('the CLI exports to a file and imports it back streamed (no Content-Length), reporting progress', async () => {
+    const a = await userWithProject(worker.url, 'cli-from');
+    const b = await userWithProject(worker.url, 'cli-to');
+    const M = 5_000;
+    await sql`
+      insert into spark_events (id, occurred_at, project_id, session_id, source, kind, type, payload)
+      select gen_random_uuid(), now() - (i * interval '1 second'), ${a.projectId}, 's', 'seed', 'system', 'seed.event', jsonb_build_object('i', i, 'pad', repeat('p', 200))
+      from generate_series(1, ${M}) as i`;
+    const ingest = await b.api.post(`/api/projects/${b.projectId}/tokens`, { name: 'cli', scope: 'ingest' });
+    const dir = await mkdtemp(join(tmpdir(), 'spark-events-'));
+    try {
+      const file = join(dir, 'log.ndjson');
+      const exportSeen: Progress[] = [];
+      expect(await exportEvents({ url: worker.url, token: a.token, projectId: a.projectId }, file, {}, (p) => exportSeen.push({ ...p }))).toBe(M);
+      expect(exportSeen.at(-1)!.lines).toBe(M);
+      const importSeen: Progress[] = [];
+      const report = await importEvents({ url: worker.url, token: ingest.body.token, projectId: b.projectId }, file, (p) => importSeen.push({ ...p }));
+      expect(report).toMatchObject({ lines: M, imported: M, duplicates: 0, rejected: 0 });
+      expect(importSeen.length).toBeGreaterThan(1);
+      expect(importSeen.at(-1)).toMatchObject({ lines: M, bytes: importSeen.at(-1)!.total });
+      expect(await exportOf(b.token, b.projectId)).toBe(await readFile(file, 'utf8'));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
