@@ -21,7 +21,12 @@ export type BuildStatus = (typeof BUILD_STATUSES)[number];
 export const CHANGE_OPS = ['create', 'modify', 'delete'] as const;
 export type ChangeOp = (typeof CHANGE_OPS)[number];
 
-export const WEBHOOK_KINDS = ['github', 'ci', 'deploy', 'custom'] as const;
+/** Signing schemes a webhook source speaks (GitHub's, GitLab's token, Standard Webhooks/Svix). */
+export const WEBHOOK_PROVIDERS = ['github', 'gitlab', 'standard'] as const;
+export type WebhookProvider = (typeof WEBHOOK_PROVIDERS)[number];
+/** A delivery is `received` until its events are queued (`accepted`); `failed` ones are retried on redelivery or replay. */
+export const WEBHOOK_DELIVERY_STATUSES = ['received', 'accepted', 'rejected', 'failed'] as const;
+export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];
 export const DIGEST_PERIODS = ['daily', 'weekly'] as const;
 
 /** Whether a script an operation wrote compiles (see contracts/unity-results.ts). */

@@ -86,8 +86,8 @@ export const sparkEventV1 = z.strictObject({
 });
 export type SparkEventV1 = z.infer<typeof sparkEventV1>;
 
-/** Who put an event on the queue: an agent token, an ingest token, a person, or the edge itself. */
-export const EVENT_PRODUCER_KINDS = ['agent', 'ingest', 'user', 'edge'] as const;
+/** Who put an event on the queue: an agent token, an ingest token, a person, the edge itself, or a verified webhook delivery. */
+export const EVENT_PRODUCER_KINDS = ['agent', 'ingest', 'user', 'edge', 'webhook'] as const;
 export const eventProducer = z.strictObject({
   kind: z.enum(EVENT_PRODUCER_KINDS),
   tokenId: z.uuid().optional(),

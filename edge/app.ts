@@ -5,16 +5,21 @@ import { buildOpenApiDocument } from './openapi';
 import { securityHeaders } from './http/security-headers';
 import { authenticate, defaultOpenDb, withDb, type OpenDb } from './http/middleware';
 import { agentRoutes, pairRoutes } from './routes/agents';
+import { auditRoutes } from './routes/audit';
 import { authRoutes } from './routes/auth';
 import { deadLetterRoutes } from './routes/dead-letters';
 import { eventRoutes } from './routes/events';
+import { eventLogRoutes } from './routes/event-log';
 import { healthRoutes, readyRoutes } from './routes/health';
 import { historyRoutes } from './routes/history';
 import { mcpRoutes } from './routes/mcp';
+import { hookRoutes } from './routes/hooks';
 import { connectRoutes, liveRoutes } from './routes/live';
 import { projectRoutes } from './routes/projects';
+import { publicIngestRoutes } from './routes/public-ingest';
 import { scriptRoutes } from './routes/scripts';
 import { sessionRoutes } from './routes/sessions';
+import { webhookRoutes } from './routes/webhooks';
 
 export interface AppDeps {
   /** How a request gets its database client; tests and a Node host may pass their own. */
@@ -36,7 +41,10 @@ export function createApp(deps: AppDeps = {}) {
     .route('/', agentRoutes)
     .route('/', liveRoutes)
     .route('/', historyRoutes)
-    .route('/', scriptRoutes);
+    .route('/', scriptRoutes)
+    .route('/', webhookRoutes)
+    .route('/', eventLogRoutes)
+    .route('/', auditRoutes);
 
   const root = createRouter();
   root.use(securityHeaders());
@@ -46,11 +54,16 @@ export function createApp(deps: AppDeps = {}) {
   root.use('/api/agent/*', withDb(openDb));
   root.use('/api/projects/*', withDb(openDb));
   root.use('/api/projects', withDb(openDb));
+  root.use('/hooks/*', withDb(openDb));
+  root.use('/ingest', withDb(openDb), authenticate());
   const app = root
     .route('/', healthRoutes)
     .route('/', readyRoutes)
     .route('/api/auth', authRoutes)
     .route('/api/agent', pairRoutes)
+    // Public: webhook deliveries authenticate by their signature (edge/webhooks).
+    .route('/', hookRoutes)
+    .route('/', publicIngestRoutes)
     // Before `projectApi`: the socket authenticates itself (a ticket, or the Authorization header).
     .route('/api/projects', connectRoutes)
     .route('/api/projects', projectApi)

@@ -6,7 +6,7 @@ export * from './runtime';
 export * from './history';
 export * from './rollups';
 export * from './agents';
-export * from './integrations';
+export * from './webhooks';
 export * from './chips';
 export * from './ops';
 export * from './relations';

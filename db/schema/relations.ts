@@ -4,7 +4,7 @@ import { agents, pairingCodes } from './agents';
 import { chipEvaluations, chips, digests } from './chips';
 import { patches, snapshots } from './history';
 import { apiTokens, memberships, projects, users } from './identity';
-import { webhookDeliveries, webhookSources } from './integrations';
+import { webhookDeliveries, webhookSources } from './webhooks';
 import { buildJobs, generatedScripts, previews } from './runtime';
 import { sessions } from './sessions';
 

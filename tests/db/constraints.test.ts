@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { count, eq, sql as dsql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type DbHandle } from '../../db/client';
@@ -68,8 +69,8 @@ describe('constraints and cascades', () => {
 
   it('webhook deliveries and dead letters dedupe on their natural keys', async () => {
     const { project } = await seedProject(h.db, 'wh');
-    const [src] = await h.db.insert(webhookSources).values({ projectId: project.id, kind: 'github', name: 'gh', secret: 's' }).returning();
-    const delivery = { sourceId: src!.id, projectId: project.id, deliveryId: 'abc', status: 'accepted' as const };
+    const [src] = await h.db.insert(webhookSources).values({ id: randomUUID(), projectId: project.id, provider: 'github', name: 'gh', secretSealed: 's' }).returning();
+    const delivery = { sourceId: src!.id, projectId: project.id, deliveryKey: 'abc', status: 'accepted' as const };
     expect(await h.db.insert(webhookDeliveries).values(delivery).onConflictDoNothing().returning()).toHaveLength(1);
     expect(await h.db.insert(webhookDeliveries).values(delivery).onConflictDoNothing().returning()).toHaveLength(0);
     const dl = { queue: 'spark-events', messageId: 'm1', body: { id: 'e1' }, error: 'boom', attempts: 3 };

@@ -1,6 +1,7 @@
 import type { Db } from '../../db/client';
 import { ensureEventPartitions } from '../../db/partitions';
 import { pruneHistory } from '../../db/queries/history';
+import { clearExpiredDeliveryBodies } from '../../db/queries/webhooks';
 
 export const CRON_FREQUENT = '*/5 * * * *';
 export const CRON_DAILY = '17 3 * * *';
@@ -18,6 +19,7 @@ export async function runCron(cron: string, db: Db, now = new Date()): Promise<R
   if (cron === CRON_DAILY) {
     const from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
     done.partitionsCreated = await ensureEventPartitions(db, from, PARTITION_MONTHS_AHEAD + 1);
+    done.webhookBodiesCleared = await clearExpiredDeliveryBodies(db, now);
   }
   return done;
 }
