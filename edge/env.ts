@@ -21,6 +21,8 @@ export interface Env {
   INGEST_LOG_RESEND_SECONDS?: string;
   INGEST_LOG_MAX_PENDING?: string;
   OP_TTL_SECONDS?: string;
+  /** Months of raw events kept (default 13); older months are dropped once rolled up. */
+  EVENT_RETENTION_MONTHS?: string;
   ARTIFACTS: R2Bucket;
   API_RATE_LIMIT?: RateLimit;
   AUTH_RATE_LIMIT?: RateLimit;

@@ -1,10 +1,11 @@
 import { eventQueueMessage, functionCallPayload, type EventQueueMessage } from '../contracts/event';
 import type { Db } from '../db/client';
+import { withEventPartitions } from '../db/partitions';
 import { insertEventBatch, upsertFunctionCalls, type FunctionCallUpdate } from '../db/queries/events';
 
 /** Writes a batch: one multi-row insert of the events, then one upsert of the function calls they describe. */
 export async function persistEvents(db: Db, messages: EventQueueMessage[]): Promise<{ inserted: number }> {
-  const inserted = await insertEventBatch(db, messages);
+  const inserted = await withEventPartitions(db, messages.map((m) => new Date(m.event.ts * 1000)), () => insertEventBatch(db, messages));
   await upsertFunctionCalls(db, functionCallUpdates(messages));
   return { inserted };
 }
