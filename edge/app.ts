@@ -6,6 +6,7 @@ import { securityHeaders } from './http/security-headers';
 import { authenticate, defaultOpenDb, withDb, type OpenDb } from './http/middleware';
 import { agentRoutes, pairRoutes } from './routes/agents';
 import { authRoutes } from './routes/auth';
+import { dashboardRoutes } from './routes/dashboard';
 import { deadLetterRoutes } from './routes/dead-letters';
 import { eventRoutes } from './routes/events';
 import { healthRoutes, readyRoutes } from './routes/health';
@@ -35,7 +36,8 @@ export function createApp(deps: AppDeps = {}) {
     .route('/', agentRoutes)
     .route('/', liveRoutes)
     .route('/', historyRoutes)
-    .route('/', scriptRoutes);
+    .route('/', scriptRoutes)
+    .route('/', dashboardRoutes);
 
   const root = createRouter();
   root.use(securityHeaders());
