@@ -81,7 +81,7 @@ export const dashboardView = z.object({
     days: z.array(z.object({ day: z.string(), input_tokens: count, output_tokens: count, cost_usd: z.number() })),
     total: z.object({ requests: count, input_tokens: count, output_tokens: count, cost_usd: z.number() }),
   }),
-  /** Sessions with events on each day, and Spark sessions in state `active` now. */
+  /** Sessions with events on each day (rollups), and Spark sessions in state `active` now. */
   sessions: z.object({ active_now: count, days: z.array(z.object({ day: z.string(), sessions: count })) }),
   /** Build jobs created in the range, by status. */
   builds: z.array(z.object({ status: z.string(), jobs: count })),

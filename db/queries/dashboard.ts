@@ -87,8 +87,7 @@ export async function dashboard(db: Db, projectId: string, range: DashboardRange
   const [active] = await rows<{ n: number }>(db, sql`
     select count(*)::int as n from sessions where project_id = ${projectId} and state = 'active'`);
   const sessionDays = await rows<{ day: string; sessions: number }>(db, sql`
-    select (occurred_at at time zone 'UTC')::date::text as day, count(distinct session_id)::int as sessions
-    from spark_events where project_id = ${projectId} and occurred_at >= ${start} and occurred_at < ${end} group by 1`);
+    select day::text, count(*)::int as sessions from sessions_daily where ${inDays} group by day`);
 
   const builds = await rows<{ status: string; jobs: number }>(db, sql`
     select status::text, count(*)::int as jobs from build_jobs

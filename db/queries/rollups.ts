@@ -1,4 +1,4 @@
-// The daily rollups (usage_daily, errors_daily, events_daily) and their watermark.
+// The daily rollups (usage_daily, errors_daily, events_daily, sessions_daily) and their watermark.
 //
 // Each incremental run counts the events STORED (spark_events.stored_at, Postgres's clock) in
 // [watermark, horizon) into the days they HAPPENED on, and moves the watermark to the horizon in the
@@ -58,7 +58,7 @@ export async function rollUpEvents(db: Db, opts: { marginMs?: number } = {}): Pr
       select stored_before from rollup_watermarks where name = ${EVENTS_WATERMARK} for update
     ),
     ev as materialized (
-      select e.* from spark_events e, w
+      select ${columns} from spark_events e, w
       where e.stored_at >= w.stored_before and e.stored_at < ${horizon}::timestamptz
     ),
     ${addSums()},
@@ -115,11 +115,11 @@ export async function backfillRollups(db: Db, range: BackfillRange): Promise<{ d
     }
     const inRange = (table: string) =>
       sql.raw(`delete from ${table} where day between '${range.from}'::date and '${range.to}'::date`);
-    for (const table of ['usage_daily', 'errors_daily', 'events_daily']) await tx.execute(inRange(table));
+    for (const table of ['usage_daily', 'errors_daily', 'events_daily', 'sessions_daily']) await tx.execute(inRange(table));
     const result = await tx.execute(sql`
       with w as (select stored_before from rollup_watermarks where name = ${EVENTS_WATERMARK}),
       ev as materialized (
-        select e.* from spark_events e, w
+        select ${columns} from spark_events e, w
         where e.occurred_at >= ${range.from}::date::timestamp at time zone 'UTC'
           and e.occurred_at < (${range.to}::date + 1)::timestamp at time zone 'UTC'
           and e.stored_at < w.stored_before
@@ -133,7 +133,7 @@ export async function backfillRollups(db: Db, range: BackfillRange): Promise<{ d
 }
 
 /**
- * CTEs that add the sums of the events in `ev` (spark_events rows) to the three tables. Shared by
+ * CTEs that add the sums of the events in `ev` (spark_events rows) to the rollup tables. Shared by
  * the incremental run and the backfill, and the definition the property test checks against.
  */
 function addSums(): SQL {
@@ -160,6 +160,11 @@ function addSums(): SQL {
         failures = t.failures + excluded.failures,
         updated_at = now()
     ),
+    session_rows as (
+      insert into sessions_daily (project_id, day, session_id)
+      select distinct project_id, ${utcDay}, session_id from ev
+      on conflict do nothing
+    ),
     count_rows as (
       insert into events_daily as t (project_id, day, type, source, count)
       select project_id, ${utcDay}, type, source, count(*) from ev
@@ -169,6 +174,10 @@ function addSums(): SQL {
         updated_at = now()
     )`;
 }
+
+/** What the sums read of an event; the payload only of the events whose payload they read. */
+const columns = sql.raw(`e.project_id, e.id, e.occurred_at, e.stored_at, e.session_id, e.source, e.kind, e.type,
+  case when e.type like 'usage.%' or e.kind = 'tool' then e.payload end as payload`);
 
 /** The UTC calendar day an event happened on. */
 const utcDay = sql.raw(`(occurred_at at time zone 'UTC')::date`);

@@ -55,6 +55,18 @@ export const eventsDaily = pgTable(
   (t) => [primaryKey({ columns: [t.projectId, t.day, t.type, t.source] })],
 );
 
+/** The sessions that had events on a day: a set, so "sessions per day" is a count without a scan of the events. */
+export const sessionsDaily = pgTable(
+  'sessions_daily',
+  {
+    projectId: projectRef(),
+    day: day(),
+    // Free text, like spark_events.session_id.
+    sessionId: text('session_id').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.day, t.sessionId] })],
+);
+
 /**
  * How far each rollup has read: every event stored (spark_events.stored_at) before
  * `stored_before` is counted in the tables above, none after. Moved in the same statement as the sums.

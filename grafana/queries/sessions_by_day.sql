@@ -1,7 +1,7 @@
--- Sessions with events, per day.
-select date_trunc('day', occurred_at at time zone 'UTC') at time zone 'UTC' as time,
-  count(distinct session_id) as sessions
-from spark_events
-where project_id = '$project' and $__timeFilter(occurred_at)
-group by 1
+-- Sessions with events, per day (from the daily rollups).
+select day::timestamp at time zone 'UTC' as time, count(*) as sessions
+from sessions_daily
+where project_id = '$project'
+  and day between $__timeFrom()::timestamptz::date and $__timeTo()::timestamptz::date
+group by day
 order by 1

@@ -2,6 +2,7 @@
 import setup from '../support/global-setup';
 import { benchIngest } from './ingest';
 import { benchNatsPublish } from './nats-publish';
+import { benchRollup } from './rollup';
 import { benchRoundTrip } from './round-trip';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000);
@@ -28,4 +29,9 @@ console.log(`\nPublishing ${fmt(NATS_EVENTS)} events to NATS (flushed every 500)
 console.log(`  raw nats client                : ${fmt(pub.rawPerSecond).padStart(7)} events/s`);
 console.log(`  agent's bridge                 : ${fmt(pub.bridgePerSecond).padStart(7)} events/s  (dropped ${pub.dropped})`);
 console.log(`  ratio bridge / raw             : ${(pub.bridgePerSecond / pub.rawPerSecond).toFixed(2)}×`);
+const ROLLUP_EVENTS = Number(process.env.BENCH_ROLLUP_EVENTS ?? 1_000_000);
+const roll = await benchRollup(ROLLUP_EVENTS);
+console.log(`\nDaily rollups of ${fmt(ROLLUP_EVENTS)} stored events (30 days, one incremental run), then the dashboard over them`);
+console.log(`  rollup                         : ${roll.seconds.toFixed(2)} s, ${fmt(roll.rowsPerSecond).padStart(7)} events/s (${fmt(roll.counted)} counted)`);
+console.log(`  dashboard query, 30 days       : p50 ${roll.dashboardP50.toFixed(1)} ms, p95 ${roll.dashboardP95.toFixed(1)} ms`);
 process.exit(0);

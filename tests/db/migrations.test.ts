@@ -9,7 +9,7 @@ const expectedTables = [
   'telemetry', 'usage', 'previews', 'generated_scripts', 'build_jobs', 'usage_daily', 'errors_daily',
   'events_daily', 'agents', 'pairing_codes', 'patches', 'snapshots', 'webhook_sources',
   'webhook_deliveries', 'chips', 'chip_evaluations', 'digests', 'audit_log', 'dead_letters', 'refresh_tokens',
-  'rollup_watermarks',
+  'rollup_watermarks', 'sessions_daily',
 ];
 
 describe('migrations', () => {

@@ -79,6 +79,7 @@ describe('daily rollups', () => {
       from errors_daily where project_id = ${projectId} and calls > 0 order by 1, 2`).map((r) => ({ ...r })),
     events: (await h.sql!`select day::text, type, source, count::text
       from events_daily where project_id = ${projectId} and count > 0 order by 1, 2, 3`).map((r) => ({ ...r })),
+    sessions: (await h.sql!`select day::text, session_id from sessions_daily where project_id = ${projectId} order by 1, 2`).map((r) => ({ ...r })),
   });
 
   /** The same, computed in one GROUP BY over every raw event (written independently of the rollup SQL). */
@@ -99,6 +100,9 @@ describe('daily rollups', () => {
     events: (await h.sql!`
       select (occurred_at at time zone 'UTC')::date::text as day, type, source, count(*)::text as count
       from spark_events where project_id = ${projectId} group by 1, 2, 3 order by 1, 2, 3`).map((r) => ({ ...r })),
+    sessions: (await h.sql!`
+      select distinct (occurred_at at time zone 'UTC')::date::text as day, session_id
+      from spark_events where project_id = ${projectId} order by 1, 2`).map((r) => ({ ...r })),
   });
 
   /** Runs until every stored event is under the watermark (the horizon only ever moves forward). */
