@@ -47,19 +47,31 @@ export async function dashboard(db: Db, projectId: string, range: DashboardRange
     from errors_daily where ${inDays} group by tool order by failures desc, calls desc, tool`);
 
   // Hourly buckets for up to two days, else daily; a bucket that has not begun yet gets no point.
+  // One pass over the calls: each start is +1 and each end -1 from the first point after it, and
+  // a running sum over the points gives what was in flight at each (started before, not finished).
   const bucket = days.length <= 2 ? 'hour' : 'day';
-  const step = sql.raw(`interval '1 ${bucket}'`);
+  const stepS = bucket === 'hour' ? 3600 : 86_400;
+  const nowTs = sql`${now.toISOString()}::timestamptz`;
   const inFlight = await rows<{ at: string; ops: number }>(db, sql`
     with points as (
-      select least(t, ${now.toISOString()}::timestamptz) as at
-      from generate_series(${start} + ${step}, ${end}, ${step}) t
-      where t - ${step} <= ${now.toISOString()}::timestamptz
+      select i, least(${start} + i * make_interval(secs => ${stepS}), ${nowTs}) as at
+      from generate_series(1, ${days.length * (86_400 / stepS)}) i
+      where ${start} + (i - 1) * make_interval(secs => ${stepS}) <= ${nowTs}
+    ),
+    changes as (
+      select started_at as at, 1 as delta from function_calls
+      where project_id = ${projectId} and started_at is not null
+      union all
+      select greatest(started_at, completed_at), -1 from function_calls
+      where project_id = ${projectId} and started_at is not null and completed_at is not null
+    ),
+    per_point as (
+      select greatest(1, floor(extract(epoch from (at - ${start})) / ${stepS})::int + 1) as i, sum(delta) as delta
+      from changes where at < least(${end}, ${nowTs}) group by 1
     )
-    select to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as at,
-      (select count(*)::int from function_calls f
-        where f.project_id = ${projectId} and f.started_at < points.at
-          and (f.completed_at is null or f.completed_at >= points.at)) as ops
-    from points order by points.at`);
+    select to_char(points.at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as at,
+      (sum(coalesce(per_point.delta, 0)) over (order by points.i))::int as ops
+    from points left join per_point using (i) order by points.i`);
 
   const slowest = await rows<{ session_id: string; name: string | null; calls: number; p95_ms: number; max_ms: number }>(db, sql`
     select f.session_id, s.name, count(*)::int as calls,

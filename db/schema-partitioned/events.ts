@@ -39,6 +39,7 @@ export const sparkEvents = pgTable(
     index('spark_events_project_session_occurred_idx').on(t.projectId, t.sessionId, t.occurredAt.desc().nullsFirst()),
     index('spark_events_project_type_occurred_idx').on(t.projectId, t.type, t.occurredAt.desc().nullsFirst()),
     index('spark_events_stored_at_idx').on(t.storedAt),
+    index('spark_events_tool_call_idx').on(t.projectId, t.sessionId, sql`(${t.payload}->>'call_id')`).where(sql`${t.kind} = 'tool'`),
   ],
 );
 

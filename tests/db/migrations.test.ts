@@ -67,6 +67,7 @@ describe('migrations', () => {
       'spark_events_project_session_occurred_idx',
       'spark_events_project_type_occurred_idx',
       'spark_events_stored_at_idx',
+      'spark_events_tool_call_idx',
     ]);
   });
 

@@ -88,6 +88,14 @@ describe('dashboard API', () => {
     expect(day.json.in_flight.points.length).toBe(new Date().getUTCHours() + 1);
   });
 
+  it('both routes are in the OpenAPI document, with the range parameters', async () => {
+    const doc = (await get('/api/openapi.json')).json;
+    const dash = doc.paths['/api/projects/{projectId}/dashboard'].get;
+    expect(dash.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`).sort()).toEqual(['path:projectId', 'query:from', 'query:to']);
+    expect(dash.responses['200'].content['application/json'].schema).toBeTruthy();
+    expect(doc.paths['/api/projects/{projectId}/metrics'].get.responses['200'].content).toHaveProperty(['text/plain; version=0.0.4; charset=utf-8']);
+  });
+
   it('bad ranges are a 400 naming the field', async () => {
     const cases: [string, string][] = [
       ['from=2026-13-01', 'from'],
