@@ -40,8 +40,10 @@ export async function rollupHorizon(db: Db, marginMs = DEFAULT_HORIZON_MARGIN_MS
     )
     select least(
       now() - make_interval(secs => ${marginMs / 1000}::float8),
+      -- Client backends only: autovacuum and other workers insert no events, and must not hold it back.
       (select min(xact_start) from pg_stat_activity
-        where datname = current_database() and pid <> pg_backend_pid() and xact_start is not null)
+        where datname = current_database() and pid <> pg_backend_pid() and xact_start is not null
+          and backend_type = 'client backend')
     )::text as horizon`);
   return rowsOf<{ horizon: string }>(result)[0]!.horizon;
 }
