@@ -7,6 +7,7 @@ import { authenticate, defaultOpenDb, withDb, type OpenDb } from './http/middlew
 import { agentRoutes, pairRoutes } from './routes/agents';
 import { auditRoutes } from './routes/audit';
 import { authRoutes } from './routes/auth';
+import { dashboardRoutes } from './routes/dashboard';
 import { deadLetterRoutes } from './routes/dead-letters';
 import { eventRoutes } from './routes/events';
 import { eventLogRoutes } from './routes/event-log';
@@ -44,7 +45,9 @@ export function createApp(deps: AppDeps = {}) {
     .route('/', scriptRoutes)
     .route('/', webhookRoutes)
     .route('/', eventLogRoutes)
-    .route('/', auditRoutes);
+    .route('/', auditRoutes)
+
+    .route('/', dashboardRoutes);
 
   const root = createRouter();
   root.use(securityHeaders());

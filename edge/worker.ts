@@ -1,5 +1,6 @@
 import { createDb, dbConfigFromEnv } from '../db/client';
 import { runCron } from '../workers/cron';
+import { retentionMonths } from '../workers/rollups';
 import { consumeDeadLetterBatch, EVENTS_DLQ } from '../workers/dlq-consumer';
 import { consumeEventBatch, EVENTS_MAX_RETRIES, EVENTS_QUEUE } from '../workers/event-consumer';
 import { loggedKeys } from '../workers/event-packs';
@@ -50,7 +51,7 @@ export default {
     if (ingestLogEnabled(env)) await ingestLogStub(env.INGEST_LOG_DO).stats().catch((err) => logWarn('ingest log unreachable', err));
     const { db, close } = createDb(dbConfigFromEnv(env));
     try {
-      console.log(`cron ${controller.cron}:`, JSON.stringify(await runCron(controller.cron, db, new Date(controller.scheduledTime))));
+      console.log(`cron ${controller.cron}:`, JSON.stringify(await runCron(controller.cron, db, new Date(controller.scheduledTime), { retentionMonths: retentionMonths(env.EVENT_RETENTION_MONTHS) })));
     } finally {
       ctx.waitUntil(close().catch(() => {}));
     }

@@ -4,6 +4,7 @@ import { firstOfEach, insertEventBatch, upsertFunctionCalls, type StatementWrite
 import { eventsFor, readCatalog, type ProjectedEvent } from './projections/projection';
 import { functionCalls, STATEMENT_PROJECTIONS } from './projections/index';
 import { logWarn } from './safe-log';
+import { withEventPartitions } from '../db/partitions';
 
 /**
  * Writes a batch: one multi-row insert of the events with the projections that must see only
@@ -18,7 +19,8 @@ export async function persistEvents(db: Db, messages: EventQueueMessage[]): Prom
     const first = invalid[0]!;
     logWarn(`${invalid.length} event(s) broke the event catalog and were stored without projecting`, `${first.type} ${first.id}: ${first.error.message}`);
   }
-  const inserted = await insertEventBatch(db, fresh, statementWrites(events));
+  // A month without a partition (an old event imported late) gets one, instead of a dead letter.
+  const inserted = await withEventPartitions(db, fresh.map((m) => new Date(m.event.ts * 1000)), () => insertEventBatch(db, fresh, statementWrites(events)));
   await upsertFunctionCalls(db, [...functionCalls.rows(eventsFor(functionCalls, events)), ...functionCalls.foreignRows(fresh)]);
   return { inserted };
 }

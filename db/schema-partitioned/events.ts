@@ -24,7 +24,10 @@ export const sparkEvents = pgTable(
     type: text('type').notNull(),
     payload: jsonb('payload').notNull(),
     traceId: text('trace_id'),
+    // The edge's clock when it accepted the event (from the queue message).
     receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+    // Postgres's clock when the row was stored (never set by the insert): the rollup watermark (drizzle/0007).
+    storedAt: timestamp('stored_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     // Ids are unique per project (another tenant must not be able to take yours), and a unique
@@ -35,6 +38,8 @@ export const sparkEvents = pgTable(
     index('spark_events_project_occurred_idx').on(t.projectId, t.occurredAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
     index('spark_events_project_session_occurred_idx').on(t.projectId, t.sessionId, t.occurredAt.desc().nullsFirst()),
     index('spark_events_project_type_occurred_idx').on(t.projectId, t.type, t.occurredAt.desc().nullsFirst()),
+    index('spark_events_stored_at_idx').on(t.storedAt),
+    index('spark_events_tool_call_idx').on(t.projectId, t.sessionId, sql`(${t.payload}->>'call_id')`).where(sql`${t.kind} = 'tool'`),
   ],
 );
 

@@ -5,6 +5,7 @@ import os from 'node:os';
 import { benchIngest, type IngestFigures } from './ingest';
 import { benchMcpRoundTrip } from './mcp-round-trip';
 import { benchNatsPublish } from './nats-publish';
+import { benchRollup } from './rollup';
 import { benchRoundTrip } from './round-trip';
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -89,6 +90,18 @@ if (!only || only === 'nats') {
   console.log(`\n${natsLines.join('\n')}`);
 }
 
+const rollupLines: string[] = [];
+if (!only || only === 'rollup') {
+  const ROLLUP_EVENTS = Number(process.env.BENCH_ROLLUP_EVENTS ?? 1_000_000);
+  const roll = await benchRollup(ROLLUP_EVENTS);
+  rollupLines.push(
+    `Daily rollups of ${fmt(ROLLUP_EVENTS)} stored events (30 days, one incremental run), then the dashboard over them`,
+    `  rollup                         : ${roll.seconds.toFixed(2)} s, ${fmt(roll.rowsPerSecond).padStart(7)} events/s (${fmt(roll.counted)} counted)`,
+    `  dashboard query, 30 days       : p50 ${roll.dashboardP50.toFixed(1)} ms, p95 ${roll.dashboardP95.toFixed(1)} ms`,
+  );
+  console.log(`\n${rollupLines.join('\n')}`);
+}
+
 // The figures of this run, for the README and the lead's notes.
 mkdirSync('bench', { recursive: true });
 writeFileSync(
@@ -113,6 +126,11 @@ writeFileSync(
     '## NATS publish',
     '```',
     ...(natsLines.length ? natsLines : [`not run (BENCH_ONLY=${only})`]),
+    '```',
+    '',
+    '## Rollups and the dashboard',
+    '```',
+    ...(rollupLines.length ? rollupLines : [`not run (BENCH_ONLY=${only})`]),
     '```',
     '',
   ].join('\n'),

@@ -9,6 +9,7 @@ const expectedTables = [
   'telemetry', 'usage', 'previews', 'generated_scripts', 'build_jobs', 'usage_daily', 'errors_daily',
   'events_daily', 'agents', 'pairing_codes', 'patches', 'snapshots', 'webhook_sources',
   'webhook_deliveries', 'chips', 'chip_evaluations', 'digests', 'audit_log', 'dead_letters', 'refresh_tokens',
+  'rollup_watermarks', 'sessions_daily',
 ];
 
 describe('migrations', () => {
@@ -65,6 +66,8 @@ describe('migrations', () => {
       'spark_events_project_occurred_idx',
       'spark_events_project_session_occurred_idx',
       'spark_events_project_type_occurred_idx',
+      'spark_events_stored_at_idx',
+      'spark_events_tool_call_idx',
     ]);
   });
 

@@ -6,6 +6,7 @@ import { needsAuth, paths, type Route } from './lib/routes';
 import { toastOk } from './lib/toast';
 import { Link, Toasts } from './components/ui';
 import { AuthPage } from './pages/auth';
+import { DashboardPage } from './pages/dashboard';
 import { ProjectPage } from './pages/project';
 import { ProjectsPage } from './pages/projects';
 import { SessionPage } from './pages/session';
@@ -90,6 +91,8 @@ function Page(props: { route: Route }) {
       return <ProjectsPage />;
     case 'project':
       return <ProjectPage projectId={r.projectId} />;
+    case 'dashboard':
+      return <DashboardPage projectId={r.projectId} />;
     case 'session':
       return <SessionPage projectId={r.projectId} sessionId={r.sessionId} />;
     case 'not-found':

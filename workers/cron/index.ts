@@ -1,7 +1,8 @@
 import type { Db } from '../../db/client';
-import { ensureEventPartitions } from '../../db/partitions';
+import { DEFAULT_EVENT_RETENTION_MONTHS, ensureEventPartitions } from '../../db/partitions';
 import { pruneHistory } from '../../db/queries/history';
 import { clearExpiredDeliveryBodies } from '../../db/queries/webhooks';
+import { runRetention, runRollups } from '../rollups';
 
 export const CRON_FREQUENT = '*/5 * * * *';
 export const CRON_DAILY = '17 3 * * *';
@@ -10,16 +11,23 @@ export const HISTORY_KEEP = 50;
 /** Partitions are kept this many months ahead of today. */
 export const PARTITION_MONTHS_AHEAD = 3;
 
+export interface CronOptions {
+  /** Months of raw events kept (EVENT_RETENTION_MONTHS); older partitions go once rolled up. */
+  retentionMonths?: number;
+}
+
 /** Runs the jobs of one cron trigger; returns what each did, for logs and tests. */
-export async function runCron(cron: string, db: Db, now = new Date()): Promise<Record<string, unknown>> {
+export async function runCron(cron: string, db: Db, now = new Date(), opts: CronOptions = {}): Promise<Record<string, unknown>> {
   const done: Record<string, unknown> = {};
   if (cron === CRON_FREQUENT) {
     done.historyPruned = await pruneHistory(db, HISTORY_KEEP);
+    done.rollup = await runRollups(db);
   }
   if (cron === CRON_DAILY) {
     const from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
     done.partitionsCreated = await ensureEventPartitions(db, from, PARTITION_MONTHS_AHEAD + 1);
     done.webhookBodiesCleared = await clearExpiredDeliveryBodies(db, now);
+    Object.assign(done, await runRetention(db, now, opts.retentionMonths ?? DEFAULT_EVENT_RETENTION_MONTHS));
   }
   return done;
 }

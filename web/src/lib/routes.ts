@@ -6,11 +6,13 @@ export type Route =
   | { name: 'signup'; next: string | null }
   | { name: 'projects' }
   | { name: 'project'; projectId: string }
+  | { name: 'dashboard'; projectId: string }
   | { name: 'session'; projectId: string; sessionId: string }
   | { name: 'not-found'; path: string };
 
 const ID = '([0-9A-Za-z-]{1,64})';
 const PROJECT = new RegExp(`^/projects/${ID}$`);
+const DASHBOARD = new RegExp(`^/projects/${ID}/dashboard$`);
 const SESSION = new RegExp(`^/projects/${ID}/sessions/${ID}$`);
 
 /** Only same-origin, absolute paths are honoured as a place to go back to after logging in. */
@@ -28,6 +30,8 @@ export function parseRoute(pathname: string, search = ''): Route {
   if (path === '/' || path === '/projects') return { name: 'projects' };
   let m = SESSION.exec(path);
   if (m) return { name: 'session', projectId: m[1]!, sessionId: m[2]! };
+  m = DASHBOARD.exec(path);
+  if (m) return { name: 'dashboard', projectId: m[1]! };
   m = PROJECT.exec(path);
   if (m) return { name: 'project', projectId: m[1]! };
   return { name: 'not-found', path };
@@ -38,6 +42,7 @@ export const paths = {
   signup: (next?: string | null) => (next ? `/signup?next=${encodeURIComponent(next)}` : '/signup'),
   projects: () => '/projects',
   project: (projectId: string) => `/projects/${projectId}`,
+  dashboard: (projectId: string) => `/projects/${projectId}/dashboard`,
   session: (projectId: string, sessionId: string) => `/projects/${projectId}/sessions/${sessionId}`,
 };
 

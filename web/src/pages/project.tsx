@@ -41,6 +41,9 @@ export function ProjectPage(props: { projectId: string }) {
       <div class="page-head">
         <h1 data-testid="project-title">{project.data?.name ?? 'Loading…'}</h1>
         {project.data?.role ? <Badge tone="muted">{project.data.role}</Badge> : null}
+        <Link href={paths.dashboard(props.projectId)} class="btn btn-small" data-testid="dashboard-link">
+          Dashboard
+        </Link>
       </div>
       <div class="two-col">
         <Sessions projectId={props.projectId} onCount={setSessionCount} />
