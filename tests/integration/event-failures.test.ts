@@ -1,3 +1,4 @@
+import { refuseEventsMarked } from '../support/poison';
 import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, makeEvent, userWithProject } from '../support/api';
@@ -56,9 +57,10 @@ describe('event pipeline under failure', () => {
 
   it('sends a message that keeps failing to dead_letters, and replays it once the cause is fixed', async () => {
     const u = await userWithProject(worker.url, 'poison');
-    // An event for a month that has no partition yet is refused by Postgres on every attempt.
+    // Refused by Postgres on every attempt.
+    const refusal = await refuseEventsMarked(sql, 'poison_far');
     const far = Date.UTC(2031, 5, 15) / 1000;
-    const poison = makeEvent({ ts: far, payload: { far: true } });
+    const poison = makeEvent({ ts: far, payload: { poison_far: true } });
     const fine = Array.from({ length: 5 }, () => makeEvent());
     const res = await u.api.post(`/api/projects/${u.projectId}/events`, { events: [poison, ...fine] });
     expect(res.body).toEqual({ accepted: 6, rejected: [] });
@@ -78,8 +80,8 @@ describe('event pipeline under failure', () => {
     expect((await stranger.api.get(`/api/projects/${u.projectId}/dead-letters`)).status).toBe(404);
     expect((await stranger.api.post(`/api/projects/${u.projectId}/dead-letters/replay`, {})).status).toBe(404);
 
-    // The operator adds the missing partition (what the daily cron does ahead of time) and replays.
-    await sql`select spark_ensure_event_partitions(date '2031-06-01', 1)`;
+    // The operator removes the cause and replays (the event's month gets its partition on demand).
+    await refusal.fix();
     const replay = await u.api.post(`/api/projects/${u.projectId}/dead-letters/replay`, {});
     expect(replay).toMatchObject({ status: 202, body: { replayed: 1 } });
     await eventually(async () => (await countRows(u.projectId)) === 6, 20_000);

@@ -1,3 +1,4 @@
+import { refuseEventsMarked } from '../support/poison';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventQueueBody } from '../../contracts/event';
@@ -29,9 +30,9 @@ describe('events packed per queue message', () => {
 
   it('stores the good events of a pack once and dead-letters the poison one alone, with its reason', async () => {
     const u = await userWithProject(worker.url, 'poison-pack');
-    // An event for a month without a partition: Postgres refuses it on every delivery.
-    const far = Date.UTC(2031, 8, 15) / 1000;
-    const poison = makeEvent({ ts: far, payload: { poison: true } });
+    // Postgres refuses it on every delivery.
+    const refusal = await refuseEventsMarked(sql, 'poison_pack');
+    const poison = makeEvent({ payload: { poison_pack: true } });
     const before = Array.from({ length: 40 }, (_, i) => makeEvent({ payload: { i } }));
     const after = Array.from({ length: 60 }, (_, i) => makeEvent({ payload: { i: 40 + i } }));
     const events = [...before, poison, ...after];
@@ -50,7 +51,7 @@ describe('events packed per queue message', () => {
     expect(letters).toHaveLength(1);
     expect(letters[0]!.body.event.id).toBe(poison.id);
     expect(letters[0]!.body.projectId).toBe(u.projectId);
-    expect(letters[0]!.error).toMatch(/refused by Postgres on all 4 deliveries: .*partition/);
+    expect(letters[0]!.error).toMatch(new RegExp(`refused by Postgres on all 4 deliveries: .*${refusal.constraint}`));
     expect(letters[0]!.attempts).toBe(4);
     expect(letters[0]!.message_id).toMatch(/#40$/);
 
@@ -65,8 +66,8 @@ describe('events packed per queue message', () => {
     await eventually(async () => (await countRows(u.projectId)) === 101, 20_000);
     expect(await sql`select count(*)::int as n from dead_letters where project_id = ${u.projectId}`).toEqual([{ n: 1 }]);
 
-    // Replayed once the partition exists, it is stored like any other event.
-    await sql`select spark_ensure_event_partitions(date '2031-09-01', 1)`;
+    // Replayed once the cause is gone, it is stored like any other event.
+    await refusal.fix();
     expect(await u.api.post(`/api/projects/${u.projectId}/dead-letters/replay`, {})).toMatchObject({ status: 202, body: { replayed: 1 } });
     await eventually(async () => (await countRows(u.projectId)) === 102, 20_000);
   });

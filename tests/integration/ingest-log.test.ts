@@ -1,3 +1,4 @@
+import { refuseEventsMarked } from '../support/poison';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -111,8 +112,9 @@ describe('ingest log', () => {
 
   it('lets a poison event go once it is kept in dead_letters, once', async () => {
     const u = await userWithProject(worker.url, 'poison');
-    // A month with no partition: Postgres refuses it on every attempt, so it ends in the DLQ.
-    const poison = makeEvent({ ts: Date.UTC(2032, 5, 15) / 1000 });
+    // Postgres refuses it on every attempt, so it ends in the DLQ.
+    await refuseEventsMarked(sql, 'poison_log');
+    const poison = makeEvent({ payload: { poison_log: true } });
     expect((await u.api.post(`/api/projects/${u.projectId}/events`, { events: [poison, makeEvent()] })).body).toEqual({ accepted: 2, rejected: [] });
     await eventually(async () => (await sql`select count(*)::int as n from dead_letters where project_id = ${u.projectId}`)[0]!.n === 1, 40_000, 250);
     await eventually(async () => (await logStats()).ingest_log?.pending === 0, 20_000);

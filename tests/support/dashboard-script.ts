@@ -42,8 +42,16 @@ export async function scriptSession(db: Db, projectId: string, s: ScriptedSessio
     }, source);
   const usage = (session: string, ts: number, provider: string, model: string, input: number, output: number, cost: number) =>
     ev(session, 'usage.llm', 'system', ts, { provider, model, input_tokens: input, output_tokens: output, cost_usd: cost });
-  const build = (callId: string, status: string, ts: number) =>
-    ev(s.a, `build.${status}`, 'system', ts, { call_id: callId, target: 'StandaloneLinux64', ...(status === 'failed' ? { error: 'compiler errors' } : {}) });
+  // Build events in the shapes the agent sends (contracts/event-catalog.ts): others are stored but never projected.
+  const buildCalls = new Map<string, string>();
+  const buildCall = (key: string) => buildCalls.get(key) ?? buildCalls.set(key, crypto.randomUUID()).get(key)!;
+  const buildPayload = (call_id: string, status: string) =>
+    status === 'started'
+      ? { call_id, target: 'StandaloneLinux64', development: false }
+      : status === 'completed'
+        ? { call_id, jobId: 'build-0123456789', target: 'StandaloneLinux64', artifact: null, duration_ms: 10_000 }
+        : { call_id, jobId: 'build-0123456789', target: 'StandaloneLinux64', error: { code: 'build_failed', message: 'compiler errors' } };
+  const build = (key: string, status: string, ts: number) => ev(s.a, `build.${status}`, 'system', ts, buildPayload(buildCall(key), status));
 
   const messages = [
     call(s.a, 'c1', 'generate_script', 'started', null, t(120)),
