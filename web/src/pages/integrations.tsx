@@ -255,7 +255,7 @@ function Deliveries(props: { projectId: string; webhookId: string }) {
               <span class="muted small">
                 <TimeAgo at={d.received_at} /> · {d.events} {d.events === 1 ? 'event' : 'events'} · {formatBytes(d.body_bytes)}
                 {d.redeliveries > 0 ? ` · sent again ${d.redeliveries}×` : ''}
-                {d.body_kept ? '' : ' · body cleared'}
+                {d.body_kept ? '' : ' · body not kept'}
               </span>
             </div>
             <button type="button" class="btn btn-small" disabled={!d.body_kept || replaying !== null} onClick={() => replay(d)} data-testid="replay-delivery">
