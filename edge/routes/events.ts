@@ -1,19 +1,23 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { eventsPage, eventsQuery, ingestBody, ingestResponse } from '../../contracts/api';
-import { sparkEventV1 } from '../../contracts/event';
+import { publicSparkEvent } from '../../contracts/public-event';
 import { MAX_INGEST_EVENTS } from '../../contracts/limits';
 import { listEvents } from '../../db/queries/events';
 import { createRouter, errorResponses, failWith, jsonBody, jsonContent, projectParams, type AppRouteHandler } from '../http/router';
 import { requireProject } from '../services/access';
 import { decodeCursor, encodeCursor } from '../services/cursor';
-import { acceptEvents, splitEvents } from '../services/ingest';
+import { acceptEvents } from '../services/ingest';
 import { producersOf } from '../services/provenance';
+import { splitPublicEvents } from '../services/public-events';
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../types';
 import { storedEventView } from '../views';
 
-/** The envelope as checked; each event is documented as SparkEventV1 but checked on its own. */
-const { $schema: _, ...eventSchema } = z.toJSONSchema(sparkEventV1, { io: 'input', unrepresentable: 'any' });
+/**
+ * The envelope as checked; each event is documented as SparkEventV1 (id and type optional: the
+ * public Spark event format) but checked on its own.
+ */
+const { $schema: _, ...eventSchema } = z.toJSONSchema(publicSparkEvent, { io: 'input', unrepresentable: 'any' });
 const ingestRequest = ingestBody.extend({ events: ingestBody.shape.events.meta({ items: eventSchema }) });
 
 /** Ingest rights before the body is looked at: a caller who may not ingest learns nothing from it. */
@@ -25,7 +29,7 @@ const mayIngest: MiddlewareHandler<AppEnv> = async (c, next) => {
 export const ingestEvents = createRoute({
   method: 'post',
   path: '/{projectId}/events',
-  summary: `Ingest up to ${MAX_INGEST_EVENTS} SparkEventV1 events (≤ 1 MiB); invalid ones are rejected by index`,
+  summary: `Ingest up to ${MAX_INGEST_EVENTS} SparkEventV1 events (≤ 1 MiB; without id/type they are derived, so a resend is stored once); invalid ones are rejected by index`,
   middleware: [mayIngest] as const,
   request: { params: projectParams, body: jsonBody(ingestRequest) },
   responses: { 202: jsonContent(ingestResponse, 'How many were accepted, and why the others were not'), ...errorResponses },
@@ -41,7 +45,7 @@ export const listProjectEvents = createRoute({
 
 const ingest: AppRouteHandler<typeof ingestEvents> = async (c) => {
   const { projectId } = c.req.valid('param');
-  const { valid, rejected } = splitEvents(c.req.valid('json').events);
+  const { valid, rejected } = await splitPublicEvents(c.req.valid('json').events);
   await acceptEvents(c.env, projectId, valid, await producersOf(c.env, c.var.caller, projectId, valid));
   return c.json({ accepted: valid.length, rejected }, 202);
 };

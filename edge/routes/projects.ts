@@ -14,6 +14,7 @@ import { displayPrefix, generateApiToken, hashApiToken } from '../auth/api-token
 import { HttpError, notFound } from '../http/errors';
 import { createRouter, errorResponse, errorResponses, jsonBody, jsonContent, projectParams, type AppRouteHandler } from '../http/router';
 import { isUuid, requireProject, requireUser } from '../services/access';
+import { audit } from '../services/audit';
 import { forgetCachedToken } from '../services/token-cache';
 import { closeTokenSockets } from '../services/revocation';
 import { projectView, tokenView } from '../views';
@@ -126,6 +127,7 @@ const token: AppRouteHandler<typeof createToken> = async (c) => {
     tokenPrefix: displayPrefix(secret),
     createdBy: c.var.caller.kind === 'user' ? c.var.caller.userId : null,
   });
+  await audit(c, projectId, 'token.created', row.id, { name, scope });
   return c.json({ ...tokenView(row), token: secret }, 201);
 };
 
@@ -141,6 +143,7 @@ const revoke: AppRouteHandler<typeof revokeToken> = async (c) => {
   if (!isUuid(tokenId) || !(await revokeApiToken(c.var.db, projectId, tokenId))) throw notFound('token');
   forgetCachedToken(tokenId); // other isolates refuse it once their entry expires (token-cache.ts)
   await closeTokenSockets(c.env, c.var.db, projectId, tokenId);
+  await audit(c, projectId, 'token.revoked', tokenId);
   return c.body(null, 204);
 };
 

@@ -1,7 +1,9 @@
 // Completes public-format events (no `id`, no `type`) into SparkEventV1, deterministically, so an
 // adapter that resends an event has it stored once.
-import type { SparkEventV1 } from '../../contracts/event';
-import type { PublicSparkEvent } from '../../contracts/public-event';
+import { firstIssue } from '../../contracts/errors';
+import { sparkEventV1, type SparkEventV1 } from '../../contracts/event';
+import { publicSparkEvent, type PublicSparkEvent } from '../../contracts/public-event';
+import type { Rejection } from './ingest';
 import { nameBasedUuid } from '../webhooks/event-id';
 import { eventTypeOf } from '../webhooks/normalize/shared';
 
@@ -27,4 +29,25 @@ export function canonicalJson(value: unknown): string {
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);
+}
+
+/**
+ * The batch endpoint's check: each item is a SparkEventV1 or a public-format event (no `id`/`type`),
+ * completed as above; the others are named by index and field, like splitEvents does.
+ */
+export async function splitPublicEvents(raw: readonly unknown[]): Promise<{ valid: SparkEventV1[]; rejected: Rejection[] }> {
+  const valid: SparkEventV1[] = [];
+  const rejected: Rejection[] = [];
+  for (const [index, item] of raw.entries()) {
+    const r = publicSparkEvent.safeParse(item);
+    if (!r.success) {
+      rejected.push({ index, error: { ...firstIssue(r.error), code: 'invalid_event' } });
+      continue;
+    }
+    // A derived type can still break the contract (e.g. a source of symbols only): say so by index.
+    const complete = sparkEventV1.safeParse(r.data.id !== undefined && r.data.type !== undefined ? r.data : await completePublicEvent(r.data));
+    if (complete.success) valid.push(complete.data);
+    else rejected.push({ index, error: { ...firstIssue(complete.error), code: 'invalid_event' } });
+  }
+  return { valid, rejected };
 }

@@ -300,6 +300,20 @@ describe('webhooks', () => {
     }
     const reader = await s.api.post(`/api/projects/${s.projectId}/tokens`, { name: 'r', scope: 'read' });
     expect((await s.api.as(reader.body.token).get(`/api/projects/${s.projectId}/audit`)).status).toBe(403);
+
+    // Tokens: creating and revoking one are logged too, with its id, never its secret.
+    expect((await s.api.delete(`/api/projects/${s.projectId}/tokens/${reader.body.id}`)).status).toBe(204);
+    const after = await s.api.get(`/api/projects/${s.projectId}/audit`);
+    const tokenEntries = after.body.items.filter((e: { action: string }) => e.action.startsWith('token.'));
+    expect(tokenEntries.map((e: { action: string; target: string; meta: Record<string, unknown> }) => [e.action, e.target, e.meta.scope ?? null])).toEqual([
+      ['token.revoked', reader.body.id, null],
+      ['token.created', reader.body.id, 'read'],
+    ]);
+    for (const e of tokenEntries) {
+      expect(e.actor).toEqual({ user_id: s.userId, token_id: null });
+      expect(JSON.stringify(e)).not.toContain(reader.body.token);
+    }
+    expect(after.body.items.length).toBe(5);
   });
 
   it('the daily cron clears bodies older than 30 days (then replay says so); the OpenAPI document lists the routes', async () => {

@@ -7,6 +7,7 @@ import { toastOk } from './lib/toast';
 import { Link, Toasts } from './components/ui';
 import { AuthPage } from './pages/auth';
 import { DashboardPage } from './pages/dashboard';
+import { IntegrationsPage } from './pages/integrations';
 import { ProjectPage } from './pages/project';
 import { ProjectsPage } from './pages/projects';
 import { SessionPage } from './pages/session';
@@ -93,6 +94,8 @@ function Page(props: { route: Route }) {
       return <ProjectPage projectId={r.projectId} />;
     case 'dashboard':
       return <DashboardPage projectId={r.projectId} />;
+    case 'integrations':
+      return <IntegrationsPage projectId={r.projectId} />;
     case 'session':
       return <SessionPage projectId={r.projectId} sessionId={r.sessionId} />;
     case 'not-found':

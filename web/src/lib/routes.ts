@@ -7,12 +7,14 @@ export type Route =
   | { name: 'projects' }
   | { name: 'project'; projectId: string }
   | { name: 'dashboard'; projectId: string }
+  | { name: 'integrations'; projectId: string }
   | { name: 'session'; projectId: string; sessionId: string }
   | { name: 'not-found'; path: string };
 
 const ID = '([0-9A-Za-z-]{1,64})';
 const PROJECT = new RegExp(`^/projects/${ID}$`);
 const DASHBOARD = new RegExp(`^/projects/${ID}/dashboard$`);
+const INTEGRATIONS = new RegExp(`^/projects/${ID}/integrations$`);
 const SESSION = new RegExp(`^/projects/${ID}/sessions/${ID}$`);
 
 /** Only same-origin, absolute paths are honoured as a place to go back to after logging in. */
@@ -32,6 +34,8 @@ export function parseRoute(pathname: string, search = ''): Route {
   if (m) return { name: 'session', projectId: m[1]!, sessionId: m[2]! };
   m = DASHBOARD.exec(path);
   if (m) return { name: 'dashboard', projectId: m[1]! };
+  m = INTEGRATIONS.exec(path);
+  if (m) return { name: 'integrations', projectId: m[1]! };
   m = PROJECT.exec(path);
   if (m) return { name: 'project', projectId: m[1]! };
   return { name: 'not-found', path };
@@ -43,6 +47,7 @@ export const paths = {
   projects: () => '/projects',
   project: (projectId: string) => `/projects/${projectId}`,
   dashboard: (projectId: string) => `/projects/${projectId}/dashboard`,
+  integrations: (projectId: string) => `/projects/${projectId}/integrations`,
   session: (projectId: string, sessionId: string) => `/projects/${projectId}/sessions/${sessionId}`,
 };
 

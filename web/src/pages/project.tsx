@@ -44,6 +44,9 @@ export function ProjectPage(props: { projectId: string }) {
         <Link href={paths.dashboard(props.projectId)} class="btn btn-small" data-testid="dashboard-link">
           Dashboard
         </Link>
+        <Link href={paths.integrations(props.projectId)} class="btn btn-small" data-testid="integrations-link">
+          Integrations
+        </Link>
       </div>
       <div class="two-col">
         <Sessions projectId={props.projectId} onCount={setSessionCount} />
