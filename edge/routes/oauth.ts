@@ -113,7 +113,7 @@ export const revokeRoute = createRoute({
   summary: 'Token revocation (RFC 7009): a refresh token ends its grant',
   ...PUBLIC,
   request: { body: { content: { 'application/x-www-form-urlencoded': { schema: z.object({ token: z.string(), token_type_hint: z.string().optional(), client_id: z.string().optional() }) } }, required: true } },
-  responses: { 200: { description: 'Revoked, or nothing to revoke (the same answer)' }, ...oauthErrors },
+  responses: { 200: jsonContent(z.object({}), 'Revoked, or nothing to revoke (the same answer)'), ...oauthErrors },
 });
 
 export const listGrantsRoute = createRoute({
@@ -217,7 +217,7 @@ const token: AppRouteHandler<typeof tokenRoute> = async (c) => {
 const revoke: AppRouteHandler<typeof revokeRoute> = async (c) => {
   const grant = await findGrantByRefresh(c.var.db, await hashSecret(c.req.valid('form').token));
   if (grant) await revokeGrant(c.var.db, grant.id);
-  return c.body(null, 200);
+  return c.json({}, 200);
 };
 
 const listGrants_: AppRouteHandler<typeof listGrantsRoute> = async (c) => {
