@@ -1,7 +1,7 @@
 import { auth, exchangeAuthorization, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
+import type { AuthorizationServerMetadata, OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userWithProject } from '../support/api';
@@ -146,7 +146,7 @@ describe('OAuth 2.1 for remote MCP clients', () => {
     const provider = new MemoryProvider();
     expect(await auth(provider, { serverUrl: worker.url + '/mcp' })).toBe('REDIRECT');
     const code = (await personApproves(provider.authorizationUrl!, alice.projectId)).searchParams.get('code')!;
-    const as = await (await fetch(`${worker.url}/.well-known/oauth-authorization-server`)).json();
+    const as = (await (await fetch(`${worker.url}/.well-known/oauth-authorization-server`)).json()) as AuthorizationServerMetadata;
     const exchange = (codeVerifier: string) =>
       exchangeAuthorization(worker.url, { metadata: as, clientInformation: provider.client!, authorizationCode: code, codeVerifier, redirectUri: REDIRECT, resource: new URL(`${worker.url}/mcp`) });
     await expect(exchange('x'.repeat(43))).rejects.toMatchObject({ message: expect.stringContaining('code_verifier does not match') });
