@@ -56,7 +56,8 @@ describe('OAuth 2.1 for remote MCP clients', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('mcp_oauth');
-    worker = await startSparkWorker({ databaseUrl: db.url });
+    // Every flow signs in on the authorize page: room above the per-address sign-in limit.
+    worker = await startSparkWorker({ databaseUrl: db.url, authRateLimit: { limit: 200, period: 60 } });
     alice = await userWithProject(worker.url, 'oauth');
     bob = await userWithProject(worker.url, 'other');
     sessionId = (await alice.api.post(`/api/projects/${alice.projectId}/sessions`, { name: 'oauth session' })).body.id;
@@ -70,12 +71,12 @@ describe('OAuth 2.1 for remote MCP clients', () => {
   const hiddenOf = (html: string, name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1];
 
   /** The person's part: open the authorize URL, sign in, pick `projectId`, approve. Returns the redirect. */
-  async function personApproves(authorizationUrl: URL, projectId: string, password = 'correct horse battery') {
+  async function personApproves(authorizationUrl: URL, projectId: string, email = alice.email) {
     const page = await fetch(authorizationUrl);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('Test AI client');
     const params = Object.fromEntries(authorizationUrl.searchParams);
-    const picker = await fetch(`${worker.url}/oauth/authorize`, form({ ...params, email: alice.email, password }));
+    const picker = await fetch(`${worker.url}/oauth/authorize`, form({ ...params, email, password: 'correct horse battery' }));
     const pickerHtml = await picker.text();
     expect(picker.status, pickerHtml).toBe(200);
     expect(pickerHtml).toContain(`<option value="${projectId}">`);
@@ -86,11 +87,11 @@ describe('OAuth 2.1 for remote MCP clients', () => {
   }
 
   /** The whole flow for `path` (/mcp or /mcp/<id>): a provider holding tokens for `projectId`. */
-  async function authorizedProvider(path: string, projectId: string) {
+  async function authorizedProvider(path: string, projectId: string, email = alice.email) {
     const provider = new MemoryProvider();
     const serverUrl = worker.url + path;
     expect(await auth(provider, { serverUrl })).toBe('REDIRECT');
-    const back = await personApproves(provider.authorizationUrl!, projectId);
+    const back = await personApproves(provider.authorizationUrl!, projectId, email);
     expect(`${back.origin}${back.pathname}`).toBe(REDIRECT);
     expect(await auth(provider, { serverUrl, authorizationCode: back.searchParams.get('code')! })).toBe('AUTHORIZED');
     return provider;
@@ -185,6 +186,23 @@ describe('OAuth 2.1 for remote MCP clients', () => {
     expect(refresh.status).toBe(400);
     expect(await refresh.json()).toMatchObject({ error: 'invalid_grant' });
     expect((await alice.api.get(`/api/auth/mcp-grants?project_id=${alice.projectId}`)).body.grants.map((g: { id: string }) => g.id)).not.toContain(list.body.grants[0].id);
+  });
+
+  it('a client revokes its own grant with its refresh token (RFC 7009)', async () => {
+    const provider = await authorizedProvider('/mcp', alice.projectId);
+    const revoked = await fetch(`${worker.url}/oauth/revoke`, form({ token: provider.saved!.refresh_token!, client_id: provider.client!.client_id }));
+    expect(revoked.status).toBe(200);
+    expect((await mcpPost('/mcp', provider.saved!.access_token)).status).toBe(401);
+    // An unknown token gets the same answer, telling nothing.
+    expect((await fetch(`${worker.url}/oauth/revoke`, form({ token: 'spr_nothing' }))).status).toBe(200);
+  });
+
+  it('a member’s grant stops when they can no longer write in the project', async () => {
+    expect((await alice.api.post(`/api/projects/${alice.projectId}/members`, { email: bob.email, role: 'member' })).status).toBe(201);
+    const provider = await authorizedProvider(`/mcp/${alice.projectId}`, alice.projectId, bob.email);
+    expect((await mcpPost(`/mcp/${alice.projectId}`, provider.saved!.access_token)).status).toBe(200);
+    expect((await alice.api.post(`/api/projects/${alice.projectId}/members`, { email: bob.email, role: 'viewer' })).status).toBe(201);
+    expect((await mcpPost(`/mcp/${alice.projectId}`, provider.saved!.access_token)).status).toBe(401);
   });
 
   it('refuses bad registrations and authorize requests the OAuth way', async () => {
