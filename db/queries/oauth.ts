@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import { rowsOf, type Db } from '../client';
 import { memberships, oauthClients, oauthCodes, oauthGrants, projects } from '../schema';
 
@@ -116,7 +116,7 @@ export async function revokeGrant(db: Db, grantId: string, userId?: string) {
   return rows.length > 0;
 }
 
-/** A person's live grants, newest first; with `projectId`, those of that project. */
+/** A person's live grants whose code was exchanged (a client holds tokens), newest first; with `projectId`, those of that project. */
 export async function listGrants(db: Db, userId: string, projectId?: string) {
   return db
     .select({
@@ -130,6 +130,13 @@ export async function listGrants(db: Db, userId: string, projectId?: string) {
     .from(oauthGrants)
     .innerJoin(oauthClients, eq(oauthClients.id, oauthGrants.clientId))
     .innerJoin(projects, eq(projects.id, oauthGrants.projectId))
-    .where(and(eq(oauthGrants.userId, userId), isNull(oauthGrants.revokedAt), projectId ? eq(oauthGrants.projectId, projectId) : undefined))
+    .where(
+      and(
+        eq(oauthGrants.userId, userId),
+        isNull(oauthGrants.revokedAt),
+        isNotNull(oauthGrants.refreshTokenHash),
+        projectId ? eq(oauthGrants.projectId, projectId) : undefined,
+      ),
+    )
     .orderBy(desc(oauthGrants.createdAt));
 }

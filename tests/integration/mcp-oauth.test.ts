@@ -172,9 +172,11 @@ describe('OAuth 2.1 for remote MCP clients', () => {
     const provider = await authorizedProvider('/mcp', alice.projectId);
     const token = provider.saved!.access_token;
     expect((await mcpPost('/mcp', token)).status).toBe(200);
+    // A code never exchanged (the wrong-verifier test's) gave no client tokens: it is not listed.
     const list = await alice.api.get(`/api/auth/mcp-grants?project_id=${alice.projectId}`);
     expect(list.status).toBe(200);
     expect(list.body.grants.length).toBeGreaterThanOrEqual(1);
+    expect(list.body.grants.every((g: { last_used_at: string | null }) => g.last_used_at !== null)).toBe(true);
     expect(list.body.grants[0]).toMatchObject({ client_name: 'Test AI client', project_id: alice.projectId, last_used_at: expect.any(String) });
     // Someone else cannot revoke it.
     expect((await bob.api.delete(`/api/auth/mcp-grants/${list.body.grants[0].id}`)).status).toBe(404);
