@@ -121,10 +121,10 @@ describe('OAuth authorize pages and grants in the browser', () => {
     await page.waitForURL(/\/projects$/);
     await page.goto(`${worker.url}/projects/${owner.projectId}`);
     const grant = page.getByTestId('mcp-grant');
-    await expect.poll(() => grant.count()).toBe(1);
+    await expect.poll(() => grant.count(), { timeout: 15_000 }).toBe(1);
     expect(await grant.textContent()).toContain('Browser-tested client');
     await page.getByRole('button', { name: 'Revoke Browser-tested client' }).click();
-    await expect.poll(() => grant.count()).toBe(0);
+    await expect.poll(() => grant.count(), { timeout: 15_000 }).toBe(0);
     expect(await mcpStatus(token)).toBe(401);
     expect(problems).toEqual([]);
   });
