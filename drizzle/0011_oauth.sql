@@ -23,11 +23,13 @@ CREATE TABLE "oauth_grants" (
 	"access_token_hash" text,
 	"access_expires_at" timestamp with time zone,
 	"refresh_token_hash" text,
+	"previous_refresh_token_hash" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"last_used_at" timestamp with time zone,
 	"revoked_at" timestamp with time zone,
 	CONSTRAINT "oauth_grants_access_token_hash_unique" UNIQUE("access_token_hash"),
-	CONSTRAINT "oauth_grants_refresh_token_hash_unique" UNIQUE("refresh_token_hash")
+	CONSTRAINT "oauth_grants_refresh_token_hash_unique" UNIQUE("refresh_token_hash"),
+	CONSTRAINT "oauth_grants_previous_refresh_token_hash_unique" UNIQUE("previous_refresh_token_hash")
 );
 --> statement-breakpoint
 ALTER TABLE "oauth_codes" ADD CONSTRAINT "oauth_codes_grant_id_oauth_grants_id_fk" FOREIGN KEY ("grant_id") REFERENCES "public"."oauth_grants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint

@@ -66,10 +66,23 @@ export async function spendCode(db: Db, codeHash: string) {
   return null;
 }
 
-/** Sets the grant's current tokens (the previous ones stop working). False when it was revoked. */
+/** Sets the grant's current tokens (the previous ones stop working, the refresh token remembered). False when it was revoked. */
 export async function setGrantTokens(db: Db, grantId: string, t: { accessTokenHash: string; accessExpiresAt: Date; refreshTokenHash: string }) {
-  const rows = await db.update(oauthGrants).set(t).where(and(eq(oauthGrants.id, grantId), isNull(oauthGrants.revokedAt))).returning({ id: oauthGrants.id });
+  const rows = await db
+    .update(oauthGrants)
+    .set({ ...t, previousRefreshTokenHash: sql`${oauthGrants.refreshTokenHash}` })
+    .where(and(eq(oauthGrants.id, grantId), isNull(oauthGrants.revokedAt))).returning({ id: oauthGrants.id });
   return rows.length > 0;
+}
+
+/** The live grant whose refresh token rotated away from this one: its reuse means a copy. */
+export async function findGrantByPreviousRefresh(db: Db, refreshTokenHash: string) {
+  const rows = await db
+    .select({ id: oauthGrants.id })
+    .from(oauthGrants)
+    .where(and(eq(oauthGrants.previousRefreshTokenHash, refreshTokenHash), isNull(oauthGrants.revokedAt)))
+    .limit(1);
+  return rows[0] ?? null;
 }
 
 export async function findGrantByRefresh(db: Db, refreshTokenHash: string) {
@@ -110,7 +123,7 @@ export async function touchGrant(db: Db, grantId: string) {
 export async function revokeGrant(db: Db, grantId: string, userId?: string) {
   const rows = await db
     .update(oauthGrants)
-    .set({ revokedAt: sql`now()`, accessTokenHash: null, refreshTokenHash: null })
+    .set({ revokedAt: sql`now()`, accessTokenHash: null, refreshTokenHash: null, previousRefreshTokenHash: null })
     .where(and(eq(oauthGrants.id, grantId), isNull(oauthGrants.revokedAt), userId ? eq(oauthGrants.userId, userId) : undefined))
     .returning({ id: oauthGrants.id });
   return rows.length > 0;

@@ -32,6 +32,8 @@ export const oauthGrants = pgTable(
     accessTokenHash: text('access_token_hash').unique(),
     accessExpiresAt: timestamp('access_expires_at', { withTimezone: true }),
     refreshTokenHash: text('refresh_token_hash').unique(),
+    // The refresh token just rotated away: presented again, it was copied, and the grant ends (OAuth 2.1 §4.3.1).
+    previousRefreshTokenHash: text('previous_refresh_token_hash').unique(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),

@@ -3,10 +3,12 @@ import { OAUTH_SCOPE, type clientRegistration } from '../../contracts/oauth';
 import { isUuid } from '../../contracts/uuid';
 import type { Db } from '../../db/client';
 import {
+  findGrantByPreviousRefresh,
   findGrantByRefresh,
   findOauthClient,
   insertGrantWithCode,
   insertOauthClient,
+  revokeGrant,
   setGrantTokens,
   spendCode,
   writableProjects,
@@ -180,8 +182,15 @@ export async function exchange(db: Db, f: TokenFields) {
   }
   if (f.grant_type === 'refresh_token') {
     if (!f.refresh_token) throw invalidRequest('refresh_token is required');
-    const grant = await findGrantByRefresh(db, await hashSecret(f.refresh_token));
-    if (!grant || grant.clientId !== f.client_id) throw invalidGrant('the refresh token is invalid or revoked');
+    const hash = await hashSecret(f.refresh_token);
+    const grant = await findGrantByRefresh(db, hash);
+    if (!grant) {
+      // A refresh token already rotated away is a copy in other hands (or a replay): end the grant.
+      const reused = await findGrantByPreviousRefresh(db, hash);
+      if (reused) await revokeGrant(db, reused.id);
+      throw invalidGrant(reused ? 'this refresh token was already used: the grant is revoked' : 'the refresh token is invalid or revoked');
+    }
+    if (grant.clientId !== f.client_id) throw invalidGrant('the refresh token is invalid or revoked');
     return issueTokens(db, grant.id);
   }
   throw new OAuthError(400, 'unsupported_grant_type', 'grant_type must be authorization_code or refresh_token');

@@ -190,6 +190,18 @@ describe('OAuth 2.1 for remote MCP clients', () => {
     expect((await alice.api.get(`/api/auth/mcp-grants?project_id=${alice.projectId}`)).body.grants.map((g: { id: string }) => g.id)).not.toContain(list.body.grants[0].id);
   });
 
+  it('a refresh token used twice (a copy) ends the grant for everyone holding it', async () => {
+    const provider = await authorizedProvider('/mcp', alice.projectId);
+    const first = provider.saved!.refresh_token!;
+    expect(await auth(provider, { serverUrl: worker.url + '/mcp' })).toBe('AUTHORIZED');
+    const current = provider.saved!.access_token;
+    expect((await mcpPost('/mcp', current)).status).toBe(200);
+    const replay = await fetch(`${worker.url}/oauth/token`, form({ grant_type: 'refresh_token', refresh_token: first, client_id: provider.client!.client_id }));
+    expect(replay.status).toBe(400);
+    expect(await replay.json()).toMatchObject({ error: 'invalid_grant', error_description: expect.stringContaining('already used') });
+    expect((await mcpPost('/mcp', current)).status).toBe(401);
+  });
+
   it('a client revokes its own grant with its refresh token (RFC 7009)', async () => {
     const provider = await authorizedProvider('/mcp', alice.projectId);
     const revoked = await fetch(`${worker.url}/oauth/revoke`, form({ token: provider.saved!.refresh_token!, client_id: provider.client!.client_id }));
