@@ -14,6 +14,7 @@ import { eventLogRoutes } from './routes/event-log';
 import { healthRoutes, readyRoutes } from './routes/health';
 import { historyRoutes } from './routes/history';
 import { mcpRoutes } from './routes/mcp';
+import { mcpGrantRoutes, oauthRoutes } from './routes/oauth';
 import { hookRoutes } from './routes/hooks';
 import { connectRoutes, liveRoutes } from './routes/live';
 import { projectRoutes } from './routes/projects';
@@ -70,7 +71,8 @@ export function createApp(deps: AppDeps = {}) {
     // Before `projectApi`: the socket authenticates itself (a ticket, or the Authorization header).
     .route('/api/projects', connectRoutes)
     .route('/api/projects', projectApi)
-    .route('/', mcpRoutes(openDb));
+    .route('/', mcpRoutes(openDb))
+    .route('/', oauthRoutes(openDb)).route('/api/auth', mcpGrantRoutes);
 
   let openApiDoc: ReturnType<typeof buildOpenApiDocument> | undefined;
   app.get('/api/openapi.json', (c) => c.json((openApiDoc ??= buildOpenApiDocument(app))));

@@ -7,6 +7,7 @@ export * from './history';
 export * from './rollups';
 export * from './agents';
 export * from './webhooks';
+export * from './oauth';
 export * from './chips';
 export * from './ops';
 export * from './relations';

@@ -6,6 +6,7 @@ import { isJsonMediaType } from '../http/validate';
 import { defer, enforceRateLimit, jwtSecret, type OpenDb } from '../http/middleware';
 import { createRouter, jsonContent } from '../http/router';
 import { mcpCaller } from '../mcp/auth';
+import { resourceMetadataUrl } from '../oauth/metadata';
 import { createSparkMcpServer } from '../mcp/server';
 import { callerKey } from '../services/caller';
 import type { AppEnv } from '../types';
@@ -50,7 +51,9 @@ export function mcpRoutes(openDb: OpenDb) {
     const handle = openDb(c.env);
     let streaming = false;
     try {
-      const caller = await mcpCaller(handle.db, c.req.header('authorization'), jwtSecret(c.env), (p) => defer(c, p), projectId);
+      const url = new URL(c.req.url);
+      const resourceMetadata = resourceMetadataUrl(url.origin, url.pathname);
+      const caller = await mcpCaller(handle.db, c.req.header('authorization'), jwtSecret(c.env), (p) => defer(c, p), projectId, resourceMetadata);
       await enforceRateLimit(c.env.API_RATE_LIMIT, callerKey(caller), 'too many requests for this token; slow down');
       const server = createSparkMcpServer({
         db: handle.db,

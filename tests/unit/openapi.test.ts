@@ -27,6 +27,16 @@ const PUBLIC_ROUTES = [
   'POST /api/auth/refresh',
   'POST /api/auth/logout',
   'POST /api/agent/pair',
+  // OAuth for remote MCP clients: discovery, registration, the authorize pages and the token endpoint.
+  'GET /.well-known/oauth-protected-resource',
+  'GET /.well-known/oauth-protected-resource/mcp',
+  'GET /.well-known/oauth-protected-resource/mcp/{projectId}',
+  'GET /.well-known/oauth-authorization-server',
+  'POST /oauth/register',
+  'GET /oauth/authorize',
+  'POST /oauth/authorize',
+  'POST /oauth/token',
+  'POST /oauth/revoke',
 ];
 
 /** Every method + path Hono routes (middleware `ALL` entries left out), as `METHOD /path/{param}`. */
@@ -79,9 +89,11 @@ describe('OpenAPI document', () => {
       expect(success.length, `${route} declares its answer`).toBeGreaterThan(0);
       // A 2xx with a body has a schema (204, 101 and 304 have none); every error answer is the error shape.
       // MCP's 202 (a notification accepted) has no body either.
-      const noBody = ['204', '101', '304', ...(route.startsWith('POST /mcp') ? ['202'] : [])];
+      const noBody = ['204', '101', '302', '304', ...(route.startsWith('POST /mcp') ? ['202'] : [])];
       for (const [status, answer] of success) if (!noBody.includes(status)) expect(Object.values(answer.content ?? {})[0]?.schema, `${route} ${status}`).toBeDefined();
       for (const [status, answer] of answers.filter(([s]) => /^[45]/.test(s))) {
+        // The OAuth authorize pages answer a person in a browser: an HTML page, not JSON.
+        if (route.endsWith(' /oauth/authorize') && answer.content?.['text/html']) continue;
         const schema = answer.content?.['application/json']?.schema as { properties?: Record<string, unknown> } | undefined;
         expect(schema?.properties?.error, `${route} ${status}`).toBeDefined();
       }

@@ -1,13 +1,17 @@
 /** @jsxImportSource hono/jsx/dom */
 import { useState } from 'hono/jsx/dom';
-import { errorMessage, projectsApi, unwrap } from '../lib/api';
+import { api, errorMessage, projectsApi, unwrap } from '../lib/api';
+import { relativeTime } from '../lib/format';
+import { useResource } from '../lib/hooks';
 import { mcpClientConfigs, mcpEndpoint } from '../lib/mcp-config';
 import { CopyButton, InlineError } from '../components/ui';
 
 /**
  * "Connect an AI client": the project's MCP endpoint, a token of scope mcp (shown once), and the
  * configuration for common clients. What the AI does runs in the project's sessions, visible and
- * undoable like anyone's edits. Tokens are revoked like any other (an owner's action).
+ * undoable like anyone's edits. Tokens are revoked like any other (an owner's action). Clients that
+ * speak OAuth need no token: they sign the person in and let them pick a project; those grants are
+ * listed here, and revoked, by the person who gave them.
  */
 export function ConnectAiPanel(props: { projectId: string; isOwner: boolean }) {
   const url = mcpEndpoint(location.origin, props.projectId);
@@ -64,6 +68,47 @@ export function ConnectAiPanel(props: { projectId: string; isOwner: boolean }) {
           ))}
         </div>
       ) : null}
+      <McpGrants projectId={props.projectId} />
     </section>
+  );
+}
+
+/** The person's own OAuth grants of this project: which clients, when last used, and a Revoke each. */
+function McpGrants(props: { projectId: string }) {
+  const grantsApi = api.api.auth['mcp-grants'];
+  const grants = useResource(() => unwrap(grantsApi.$get({ query: { project_id: props.projectId } })), [props.projectId]);
+  const [error, setError] = useState<string | null>(null);
+  const revoke = async (grantId: string) => {
+    setError(null);
+    try {
+      await unwrap(grantsApi[':grantId'].$delete({ param: { grantId } }));
+      await grants.reload();
+    } catch (err) {
+      setError(errorMessage(err));
+    }
+  };
+  const list = grants.data?.grants ?? [];
+  return (
+    <div data-testid="mcp-grants">
+      <h3 class="subhead">Signed in with OAuth</h3>
+      <p class="muted small">
+        Clients that support OAuth (Claude, Cursor, VS Code…) need no token: add the endpoint, and they open Spark for you to sign in and pick this project.
+      </p>
+      <InlineError message={grants.error ?? error} />
+      {list.length === 0 ? (
+        <p class="muted small">{grants.loading ? 'Loading…' : 'No client signed in to this project with your account.'}</p>
+      ) : (
+        <ul class="list">
+          {list.map((g) => (
+            <li key={g.id} data-testid="mcp-grant">
+              <span>{g.client_name}</span> <span class="muted small">allowed {relativeTime(g.created_at)}, last used {g.last_used_at ? relativeTime(g.last_used_at) : 'never'}</span>{' '}
+              <button type="button" class="btn btn-small" onClick={() => void revoke(g.id)} aria-label={`Revoke ${g.client_name}`}>
+                Revoke
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
   );
 }
