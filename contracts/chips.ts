@@ -173,10 +173,14 @@ export function parseChipYaml(text: string): ChipParse {
   if (parsed.success) return { ok: true, chip: normaliseChip(parsed.data) };
   const issue = deepestIssue(parsed.error.issues);
   const path = issue.path.map(String);
+  let what = `: ${issue.message}`;
+  if (issue.code === 'unrecognized_keys' && issue.keys.length > 0) {
+    path.push(issue.keys[0]!);
+    what = ' is not a known field';
+  } else if (issue.code === 'invalid_type' && valueAt(value, path) === undefined) what = ' is required';
   const line = lineOf(doc.contents, path, lines);
   const field = path.join('.') || 'chip';
-  const what = issue.code === 'invalid_type' && valueAt(value, path) === undefined ? 'is required' : issue.message;
-  return { ok: false, problem: { message: `line ${line ?? '?'}: ${field}: ${what}`, path: field, line } };
+  return { ok: false, problem: { message: `line ${line ?? '?'}: ${field}${what}`, path: field, line } };
 }
 
 // A union that fails reports "invalid input" at its root; the branch issue that reached deepest
