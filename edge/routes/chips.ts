@@ -37,6 +37,8 @@ export const createChip = createRoute({
     201: jsonContent(chipView, 'The stored chip version'),
     ...errorResponses,
     409: errorResponse('This chip id and version is already stored'),
+    413: errorResponse('The chip is over 64 KiB'),
+    415: errorResponse('The body is neither YAML nor JSON'),
   },
 });
 

@@ -127,6 +127,13 @@ describe('chips and their evaluations over the API', () => {
     const missing = await u.api.post(`/api/projects/${u.projectId}/chips`, { yaml: 'chip: { id: x }\ntriggers: { patterns: [a] }\nobservers:\n  - triggers: [a]\n' });
     expect(missing.status).toBe(400);
     expect(missing.body.error).toMatchObject({ message: 'line 4: observers.0.name is required', path: 'observers.0.name' });
+    // A YAML body arrives raw: it still has the default 64 KiB limit, and only YAML or JSON is read.
+    const huge = await postYaml(u.projectId, u.token, `${GAME_DEV_CHIP}# ${'x'.repeat(70 * 1024)}\n`);
+    expect(huge.status).toBe(413);
+    expect(huge.body.error.code).toBe('payload_too_large');
+    const plain = await postYaml(u.projectId, u.token, GAME_DEV_CHIP, 'text/plain');
+    expect(plain.status).toBe(415);
+    expect(plain.body.error.code).toBe('http_error');
     expect((await sql`select count(*)::int as n from chips where project_id = ${u.projectId}`)[0]!.n).toBe(0);
 
     const stored = await postYaml(u.projectId, u.token, GAME_DEV_CHIP);
