@@ -30,7 +30,7 @@ describe('chips and their evaluations over the API', () => {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': type },
       body: yaml,
-    }).then(async (r) => ({ status: r.status, body: await r.json() }));
+    }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
 
   it('replays the stored labelled log to the hand-worked report, identically twice, and keeps and lists each evaluation', async () => {
     const u = await userWithProject(worker.url, 'chips');
