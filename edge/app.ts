@@ -6,6 +6,7 @@ import { securityHeaders } from './http/security-headers';
 import { authenticate, defaultOpenDb, withDb, type OpenDb } from './http/middleware';
 import { agentRoutes, pairRoutes } from './routes/agents';
 import { auditRoutes } from './routes/audit';
+import { chipRoutes } from './routes/chips';
 import { authRoutes } from './routes/auth';
 import { dashboardRoutes } from './routes/dashboard';
 import { deadLetterRoutes } from './routes/dead-letters';
@@ -47,6 +48,7 @@ export function createApp(deps: AppDeps = {}) {
     .route('/', webhookRoutes)
     .route('/', eventLogRoutes)
     .route('/', auditRoutes)
+    .route('/', chipRoutes)
 
     .route('/', dashboardRoutes);
 

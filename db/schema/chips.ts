@@ -1,6 +1,7 @@
 // Chips (rules evaluated by replaying events), their evaluation runs, and periodic digests.
 import { date, index, jsonb, pgEnum, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
 import { DIGEST_PERIODS } from '../../contracts/enums';
+import type { ChipDefinition, ChipReport } from '../../contracts/chips';
 import { users } from './identity';
 import { projectRef } from './columns';
 
@@ -13,14 +14,19 @@ export const chips = pgTable(
   {
     id: uuid('id').primaryKey().defaultRandom(),
     projectId: projectRef(),
+    // The chip's own id (`chip.id` in its YAML) and version: one row per version.
+    chipKey: text('chip_key').notNull(),
+    version: text('version').notNull(),
     name: text('name').notNull(),
-    definition: jsonb('definition').notNull(),
+    definition: jsonb('definition').$type<ChipDefinition>().notNull(),
+    // The YAML as sent, so a version can be read back as written.
+    source: text('source').notNull(),
     createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
-    unique('chips_project_name_key').on(t.projectId, t.name),
+    unique('chips_project_key_version_key').on(t.projectId, t.chipKey, t.version),
     index('chips_created_by_idx').on(t.createdBy),
   ],
 );
@@ -34,10 +40,12 @@ export const chipEvaluations = pgTable(
       .references(() => chips.id, { onDelete: 'cascade' }),
     // Denormalised so project-scoped reads need no join.
     projectId: projectRef(),
+    // The request's window and labels (since, until, session_id, labels).
+    params: jsonb('params').notNull().default({}),
     status: text('status').$type<ChipEvaluationStatus>().notNull().default('queued'),
     startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
-    result: jsonb('result'),
+    result: jsonb('result').$type<ChipReport>(),
     error: text('error'),
   },
   (t) => [
