@@ -13,7 +13,7 @@ import { opSummary } from './room/op-summary';
 import { logError } from '../workers/safe-log';
 import { createDb, dbConfigFromEnv } from '../db/client';
 import { TOUCH_EVERY_MS, touchSession } from '../db/queries/sessions';
-import type { LetGoReason } from '../workers/lifecycle';
+import { CLOSE_SESSION_EXPIRED, CLOSE_SESSION_SLEEPING, type LetGoReason } from '../workers/lifecycle';
 
 export type SocketRole = 'agent' | 'browser';
 interface RoomMeta {
@@ -42,9 +42,7 @@ export interface SessionRoomApi {
 
 /** Close code for a socket whose token was revoked (4000-4999: application codes). */
 export const CLOSE_TOKEN_REVOKED = 4401;
-/** Close codes for sockets let go because the session went to sleep (open it again to wake it) or expired. */
-export const CLOSE_SESSION_SLEEPING = 4408;
-export const CLOSE_SESSION_EXPIRED = 4410;
+
 
 /** The room's stub with its RPC methods (workerd's generated RPC types cannot express `unknown` results). */
 export function roomStub(ns: DurableObjectNamespace<SessionRoom>, sessionId: string): SessionRoomApi {

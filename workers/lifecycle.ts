@@ -9,6 +9,10 @@ import { deleteExpiredSessions, expireSessions, markExpiryWarned, sessionsToWarn
 /** Expired sessions are kept this long after their TTL ended, then deleted. */
 export const EXPIRED_GRACE_MS = 7 * 86400_000;
 
+/** Close codes of the sockets a room lets go: the session went to sleep (open it to wake it), or expired. */
+export const CLOSE_SESSION_SLEEPING = 4408;
+export const CLOSE_SESSION_EXPIRED = 4410;
+
 /** Why the room lets its sockets go. */
 export type LetGoReason = 'sleeping' | 'expired';
 
