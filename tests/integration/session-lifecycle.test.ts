@@ -3,7 +3,7 @@
 // an op or opening the session wakes it. Quotas and TTL answer over HTTP.
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, userWithProject } from '../support/api';
+import { apiClient, eventually, userWithProject } from '../support/api';
 import { startSparkWorker, type SparkWorker } from '../support/spark-worker';
 import { createTestDatabase } from '../support/test-db';
 import { openSocket, type TestSocket } from '../support/ws-client';
@@ -73,6 +73,22 @@ describe('session lifecycle in workerd', () => {
     const woken = await u.api.post(`${base}/${session.id}/wake`, {});
     expect(woken.status).toBe(200);
     expect(woken.body.state).toBe('active');
+  });
+
+  it("counts the agent's messages as activity, written by the room", async () => {
+    const u = await userWithProject(worker.url, 'busy');
+    const base = `/api/projects/${u.projectId}/sessions`;
+    const session = (await u.api.post(base, { name: 'main' })).body;
+    const code = await u.api.post(`/api/projects/${u.projectId}/pairing-codes`, {});
+    const agentToken = (await apiClient(worker.url).post('/api/agent/pair', { code: code.body.code, name: 'pc' })).body.token as string;
+    await sql`update sessions set last_active_at = now() - interval '110 minutes' where id = ${session.id}`;
+    const agent = await openSocket(`${worker.url.replace(/^http/, 'ws')}${base}/${session.id}/connect?role=agent`, { token: agentToken });
+    agent.send({ t: 'hello', agent: { name: 'pc', version: '0.1.0', profile: 'unity-mcp', unity: 'up', circuit: 'closed', outboxDepth: 0 } });
+    await eventually(async () => (await sql`select 1 from sessions where id = ${session.id} and last_active_at > now() - interval '1 minute'`).length === 1);
+    // 110 idle minutes would have put it to sleep at +15 min; the hello moved the clock.
+    await cronAt(new Date(Date.now() + 15 * 60_000));
+    expect(await stateOf(session.id)).toBe('active');
+    await agent.close();
   });
 
   it('answers 409 quota_exceeded at the limits, naming the limit and the count', async () => {
