@@ -86,9 +86,29 @@ export const tokenView = z.object({
 /** The only time the secret is returned. */
 export const createdToken = tokenView.extend({ token: z.string() });
 
-export const createSessionBody = z.object({
-  name: name('name'),
-  ttl_seconds: z.number().int().min(60, 'ttl_seconds must be at least 60').max(30 * 86400, 'ttl_seconds must be at most 30 days').optional(),
+/** The longest a session may live from now (creation, or an extension). */
+export const MAX_SESSION_TTL_SECONDS = 30 * 86400;
+const DURATION_UNITS = { m: 60, h: 3600, d: 86400 } as const;
+/** `"90m"`, `"36h"`, `"7d"` → seconds; refused outside 1 minute … `maxSeconds`, naming the field. */
+export const duration = (what: string, maxSeconds: number) =>
+  z
+    .string()
+    .regex(/^[1-9]\d{0,5}[mhd]$/, `${what} must be a number and a unit (m, h or d), like "36h" or "7d"`)
+    .transform((s) => Number(s.slice(0, -1)) * DURATION_UNITS[s.slice(-1) as keyof typeof DURATION_UNITS])
+    .refine((n) => n <= maxSeconds, `${what} must be at most ${maxSeconds / 86400} days`);
+
+export const createSessionBody = z
+  .object({
+    name: name('name'),
+    /** How long the session lives (`"7d"`, `"36h"`); none: it lives until deleted. */
+    ttl: duration('ttl', MAX_SESSION_TTL_SECONDS).optional(),
+    ttl_seconds: z.number().int().min(60, 'ttl_seconds must be at least 60').max(MAX_SESSION_TTL_SECONDS, 'ttl_seconds must be at most 30 days').optional(),
+  })
+  .refine((b) => b.ttl === undefined || b.ttl_seconds === undefined, { message: 'give ttl or ttl_seconds, not both', path: ['ttl'] });
+export const extendSessionBody = z.object({ ttl: duration('ttl', MAX_SESSION_TTL_SECONDS) });
+export const listSessionsQuery = z.object({
+  /** Only sessions whose TTL runs out within this long (`"24h"`), soonest first. */
+  expiring_within: duration('expiring_within', 366 * 86400).optional(),
 });
 export const sessionState = z.enum(SESSION_STATES);
 export const sessionView = z.object({

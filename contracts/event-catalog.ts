@@ -101,6 +101,9 @@ const toolCall = functionCallPayload.extend({ content_omitted: contentOmitted })
 const agentConnected = z.object({ token_id: z.uuid('token_id must be a UUID'), name: agentInfo.shape.name, version: agentInfo.shape.version, profile: agentInfo.shape.profile });
 const agentDisconnected = z.object({ token_id: z.uuid('token_id must be a UUID') });
 
+/** The session's TTL runs out within a day; sent once, before the cleanup cron may expire it. */
+const sessionExpiring = z.object({ expires_at: z.iso.datetime({ offset: true }), seconds_left: count });
+
 const entry = <const K extends EventKind, P extends z.ZodObject>(kind: K, payload: P): { kind: K; payload: P } => ({ kind, payload });
 
 /** type → kind and payload schema, for every event Spark produces. */
@@ -128,6 +131,8 @@ export const EVENT_CATALOG = {
   // The room: presence (and the stored preview.frame above).
   'agent.connected': entry('system', agentConnected),
   'agent.disconnected': entry('system', agentDisconnected),
+  // The lifecycle cron.
+  'session.expiring': entry('system', sessionExpiring),
 } as const;
 
 export type CatalogType = keyof typeof EVENT_CATALOG;

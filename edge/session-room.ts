@@ -11,6 +11,9 @@ import { acceptEvents } from './services/ingest';
 import { OpStore } from './room/op-store';
 import { opSummary } from './room/op-summary';
 import { logError } from '../workers/safe-log';
+import { createDb, dbConfigFromEnv } from '../db/client';
+import { TOUCH_EVERY_MS, touchSession } from '../db/queries/sessions';
+import { CLOSE_SESSION_EXPIRED, CLOSE_SESSION_SLEEPING, type LetGoReason } from '../workers/lifecycle';
 
 export type SocketRole = 'agent' | 'browser';
 interface RoomMeta {
@@ -32,11 +35,14 @@ export interface SessionRoomApi {
   listOps(): Promise<OpView[]>;
   agentState(): Promise<{ online: boolean; agent: AgentInfo | null }>;
   revokeToken(tokenId: string): Promise<number>;
+  /** The session slept or expired: waiting ops fail, every socket is closed; returns how many. */
+  letGo(reason: LetGoReason): Promise<number>;
   fetch(request: Request): Promise<Response>;
 }
 
 /** Close code for a socket whose token was revoked (4000-4999: application codes). */
 export const CLOSE_TOKEN_REVOKED = 4401;
+
 
 /** The room's stub with its RPC methods (workerd's generated RPC types cannot express `unknown` results). */
 export function roomStub(ns: DurableObjectNamespace<SessionRoom>, sessionId: string): SessionRoomApi {
@@ -46,6 +52,8 @@ export function roomStub(ns: DurableObjectNamespace<SessionRoom>, sessionId: str
 export class SessionRoom extends DurableObject<Env> implements SessionRoomApi {
   private readonly ops = new OpStore(this.ctx.storage);
   private readonly proofs = new OpProofs(this.ctx.storage);
+  /** When this instance last wrote activity to the database (memory only: a woken room may write once more). */
+  private lastTouch = 0;
 
   /** WebSocket upgrades only: `x-spark-role`, `x-spark-project`, `x-spark-session` set by the Worker. */
   override async fetch(request: Request): Promise<Response> {
@@ -118,6 +126,25 @@ export class SessionRoom extends DurableObject<Env> implements SessionRoomApi {
     return closed;
   }
 
+  async letGo(reason: LetGoReason): Promise<number> {
+    const error = { code: `session_${reason}`, message: `the session is ${reason}; the operation was not run` };
+    for (const { key, dispatch } of await this.ops.pending()) {
+      await this.ctx.storage.delete(key);
+      const view = await this.ops.update(dispatch.callId, { state: 'expired', error });
+      if (view) await this.emitCall(view, 'failed');
+    }
+    let closed = 0;
+    for (const ws of this.ctx.getWebSockets()) {
+      try {
+        ws.close(reason === 'sleeping' ? CLOSE_SESSION_SLEEPING : CLOSE_SESSION_EXPIRED, `session ${reason}`);
+        closed++;
+      } catch {
+        // already closed
+      }
+    }
+    return closed;
+  }
+
   // ── WebSockets ────────────────────────────────────────────────────────────────────────────
   override async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer) {
     // One frame's failure is that frame's answer: nothing an agent sends may throw out of the room.
@@ -142,6 +169,8 @@ export class SessionRoom extends DurableObject<Env> implements SessionRoomApi {
     const parsed = agentMessage.safeParse(data);
     if (!parsed.success) return ws.send(json({ t: 'error', message: `invalid message: ${parsed.error.issues[0]?.message ?? 'unknown'}` }));
     const m = parsed.data;
+    // The agent at work is activity; its periodic status is not (it would keep the session awake).
+    if (m.t !== 'status') this.noteActivity();
     switch (m.t) {
       case 'hello':
       case 'status':
@@ -206,6 +235,24 @@ export class SessionRoom extends DurableObject<Env> implements SessionRoomApi {
       } else next = Math.min(next, dispatch.expiresAt);
     }
     if (next < Infinity) await this.ctx.storage.setAlarm(next);
+  }
+
+  /** Moves the session's last activity in the database, at most once a minute from this room. */
+  private noteActivity() {
+    const now = Date.now();
+    if (now - this.lastTouch < TOUCH_EVERY_MS) return;
+    this.lastTouch = now;
+    const write = async () => {
+      const meta = await this.ctx.storage.get<RoomMeta>('meta');
+      if (!meta) return;
+      const { db, close } = createDb(dbConfigFromEnv(this.env));
+      try {
+        await touchSession(db, meta.sessionId, new Date(now));
+      } finally {
+        await close().catch(() => {});
+      }
+    };
+    this.ctx.waitUntil(write().catch((err) => logError('session activity not recorded', err)));
   }
 
   // ── helpers ───────────────────────────────────────────────────────────────────────────────

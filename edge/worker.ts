@@ -5,10 +5,14 @@ import { consumeDeadLetterBatch, EVENTS_DLQ } from '../workers/dlq-consumer';
 import { consumeEventBatch, EVENTS_MAX_RETRIES, EVENTS_QUEUE } from '../workers/event-consumer';
 import { loggedKeys } from '../workers/event-packs';
 import { createApp } from './app';
+import { acceptEvents } from './services/ingest';
+import { roomStub } from './session-room';
 import type { Env } from './env';
 
 import { ingestLogEnabled, ingestLogStub, type LoggedEventKey } from './ingest-log-api';
 import { logWarn } from '../workers/safe-log';
+import type { SparkEventV1 } from '../contracts/event';
+import type { LetGoReason } from '../workers/lifecycle';
 
 export { IngestLog } from './ingest-log';
 export { SessionRoom } from './session-room';
@@ -51,7 +55,12 @@ export default {
     if (ingestLogEnabled(env)) await ingestLogStub(env.INGEST_LOG_DO).stats().catch((err) => logWarn('ingest log unreachable', err));
     const { db, close } = createDb(dbConfigFromEnv(env));
     try {
-      console.log(`cron ${controller.cron}:`, JSON.stringify(await runCron(controller.cron, db, new Date(controller.scheduledTime), { retentionMonths: retentionMonths(env.EVENT_RETENTION_MONTHS) })));
+      const lifecycle = {
+        emit: (projectId: string, event: SparkEventV1) => acceptEvents(env, projectId, [event], () => ({ kind: 'edge' })),
+        letGo: async (sessionId: string, reason: LetGoReason) => void (await roomStub(env.SESSION_ROOM, sessionId).letGo(reason)),
+      };
+      const done = await runCron(controller.cron, db, new Date(controller.scheduledTime), { retentionMonths: retentionMonths(env.EVENT_RETENTION_MONTHS), lifecycle });
+      console.log(`cron ${controller.cron}:`, JSON.stringify(done));
     } finally {
       ctx.waitUntil(close().catch(() => {}));
     }

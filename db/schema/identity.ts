@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import {
   check,
   index,
+  integer,
   pgEnum,
   pgTable,
   primaryKey,
@@ -37,8 +38,15 @@ export const projects = pgTable(
       .notNull()
       .references(() => users.id),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    // Session lifecycle, per project: idle minutes before a session sleeps, and the quotas.
+    sessionIdleMinutes: integer('session_idle_minutes').notNull().default(120),
+    maxActiveSessions: integer('max_active_sessions').notNull().default(10),
+    maxSessions: integer('max_sessions').notNull().default(50),
   },
-  (t) => [index('projects_owner_id_idx').on(t.ownerId)],
+  (t) => [
+    index('projects_owner_id_idx').on(t.ownerId),
+    check('projects_session_limits_positive', sql`${t.sessionIdleMinutes} > 0 AND ${t.maxActiveSessions} > 0 AND ${t.maxSessions} > 0`),
+  ],
 );
 
 export const memberships = pgTable(

@@ -19,6 +19,8 @@ export const sessions = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     lastActiveAt: timestamp('last_active_at', { withTimezone: true }).notNull().defaultNow(),
     expiresAt: timestamp('expires_at', { withTimezone: true }),
+    // When the `session.expiring` warning went out; expiry and deletion wait for it.
+    expiryWarnedAt: timestamp('expiry_warned_at', { withTimezone: true }),
     meta: jsonb('meta').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
   },
   (t) => [
@@ -28,6 +30,8 @@ export const sessions = pgTable(
     // The lifecycle cron scans by state and idleness.
     index('sessions_state_last_active_idx').on(t.state, t.lastActiveAt),
     index('sessions_created_by_idx').on(t.createdBy),
+    // The TTL cron scans the sessions that have an expiry.
+    index('sessions_expires_at_idx').on(t.expiresAt).where(sql`${t.expiresAt} IS NOT NULL`),
   ],
 );
 

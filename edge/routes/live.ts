@@ -21,7 +21,7 @@ export const queueOp = createRoute({
   responses: {
     202: jsonContent(opQueued, 'Queued; its progress arrives over the socket'),
     ...errorResponses,
-    409: errorResponse('The session is stopped or expired'),
+    409: errorResponse('The session is stopped or expired (`session_closed`), or waking it would pass `max_active_sessions` (`quota_exceeded`)'),
   },
 });
 
@@ -143,7 +143,8 @@ const connect: AppRouteHandler<typeof connectSession> = async (c) => {
   c.set('caller', caller);
   await enforceRateLimit(c.env.API_RATE_LIMIT, callerKey(caller), 'too many requests for this token; slow down');
   if (role === 'agent' && !(caller.kind === 'token' && caller.scope === 'agent')) throw new HttpError(403, 'forbidden', 'only an agent token can connect as the agent');
-  const { projectId, sessionId, stub } = await sessionRoom(c, role === 'agent' ? 'agent' : 'read');
+  // A browser opening the session wakes it; the agent reconnecting does not (it would never sleep).
+  const { projectId, sessionId, stub } = await sessionRoom(c, role === 'agent' ? 'agent' : 'read', { wake: role === 'browser' });
   const headers = new Headers(c.req.raw.headers);
   headers.delete('authorization');
   // Only the Worker speaks x-spark-* to the room: a client's own are dropped.

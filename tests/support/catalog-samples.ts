@@ -51,4 +51,5 @@ export const CATALOG_SAMPLES: { [T in CatalogType]: CatalogPayloadInput<T>[] } =
   ],
   'agent.connected': [{ token_id: token, name: 'laptop', version: '1.2.0', profile: 'unity-mcp' }, { token_id: token, name: 'laptop', version: '1.2.0', profile: null }],
   'agent.disconnected': [{ token_id: token }],
+  'session.expiring': [{ expires_at: '2026-01-02T03:04:05.000Z', seconds_left: 86_400 }],
 };

@@ -2,6 +2,7 @@ import type { Db } from '../../db/client';
 import { DEFAULT_EVENT_RETENTION_MONTHS, ensureEventPartitions } from '../../db/partitions';
 import { pruneHistory } from '../../db/queries/history';
 import { clearExpiredDeliveryBodies } from '../../db/queries/webhooks';
+import { runLifecycle, type LifecycleDeps } from '../lifecycle';
 import { runRetention, runRollups } from '../rollups';
 
 export const CRON_FREQUENT = '*/5 * * * *';
@@ -14,6 +15,8 @@ export const PARTITION_MONTHS_AHEAD = 3;
 export interface CronOptions {
   /** Months of raw events kept (EVENT_RETENTION_MONTHS); older partitions go once rolled up. */
   retentionMonths?: number;
+  /** The session lifecycle's reach into rooms and the event queue; without it the lifecycle does not run. */
+  lifecycle?: LifecycleDeps;
 }
 
 /** Runs the jobs of one cron trigger; returns what each did, for logs and tests. */
@@ -22,6 +25,7 @@ export async function runCron(cron: string, db: Db, now = new Date(), opts: Cron
   if (cron === CRON_FREQUENT) {
     done.historyPruned = await pruneHistory(db, HISTORY_KEEP);
     done.rollup = await runRollups(db);
+    if (opts.lifecycle) done.lifecycle = await runLifecycle(db, now, opts.lifecycle);
   }
   if (cron === CRON_DAILY) {
     const from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));

@@ -1,6 +1,7 @@
 import type { McpToolInput } from '../../../contracts/mcp-tools';
 import { insertSession, listSessions } from '../../../db/queries/sessions';
 import { requireProject } from '../../services/access';
+import { lifecycleHttpError } from '../../services/lifecycle';
 import { sessionView } from '../../views';
 import type { ToolContext, ToolOutcome } from '../context';
 
@@ -17,6 +18,9 @@ export async function createSessionTool(ctx: ToolContext, input: McpToolInput<'c
     name: input.name,
     createdBy: null,
     expiresAt: input.ttl_seconds ? new Date(Date.now() + input.ttl_seconds * 1000) : null,
+  }).catch((err: unknown) => {
+    // Past a quota: the tool's error names the limit and the count, as the API's 409 does.
+    throw lifecycleHttpError(err);
   });
   const session = sessionView(row);
   return { structured: session, summary: `session ${session.id} started` };

@@ -211,7 +211,7 @@ $env:UNITY_MCP_TOKEN="your-key"`}</code>
 
 function Sessions(props: { projectId: string; onCount: (n: number) => void }) {
   const param = { param: { projectId: props.projectId } };
-  const sessions = useResource(() => unwrap(projectsApi[':projectId'].sessions.$get(param)), [props.projectId]);
+  const sessions = useResource(() => unwrap(projectsApi[':projectId'].sessions.$get({ ...param, query: {} })), [props.projectId]);
   const [name, setName] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
