@@ -101,6 +101,18 @@ const toolCall = functionCallPayload.extend({ content_omitted: contentOmitted })
 const agentConnected = z.object({ token_id: z.uuid('token_id must be a UUID'), name: agentInfo.shape.name, version: agentInfo.shape.version, profile: agentInfo.shape.profile });
 const agentDisconnected = z.object({ token_id: z.uuid('token_id must be a UUID') });
 
+/** One model call of the assistant; the rollups read provider, model, input/output tokens and cost_usd. */
+const usageLlm = z.object({
+  provider: z.string().min(1).max(200),
+  model: z.string().min(1).max(200),
+  input_tokens: count,
+  output_tokens: count,
+  cached_tokens: count,
+  cost_usd: z.number().nonnegative(),
+  latency_ms: count,
+  run_id: z.uuid('run_id must be a UUID'),
+});
+
 const entry = <const K extends EventKind, P extends z.ZodObject>(kind: K, payload: P): { kind: K; payload: P } => ({ kind, payload });
 
 /** type → kind and payload schema, for every event Spark produces. */
@@ -128,6 +140,8 @@ export const EVENT_CATALOG = {
   // The room: presence (and the stored preview.frame above).
   'agent.connected': entry('system', agentConnected),
   'agent.disconnected': entry('system', agentDisconnected),
+  // The assistant (edge/assistant): one model call, its tokens and cost.
+  'usage.llm': entry('system', usageLlm),
 } as const;
 
 export type CatalogType = keyof typeof EVENT_CATALOG;

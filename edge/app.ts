@@ -5,6 +5,7 @@ import { buildOpenApiDocument } from './openapi';
 import { securityHeaders } from './http/security-headers';
 import { authenticate, defaultOpenDb, withDb, type OpenDb } from './http/middleware';
 import { agentRoutes, pairRoutes } from './routes/agents';
+import { assistantRoutes } from './routes/assistant';
 import { auditRoutes } from './routes/audit';
 import { authRoutes } from './routes/auth';
 import { dashboardRoutes } from './routes/dashboard';
@@ -46,6 +47,7 @@ export function createApp(deps: AppDeps = {}) {
     .route('/', webhookRoutes)
     .route('/', eventLogRoutes)
     .route('/', auditRoutes)
+    .route('/', assistantRoutes(openDb))
 
     .route('/', dashboardRoutes);
 

@@ -11,3 +11,4 @@ export * from './chips';
 export * from './ops';
 export * from './relations';
 export * from '../schema-partitioned/events';
+export * from './assistant';
