@@ -69,7 +69,11 @@ export async function runAssistant(deps: RunDeps, message: string): Promise<Assi
       let answer: { isError: boolean; text: string };
       if (DESTRUCTIVE_TOOLS.includes(call.name as McpToolName)) {
         const decision = await awaitConfirmation(deps, call);
-        if (decision === 'stopped') return end('stopped', 'stopped by the person');
+        if (decision === 'stopped') {
+          // Every tool call gets its answer in the kept conversation, or the next request is refused.
+          await keepMessage(db, runId, sessionId, { role: 'tool', tool_call_id: call.id, content: 'not run: the person stopped the run before confirming this call' });
+          return end('stopped', 'stopped by the person');
+        }
         answer = decision === 'approved' ? await runTool(deps, call) : { isError: true, text: 'declined: the person did not allow this call; do not retry it unless they ask' };
       } else {
         answer = await runTool(deps, call);
