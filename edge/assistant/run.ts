@@ -9,7 +9,8 @@ import type { ToolContext } from '../mcp/context';
 import { streamChat, type ChatMessage } from './chat';
 import { costOf, type LlmConfig } from './config';
 import { addRunCost, conversation, findRun, keepMessage, readSettings, spentThisMonth, updateRun } from './store';
-import { chatTools, runToolCall } from './tools';
+import { chatTools } from './tool-schemas';
+import { runToolCall } from './tools';
 
 export const MAX_STEPS = 8;
 /** How long a destructive call waits for the person before the run ends. */

@@ -1,22 +1,10 @@
 // The assistant's tools are the remote MCP server's: the same definitions (contracts/mcp-tools.ts),
 // the same input checks and the same functions (edge/mcp/server.ts callTool), so every call the
 // model makes is an ordinary Spark operation, in the activity list and the history, and undoable.
-import { z } from 'zod';
 import { firstIssue } from '../../contracts/errors';
-import { MCP_TOOL_NAMES, MCP_TOOLS, type McpToolName } from '../../contracts/mcp-tools';
+import { MCP_TOOLS, type McpToolName } from '../../contracts/mcp-tools';
 import type { ToolContext } from '../mcp/context';
 import { callTool } from '../mcp/server';
-import type { ChatTool } from './chat';
-
-let cached: ChatTool[] | undefined;
-
-/** The tools in the chat-completions shape, each with its JSON Schema from the zod input. */
-export function chatTools(): ChatTool[] {
-  return (cached ??= MCP_TOOL_NAMES.map((name) => ({
-    type: 'function' as const,
-    function: { name, description: MCP_TOOLS[name].description, parameters: z.toJSONSchema(MCP_TOOLS[name].input, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown> },
-  })));
-}
 
 export const isToolName = (name: string): name is McpToolName => Object.hasOwn(MCP_TOOLS, name);
 
