@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDb } from '../../db/client';
+import { rollUpEvents } from '../../db/queries/rollups';
 import type { AssistantStreamEvent } from '../../contracts/assistant';
 import { eventually, userWithProject } from '../support/api';
 import { pairAndStartAgent, type RealAgent } from '../support/real-agent';
@@ -142,6 +144,16 @@ describe('Ask Spark: the assistant drives Unity through the MCP tools', () => {
     expect(usage[1]).toMatchObject({ input_tokens: 1500, output_tokens: 40, cached_tokens: 0, cost_usd: (1500 * 2 + 40 * 8) / 1e6 });
     expect(usage[2]).toMatchObject({ input_tokens: 1800, output_tokens: 10, cost_usd: (1800 * 2 + 10 * 8) / 1e6 });
     expect(events.filter((e) => e.type === 'usage')).toHaveLength(3);
+    // The daily rollup (what the Operations dashboard reads) counts them.
+    const h = createDb({ url: db.url, max: 1 });
+    try {
+      await rollUpEvents(h.db, { marginMs: 0 });
+    } finally {
+      await h.close();
+    }
+    const [daily] = await sql`select requests::int, input_tokens::int, output_tokens::int, cost_usd from usage_daily where project_id = ${user.projectId} and model = ${MODEL}`;
+    expect(daily).toMatchObject({ requests: 3, input_tokens: 4300, output_tokens: 100 });
+    expect(Number(daily!.cost_usd)).toBeCloseTo(0.0022 + 0.00332 + 0.00368, 9);
 
     // The prompt and the answers are kept with the session.
     const kept = await user.api.get(`/api/projects/${user.projectId}/sessions/${sessionId}/assistant/messages`);
