@@ -24,6 +24,7 @@ export interface ChatTurn {
 export class LlmError extends Error {
   constructor(message: string) {
     super(message);
+    this.name = 'LlmError';
   }
 }
 

@@ -145,7 +145,7 @@ export function AssistantPanel(props: { projectId: string; sessionId: string }) 
       <form onSubmit={ask} class="assistant-form">
         <textarea aria-label="Ask Spark" rows={2} value={text} onInput={(e: Event) => setText((e.target as HTMLTextAreaElement).value)} placeholder="e.g. make a 2D player controller" data-testid="assistant-input" />
         {runId ? (
-          <button type="button" class="btn" data-testid="assistant-stop" onClick={() => post('stop', {})}>
+          <button type="button" class="btn" data-testid="assistant-stop" disabled={runId === 'starting'} onClick={() => post('stop', {})}>
             Stop
           </button>
         ) : (
