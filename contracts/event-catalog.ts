@@ -103,6 +103,17 @@ const agentDisconnected = z.object({ token_id: z.uuid('token_id must be a UUID')
 
 /** The session's TTL runs out within a day; sent once, before the cleanup cron may expire it. */
 const sessionExpiring = z.object({ expires_at: z.iso.datetime({ offset: true }), seconds_left: count });
+/** One model call of the assistant; the rollups read provider, model, input/output tokens and cost_usd. */
+const usageLlm = z.object({
+  provider: z.string().min(1).max(200),
+  model: z.string().min(1).max(200),
+  input_tokens: count,
+  output_tokens: count,
+  cached_tokens: count,
+  cost_usd: z.number().nonnegative(),
+  latency_ms: count,
+  run_id: z.uuid('run_id must be a UUID'),
+});
 
 const entry = <const K extends EventKind, P extends z.ZodObject>(kind: K, payload: P): { kind: K; payload: P } => ({ kind, payload });
 
@@ -133,6 +144,8 @@ export const EVENT_CATALOG = {
   'agent.disconnected': entry('system', agentDisconnected),
   // The lifecycle cron.
   'session.expiring': entry('system', sessionExpiring),
+  // The assistant (edge/assistant): one model call, its tokens and cost.
+  'usage.llm': entry('system', usageLlm),
 } as const;
 
 export type CatalogType = keyof typeof EVENT_CATALOG;

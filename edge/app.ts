@@ -5,6 +5,7 @@ import { buildOpenApiDocument } from './openapi';
 import { securityHeaders } from './http/security-headers';
 import { authenticate, defaultOpenDb, withDb, type OpenDb } from './http/middleware';
 import { agentRoutes, pairRoutes } from './routes/agents';
+import { assistantRoutes } from './routes/assistant';
 import { auditRoutes } from './routes/audit';
 import { chipRoutes } from './routes/chips';
 import { authRoutes } from './routes/auth';
@@ -49,7 +50,7 @@ export function createApp(deps: AppDeps = {}) {
     .route('/', eventLogRoutes)
     .route('/', auditRoutes)
     .route('/', chipRoutes)
-
+    .route('/', assistantRoutes(openDb))
     .route('/', dashboardRoutes);
 
   const root = createRouter();

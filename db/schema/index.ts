@@ -12,3 +12,4 @@ export * from './chips';
 export * from './ops';
 export * from './relations';
 export * from '../schema-partitioned/events';
+export * from './assistant';

@@ -9,6 +9,7 @@ import { describeOp, initialLiveState, liveReducer, type ConnState, type LiveSta
 import type { Preset } from '../lib/presets';
 import { paths } from '../lib/routes';
 import { Badge, InlineError, Link, type Tone } from '../components/ui';
+import { AssistantPanel } from '../panels/assistant';
 import { BuildPanel } from '../panels/build';
 import { HistoryPanel } from '../panels/history';
 import { PresetsPanel } from '../panels/presets';
@@ -180,6 +181,7 @@ export function SessionPage(props: { projectId: string; sessionId: string }) {
           <BuildPanel live={live} sendOp={sendOp} sp={sp} presets={presets.data} presetId={buildPresetId} onPresetChange={setBuildPresetId} />
         </div>
         <div class="session-col">
+          <AssistantPanel projectId={projectId} sessionId={sessionId} />
           <PresetsPanel live={live} sendOp={sendOp} presets={presets.data} error={presets.error} onUseForBuild={useForBuild} />
           <HistoryPanel sp={sp} changeTick={changeTick} onLabels={label} />
         </div>
