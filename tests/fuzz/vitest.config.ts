@@ -7,7 +7,7 @@ export default defineConfig({
     include: ['tests/fuzz/**/*.test.ts'],
     environment: 'node',
     globalSetup: ['tests/support/global-setup.ts'],
-    testTimeout: 900_000,
+    testTimeout: 3_600_000,
     hookTimeout: 180_000,
     fileParallelism: false,
   },
