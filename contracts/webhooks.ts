@@ -1,6 +1,7 @@
 // Webhook sources (a project's signed senders) and their deliveries: the API's shapes and limits.
 import { z } from 'zod';
 import { WEBHOOK_DELIVERY_STATUSES, WEBHOOK_PROVIDERS } from './enums';
+import { textProblem } from './text';
 
 const KiB = 1024;
 
@@ -38,7 +39,15 @@ export function standardSecretKey(secret: string): Uint8Array<ArrayBuffer> | nul
 
 export const createWebhookBody = z
   .strictObject({
-    name: z.string().trim().min(1, 'name must not be empty').max(MAX_WEBHOOK_NAME_LEN, `name must be at most ${MAX_WEBHOOK_NAME_LEN} characters`),
+    // Plain one-line text, like every other name: Postgres refuses NUL (found by tests/fuzz).
+    name: z
+      .string()
+      .superRefine((s, ctx) => {
+        const problem = textProblem(s);
+        if (problem) ctx.addIssue({ code: 'custom', message: `name ${problem}` });
+      })
+      .trim()
+      .min(1, 'name must not be empty').max(MAX_WEBHOOK_NAME_LEN, `name must be at most ${MAX_WEBHOOK_NAME_LEN} characters`),
     provider: webhookProvider,
     /** Made for you when absent (and then shown once in the answer). */
     secret: z

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { textProblem } from './text';
 import { unityOperation } from './unity-ops';
 
 // The WebSocket protocol of a session's room (SessionRoom Durable Object). JSON text frames,
@@ -10,9 +11,19 @@ const callId = z.uuid();
 export const errorInfo = z.object({ code: z.string().max(64), message: z.string().max(2000) });
 export type ErrorInfo = z.infer<typeof errorInfo>;
 
+/** One line of plain text: the room stores it, shows it and writes it into an event (Postgres refuses NUL; found by tests/fuzz). */
+const plainLine = (what: string, max: number) =>
+  z
+    .string()
+    .max(max)
+    .superRefine((s, ctx) => {
+      const problem = textProblem(s);
+      if (problem) ctx.addIssue({ code: 'custom', message: `${what} ${problem}` });
+    });
+
 export const agentInfo = z.object({
-  name: z.string().max(120),
-  version: z.string().max(40),
+  name: plainLine('name', 120),
+  version: plainLine('version', 40),
   /** Which tool names the Unity MCP server speaks: CoplayDev's unity-mcp or the seed's own. */
   profile: z.enum(['unity-mcp', 'seed']).nullable(),
   unity: z.enum(['up', 'down', 'unknown']),
