@@ -8,7 +8,7 @@ import { main as agentCli } from '../../local-agent/cli';
 import { eventually } from '../support/api';
 import { freePort } from './pg-cluster';
 
-export async function pairAgentProcess(o: { edge: string; code: string; mcpUrl: string; nats?: string; logFile: string }) {
+export async function pairAgentProcess(o: { edge: string; code: string; mcpUrl: string; nats?: string; logFile: string; env?: Record<string, string> }) {
   const home = mkdtempSync(join(tmpdir(), 'spark-agent-proc-'));
   const out: string[] = [];
   const code = await agentCli(['pair', o.code, '--edge', o.edge, '--name', 'fault-pc', '--no-start'], {
@@ -34,6 +34,7 @@ export async function pairAgentProcess(o: { edge: string; code: string; mcpUrl: 
         SPARK_TRAY_PORT: String(trayPort),
         SPARK_SESSION_REFRESH_MS: '300',
         SPARK_HEARTBEAT_MS: '1000',
+        ...o.env,
       },
     });
     child.stdout!.pipe(log, { end: false });
@@ -52,6 +53,10 @@ export async function pairAgentProcess(o: { edge: string; code: string; mcpUrl: 
   };
   return {
     home,
+    /** The running agent's process id (for its memory, /proc/<pid>/status). */
+    get pid() {
+      return child?.pid;
+    },
     start,
     counter,
     /** SIGKILL: the process dies where it stands. */

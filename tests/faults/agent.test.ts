@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect } from 'nats';
 import postgres from 'postgres';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, userWithProject } from '../support/api';
@@ -188,14 +189,23 @@ describe('the agent under faults', () => {
     await proxy.up();
     expect(await s.finished(build)).toMatchObject({ state: 'succeeded' });
     // After the restart the bridge publishes again: an op's events reach NATS and Postgres.
+    const watcher = await connect({ servers: `127.0.0.1:${port}` });
+    cleanups.push(() => watcher.close());
+    const seen: string[] = [];
+    const sub = watcher.subscribe('spark.>');
+    void (async () => {
+      for await (const m of sub) seen.push(new TextDecoder().decode(m.data));
+    })();
+    await watcher.flush();
     const after = await s.send({ op: 'generate_script', path: 'Assets/Scripts/AfterNats.cs', code: 'public class AfterNats {}\n' });
     expect(await s.finished(after)).toMatchObject({ state: 'succeeded' });
+    await eventually(async () => seen.some((d) => d.includes(after)), 20_000, 100);
     const sent = await s.agent.counter('spark_agent_outbox_appended_total');
     await eventually(async () => (await s.stored()).ids >= sent, 60_000, 500).catch(() => {});
     const { rows, ids } = await s.stored();
     const perCall = await sql`select payload->>'call_id' as call, count(*) filter (where type in ('unity.completed', 'unity.failed'))::int as ends
       from spark_events where project_id = ${s.user.projectId} and source = ${AGENT} group by 1`;
-    console.log(`NATS restarted: ${sent} sent, ${ids} stored, ${rows - ids} doubled; per op ${JSON.stringify(perCall)}`);
+    console.log(`NATS restarted: ${sent} sent, ${ids} stored, ${rows - ids} doubled; ${seen.length} messages on NATS after the restart; per op ${JSON.stringify(perCall)}`);
     expect({ sent, stored: ids, doubled: rows - ids }).toEqual({ sent, stored: sent, doubled: 0 });
     expect(perCall.find((r) => r.call === after)?.ends).toBe(1);
   });
