@@ -17,6 +17,9 @@ import { pairAgentProcess } from '../faults/agent-process';
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 10);
 const SESSIONS = Number(process.env.SOAK_SESSIONS ?? 100);
 const ROUND_PAUSE_MS = Number(process.env.SOAK_ROUND_PAUSE_MS ?? 2_000);
+// Ops in flight at once. Locally every request opens its own Postgres connection (Hyperdrive's
+// local emulation does not pool) and the shared Postgres allows 100 clients.
+const CONCURRENCY = Number(process.env.SOAK_CONCURRENCY ?? 10);
 /** Growth allowed between the first and the last quarter: allocators keep some, a leak keeps growing. */
 const FLAT = { ratio: 1.2, slackMb: 16 };
 
@@ -79,8 +82,17 @@ describe(`soak: ${SESSIONS} sessions, one agent, ${MINUTES} min`, () => {
     agent = await pairAgentProcess({ edge: worker.url, code, mcpUrl: unity.url, logFile, env: { SPARK_SESSION_REFRESH_MS: '2000', SPARK_HEARTBEAT_MS: '15000' } });
     await agent.start();
     for (const id of sessions) {
-      const b = await openSocket(`${worker.url.replace(/^http/, 'ws')}/api/projects/${user.projectId}/sessions/${id}/connect?role=browser`, { token: user.token });
-      browsers.push(b);
+      // A browser reconnects when told 503 (the database had no connection to spare), and so does this one.
+      const url = `${worker.url.replace(/^http/, 'ws')}/api/projects/${user.projectId}/sessions/${id}/connect?role=browser`;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          browsers.push(await openSocket(url, { token: user.token }));
+          break;
+        } catch (err) {
+          if (attempt >= 10 || !/503/.test((err as Error).message)) throw err;
+          await new Promise((r) => setTimeout(r, 500 * attempt));
+        }
+      }
     }
     await Promise.all(browsers.map((b) => b.next((m) => (m.t === 'agent' && m.online) || (m.t === 'snapshot' && m.online), 120_000)));
     const [workerd] = workerdPids();
@@ -91,20 +103,25 @@ describe(`soak: ${SESSIONS} sessions, one agent, ${MINUTES} min`, () => {
     let rounds = 0;
     const ends = Date.now() + MINUTES * 60_000;
     while (Date.now() < ends) {
-      // One op per session, all at once; the round ends when every one has ended.
-      const results = await Promise.all(
-        sessions.map(async (id, i) => {
-          const res = await user.api.post(`/api/projects/${user.projectId}/sessions/${id}/ops`, {
-            op: 'generate_script',
-            path: `Assets/Scripts/Soak${i}.cs`,
-            code: `public class Soak${i} { /* round ${rounds} */ }\n`,
-          });
-          if (res.status !== 202) return `post ${res.status}`;
-          const callId = res.body.callId as string;
-          const m = await browsers[i]!.next((x) => x.t === 'op.update' && x.op.callId === callId && ['succeeded', 'failed', 'expired'].includes(x.op.state), 60_000);
-          // What the socket collected for this op is no longer needed (the client keeps every message).
-          browsers[i]!.messages.length = 0;
-          return m.op.state as string;
+      // One op per session, CONCURRENCY at a time; the round ends when every one has ended.
+      const results: string[] = [];
+      const queue = sessions.map((id, i) => [id, i] as const);
+      const runOne = async ([id, i]: readonly [string, number]) => {
+        const res = await user.api.post(`/api/projects/${user.projectId}/sessions/${id}/ops`, {
+          op: 'generate_script',
+          path: `Assets/Scripts/Soak${i}.cs`,
+          code: `public class Soak${i} { /* round ${rounds} */ }\n`,
+        });
+        if (res.status !== 202) return `post ${res.status}`;
+        const callId = res.body.callId as string;
+        const m = await browsers[i]!.next((x) => x.t === 'op.update' && x.op.callId === callId && ['succeeded', 'failed', 'expired'].includes(x.op.state), 60_000);
+        // What the socket collected for this op is no longer needed (the client keeps every message).
+        browsers[i]!.messages.length = 0;
+        return m.op.state as string;
+      };
+      await Promise.all(
+        Array.from({ length: CONCURRENCY }, async () => {
+          for (let next = queue.shift(); next; next = queue.shift()) results.push(await runOne(next));
         }),
       );
       for (const r of results) states.set(r, (states.get(r) ?? 0) + 1);
