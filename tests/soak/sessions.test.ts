@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,6 +44,23 @@ function workerdPids(): number[] {
     }
   }
   return pids;
+}
+
+/**
+ * POST on a connection of its own (Connection: close): fetch's keep-alive pool reuses a socket
+ * workerd may be closing as idle, and a POST that meets that close fails (read ECONNRESET).
+ */
+function postOnce(url: string, token: string, body: unknown): Promise<{ status: number; body: any }> {
+  const data = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', agent: false, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString() || 'null') }));
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -107,7 +125,7 @@ describe(`soak: ${SESSIONS} sessions, one agent, ${MINUTES} min`, () => {
       const results: string[] = [];
       const queue = sessions.map((id, i) => [id, i] as const);
       const runOne = async ([id, i]: readonly [string, number]) => {
-        const res = await user.api.post(`/api/projects/${user.projectId}/sessions/${id}/ops`, {
+        const res = await postOnce(`${worker.url}/api/projects/${user.projectId}/sessions/${id}/ops`, user.token, {
           op: 'generate_script',
           path: `Assets/Scripts/Soak${i}.cs`,
           code: `public class Soak${i} { /* round ${rounds} */ }\n`,
