@@ -1,6 +1,6 @@
 // `npm run bench`: figures, each beside a baseline measured in the same run.
 import setup from '../support/global-setup';
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { benchIngest, type IngestFigures } from './ingest';
 import { benchMcpRoundTrip } from './mcp-round-trip';
@@ -131,39 +131,25 @@ if (!only || only === 'reads') {
 
 // The figures of this run, for the README and the lead's notes.
 mkdirSync('bench', { recursive: true });
+// A section this run skipped (BENCH_ONLY) keeps what the last run that measured it wrote.
+const previous = existsSync('bench/latest.md') ? readFileSync('bench/latest.md', 'utf8') : '';
+const section = (title: string, lines: string[]) => {
+  if (lines.length) return [`## ${title}`, '```', ...lines, '```', ''];
+  const kept = new RegExp(`## ${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n([\\s\\S]*?)(?=\n## |$)`).exec(previous)?.[1];
+  return [`## ${title}`, ...(kept ? [kept.trimEnd(), ''] : ['```', `not run (BENCH_ONLY=${only})`, '```', ''])];
+};
 writeFileSync(
   'bench/latest.md',
   [
-    `# npm run bench, ${new Date().toISOString()}`,
+    `# npm run bench, ${new Date().toISOString()}${only ? ` (BENCH_ONLY=${only}: the other sections are from earlier runs)` : ''}`,
     '',
     `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at the end, Node ${process.version}.`,
     '',
-    '## Ingest',
-    '```',
-    `HTTP ingest → Queue → consumer → Postgres, ${PRODUCERS} producers posting batches of 500`,
-    ...(ingestLines.length ? [...ingestLines, ...profileLines] : [`not run (BENCH_ONLY=${only})`]),
-    '```',
-    '',
-    '## One operation round trip',
-    '```',
-    ...(rtLines.length ? rtLines : [`not run (BENCH_ONLY=${only})`]),
-    '```',
-    '',
-    '## NATS publish',
-    '```',
-    ...(natsLines.length ? natsLines : [`not run (BENCH_ONLY=${only})`]),
-    '```',
-    '',
-    '## Rollups and the dashboard',
-    '```',
-    ...(rollupLines.length ? rollupLines : [`not run (BENCH_ONLY=${only})`]),
-    '```',
-    '',
-    '## Reads at scale and shipped sizes',
-    '```',
-    ...(readLines.length ? readLines : [`not run (BENCH_ONLY=${only})`]),
-    '```',
-    '',
+    ...section('Ingest', [...ingestLines, ...profileLines]),
+    ...section('One operation round trip', rtLines),
+    ...section('NATS publish', natsLines),
+    ...section('Rollups and the dashboard', rollupLines),
+    ...section('Reads at scale and shipped sizes', readLines),
   ].join('\n'),
 );
 console.log('\nwritten to bench/latest.md');
