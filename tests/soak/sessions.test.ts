@@ -129,11 +129,14 @@ describe(`soak: ${SESSIONS} sessions, one agent, ${MINUTES} min`, () => {
       const results: string[] = [];
       const queue = sessions.map((id, i) => [id, i] as const);
       const runOne = async ([id, i]: readonly [string, number]) => {
-        const res = await postOnce(`${worker.url}/api/projects/${user.projectId}/sessions/${id}/ops`, user.token, {
-          op: 'generate_script',
-          path: `Assets/Scripts/Soak${i}.cs`,
-          code: `public class Soak${i} { /* round ${rounds} */ }\n`,
-        });
+        // A new file each round (generate_script creates; it refuses a path that exists). A 503 was
+        // not accepted (no database connection to spare, see CONCURRENCY): sent again, as a client does.
+        const body = { op: 'generate_script', path: `Assets/Scripts/Soak${i}_${rounds}.cs`, code: `public class Soak${i}_${rounds} { }\n` };
+        let res = await postOnce(`${worker.url}/api/projects/${user.projectId}/sessions/${id}/ops`, user.token, body);
+        for (let retry = 1; res.status === 503 && retry <= 5; retry++) {
+          await new Promise((r) => setTimeout(r, 1_000 * retry));
+          res = await postOnce(`${worker.url}/api/projects/${user.projectId}/sessions/${id}/ops`, user.token, body);
+        }
         if (res.status !== 202) return `post ${res.status}`;
         const callId = res.body.callId as string;
         const m = await browsers[i]!.next((x) => x.t === 'op.update' && x.op.callId === callId && ['succeeded', 'failed', 'expired'].includes(x.op.state), 60_000);
