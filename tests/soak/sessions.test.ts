@@ -142,7 +142,7 @@ describe(`soak: ${SESSIONS} sessions, one agent, ${MINUTES} min`, () => {
         const m = await browsers[i]!.next((x) => x.t === 'op.update' && x.op.callId === callId && ['succeeded', 'failed', 'expired'].includes(x.op.state), 60_000);
         // What the socket collected for this op is no longer needed (the client keeps every message).
         browsers[i]!.messages.length = 0;
-        return m.op.state as string;
+        return m.op.state === 'succeeded' ? 'succeeded' : `${m.op.state}: ${m.op.error?.code ?? ''} ${m.op.error?.message ?? ''}`.slice(0, 160);
       };
       await Promise.all(
         Array.from({ length: CONCURRENCY }, async () => {
