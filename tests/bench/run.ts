@@ -1,11 +1,12 @@
 // `npm run bench`: figures, each beside a baseline measured in the same run.
 import setup from '../support/global-setup';
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { benchIngest, type IngestFigures } from './ingest';
 import { benchMcpRoundTrip } from './mcp-round-trip';
 import { benchNatsPublish } from './nats-publish';
 import { benchRollup } from './rollup';
+import { benchReads, shippedSizes } from './reads';
 import { benchRoundTrip } from './round-trip';
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -19,44 +20,48 @@ const ONE_ROW_EVENTS = Number(process.env.BENCH_ONE_ROW_EVENTS ?? 2_000);
 const PRODUCERS = Number(process.env.BENCH_PRODUCERS ?? 8);
 
 await setup();
-console.log(`\nHTTP ingest → Queue → consumer → Postgres, ${PRODUCERS} producers posting batches of 500`);
-const packed = await benchIngest('packed', PACKED_EVENTS, { producers: PRODUCERS, copy: true, profile: process.env.BENCH_PROFILE !== 'off' });
-const perMessage = await benchIngest('per-message', PER_MESSAGE_EVENTS, { producers: PRODUCERS });
-const oneRow = await benchIngest('one-row', ONE_ROW_EVENTS, { producers: PRODUCERS });
-const copy = packed.copyPerSecond!;
-const line = (label: string, f: IngestFigures) =>
-  `  ${label.padEnd(42)}: ${fmt(f.eventsPerSecond).padStart(7)} events/s  (${fmt(f.events)} events in ${f.seconds.toFixed(2)} s${f.refusals ? `, ${f.refusals} sends refused with 503 and resumed` : ''})`;
-const ingestLines = [
-  line('packed, one INSERT per consumer batch', packed),
-  line('one event per message, one INSERT per batch', perMessage),
-  line('one event per message, one INSERT per event', oneRow),
-  `  ${'COPY of the same rows, same Postgres'.padEnd(42)}: ${fmt(copy).padStart(7)} rows/s`,
-  `  packed / COPY                             : ${pct(packed.eventsPerSecond, copy)}   (goal ≥ 25%)`,
-  `  packed / one-row                          : ${x(packed.eventsPerSecond, oneRow.eventsPerSecond)}   (goal ≥ 20×)`,
-  `  packed / one event per message            : ${x(packed.eventsPerSecond, perMessage.eventsPerSecond)}   (goal ≥ 5×; packed goal ≥ 30,000 events/s)`,
-];
-console.log(ingestLines.join('\n'));
-const stageLines = [
-  '  consumer batches (each reports its events and the time it waited on its insert statements):',
-  ...[packed, perMessage, oneRow].map(
-    (f) =>
-      `    ${f.mode.padEnd(12)} ${fmt(f.consumer.batches).padStart(5)} batches, ${fmt(f.consumer.eventsPerBatch).padStart(6)} events each, inserts ${f.consumer.insertSeconds.toFixed(2)} s of the run's ${f.seconds.toFixed(2)} s (${pct(f.consumer.insertSeconds, f.seconds)})`,
-  ),
-];
-const profileLines = packed.profile
-  ? [
-      ...stageLines,
-      `  where the Worker's time went in the packed run: CPU profile of the workerd isolate (edge and consumer share it),`,
-      `  ${fmt(packed.profile.cpuMs)} ms at work in ${fmt(packed.profile.wallMs)} ms of wall time (${pct(packed.profile.cpuMs, packed.profile.wallMs)} of one core):`,
-      ...packed.profile.stages.map((s) => `    ${s.stage.padEnd(66)} ${fmt(s.ms).padStart(6)} ms  ${pct(s.ms, packed.profile!.cpuMs).padStart(4)}`),
-      '  functions with the most self time:',
-      ...packed.profile.top.map((t) => `    ${t.fn.padEnd(66)} ${fmt(t.ms).padStart(6)} ms`),
-    ]
-  : stageLines;
-console.log(profileLines.join('\n'));
-
-// BENCH_ONLY=ingest skips the round-trip and NATS figures (a short run while tuning ingest).
+// BENCH_ONLY=<section> runs one section (ingest, round-trip, nats, rollup, reads): a short run while tuning it.
 const only = process.env.BENCH_ONLY;
+const ingestLines: string[] = [];
+const profileLines: string[] = [];
+if (!only || only === 'ingest') {
+  console.log(`\nHTTP ingest → Queue → consumer → Postgres, ${PRODUCERS} producers posting batches of 500`);
+  const packed = await benchIngest('packed', PACKED_EVENTS, { producers: PRODUCERS, copy: true, profile: process.env.BENCH_PROFILE !== 'off' });
+  const perMessage = await benchIngest('per-message', PER_MESSAGE_EVENTS, { producers: PRODUCERS });
+  const oneRow = await benchIngest('one-row', ONE_ROW_EVENTS, { producers: PRODUCERS });
+  const copy = packed.copyPerSecond!;
+  const line = (label: string, f: IngestFigures) =>
+    `  ${label.padEnd(42)}: ${fmt(f.eventsPerSecond).padStart(7)} events/s  (${fmt(f.events)} events in ${f.seconds.toFixed(2)} s${f.refusals ? `, ${f.refusals} sends refused with 503 and resumed` : ''})`;
+  ingestLines.push(
+    line('packed, one INSERT per consumer batch', packed),
+    line('one event per message, one INSERT per batch', perMessage),
+    line('one event per message, one INSERT per event', oneRow),
+    `  ${'COPY of the same rows, same Postgres'.padEnd(42)}: ${fmt(copy).padStart(7)} rows/s`,
+    `  packed / COPY                             : ${pct(packed.eventsPerSecond, copy)}   (goal ≥ 25%)`,
+    `  packed / one-row                          : ${x(packed.eventsPerSecond, oneRow.eventsPerSecond)}   (goal ≥ 20×)`,
+    `  packed / one event per message            : ${x(packed.eventsPerSecond, perMessage.eventsPerSecond)}   (goal ≥ 5×; packed goal ≥ 30,000 events/s)`,
+  );
+  console.log(ingestLines.join('\n'));
+  const stageLines = [
+    '  consumer batches (each reports its events and the time it waited on its insert statements):',
+    ...[packed, perMessage, oneRow].map(
+      (f) =>
+        `    ${f.mode.padEnd(12)} ${fmt(f.consumer.batches).padStart(5)} batches, ${fmt(f.consumer.eventsPerBatch).padStart(6)} events each, inserts ${f.consumer.insertSeconds.toFixed(2)} s of the run's ${f.seconds.toFixed(2)} s (${pct(f.consumer.insertSeconds, f.seconds)})`,
+    ),
+  ];
+  profileLines.push(...(packed.profile
+    ? [
+        ...stageLines,
+        `  where the Worker's time went in the packed run: CPU profile of the workerd isolate (edge and consumer share it),`,
+        `  ${fmt(packed.profile.cpuMs)} ms at work in ${fmt(packed.profile.wallMs)} ms of wall time (${pct(packed.profile.cpuMs, packed.profile.wallMs)} of one core):`,
+        ...packed.profile.stages.map((s) => `    ${s.stage.padEnd(66)} ${fmt(s.ms).padStart(6)} ms  ${pct(s.ms, packed.profile!.cpuMs).padStart(4)}`),
+        '  functions with the most self time:',
+        ...packed.profile.top.map((t) => `    ${t.fn.padEnd(66)} ${fmt(t.ms).padStart(6)} ms`),
+      ]
+    : stageLines));
+  console.log(profileLines.join('\n'));
+}
+
 const rtLines: string[] = [];
 if (!only || only === 'round-trip') {
   const OPS = Number(process.env.BENCH_OPS ?? 100);
@@ -102,37 +107,49 @@ if (!only || only === 'rollup') {
   console.log(`\n${rollupLines.join('\n')}`);
 }
 
+const readLines: string[] = [];
+if (!only || only === 'reads') {
+  const READ_EVENTS = Number(process.env.BENCH_READ_EVENTS ?? 1_000_000);
+  const reads = await benchReads(READ_EVENTS, Number(process.env.BENCH_READ_RUNS ?? 50));
+  const size = shippedSizes();
+  const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
+  readLines.push(
+    `GET /api/projects/:id/events through the Worker in workerd, over ${fmt(reads.events)} events loaded by COPY (${reads.loadSeconds.toFixed(1)} s), goal p99 < 20 ms`,
+    ...reads.figures.map(
+      (f) => `  ${f.name.padEnd(42)}: p50 ${f.p50.toFixed(1).padStart(6)} ms, p99 ${f.p99.toFixed(1).padStart(6)} ms  (${f.runs} runs, ${f.items} items)${f.name.startsWith('baseline') || f.p99 < 20 ? '' : '  MISSES THE GOAL'}`,
+    ),
+    '  Postgres alone (EXPLAIN ANALYZE of the newest 101, as listEvents asks):',
+    ...reads.plans.map((p) => `    ${p.name.padEnd(40)}: ${p.ms.toFixed(2)} ms — ${p.plan.split('\n').map((l) => l.trim()).filter((l) => /Scan|Sort|Append/.test(l)).slice(0, 2).join('; ')}`),
+    '',
+    'Shipped sizes',
+    `  Worker bundle (dist/worker, ${size.worker.files} .js) : ${kb(size.worker.raw)}, ${kb(size.worker.gzip)} gzipped`,
+    `  web UI JS (web/dist, ${size.web.files} .js)          : ${kb(size.web.raw)}, ${kb(size.web.gzip)} gzipped`,
+  );
+  console.log(`\n${readLines.join('\n')}`);
+  if (process.env.BENCH_PLANS) for (const p of reads.plans) console.log(`\n${p.name}\n${p.plan}`);
+}
+
 // The figures of this run, for the README and the lead's notes.
 mkdirSync('bench', { recursive: true });
+// A section this run skipped (BENCH_ONLY) keeps what the last run that measured it wrote.
+const previous = existsSync('bench/latest.md') ? readFileSync('bench/latest.md', 'utf8') : '';
+const section = (title: string, lines: string[]) => {
+  if (lines.length) return [`## ${title}`, '```', ...lines, '```', ''];
+  const kept = new RegExp(`## ${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n([\\s\\S]*?)(?=\n## |$)`).exec(previous)?.[1];
+  return [`## ${title}`, ...(kept ? [kept.trimEnd(), ''] : ['```', `not run (BENCH_ONLY=${only})`, '```', ''])];
+};
 writeFileSync(
   'bench/latest.md',
   [
-    `# npm run bench, ${new Date().toISOString()}`,
+    `# npm run bench, ${new Date().toISOString()}${only ? ` (BENCH_ONLY=${only}: the other sections are from earlier runs)` : ''}`,
     '',
     `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at the end, Node ${process.version}.`,
     '',
-    '## Ingest',
-    '```',
-    `HTTP ingest → Queue → consumer → Postgres, ${PRODUCERS} producers posting batches of 500`,
-    ...ingestLines,
-    ...profileLines,
-    '```',
-    '',
-    '## One operation round trip',
-    '```',
-    ...(rtLines.length ? rtLines : [`not run (BENCH_ONLY=${only})`]),
-    '```',
-    '',
-    '## NATS publish',
-    '```',
-    ...(natsLines.length ? natsLines : [`not run (BENCH_ONLY=${only})`]),
-    '```',
-    '',
-    '## Rollups and the dashboard',
-    '```',
-    ...(rollupLines.length ? rollupLines : [`not run (BENCH_ONLY=${only})`]),
-    '```',
-    '',
+    ...section('Ingest', [...ingestLines, ...profileLines]),
+    ...section('One operation round trip', rtLines),
+    ...section('NATS publish', natsLines),
+    ...section('Rollups and the dashboard', rollupLines),
+    ...section('Reads at scale and shipped sizes', readLines),
   ].join('\n'),
 );
 console.log('\nwritten to bench/latest.md');
