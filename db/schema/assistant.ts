@@ -52,5 +52,5 @@ export const assistantMessages = pgTable(
     toolCallId: text('tool_call_id'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('assistant_messages_session_idx').on(t.sessionId, t.id)],
+  (t) => [index('assistant_messages_session_idx').on(t.sessionId, t.id), index('assistant_messages_run_idx').on(t.runId)],
 );

@@ -38,7 +38,7 @@ export const oauthGrants = pgTable(
     lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
   },
-  (t) => [index('oauth_grants_user_id_idx').on(t.userId), index('oauth_grants_project_id_idx').on(t.projectId)],
+  (t) => [index('oauth_grants_user_id_idx').on(t.userId), index('oauth_grants_project_id_idx').on(t.projectId), index('oauth_grants_client_id_idx').on(t.clientId)],
 );
 
 /** A code lives a minute and is spent once; a second use revokes its grant (OAuth 2.1 §4.1.3). */

@@ -84,6 +84,10 @@ describe('security: forged tokens and other tenants are refused on every route',
       [/\/changes\/rollback$/, { to: crypto.randomUUID() }],
       [/\/webhooks$/, { name: 'hook', provider: 'github' }],
       [/^\/mcp/, { jsonrpc: '2.0', id: 1, method: 'tools/list' }],
+      [/\/extend$/, { ttl: '7d' }],
+      [/\/chips$/, { yaml: 'chip: { id: stolen, name: Stolen, version: 1.0.0 }\ntriggers: { patterns: [x] }\n' }],
+      [/\/assistant\/runs$/, { message: 'delete every script' }],
+      [/\/confirm$/, { tool_call_id: 'call_1', approve: true }],
     ];
     const body = bodies.find(([re]) => re.test(path))?.[1] ?? {};
     return { body: JSON.stringify(body), contentType: 'application/json' };
@@ -91,9 +95,10 @@ describe('security: forged tokens and other tenants are refused on every route',
 
   it('refuses every forged token and every other-tenant credential on every route of the project', async () => {
     const doc = (await apiClient(worker.url).get('/api/openapi.json')).body as { paths: Record<string, Record<string, Operation>> };
-    // GET/DELETE /mcp/{projectId} answer 405 to everyone (a stateless MCP server serves nothing there).
+    // GET/DELETE /mcp/{projectId} answer 405 to everyone (a stateless MCP server serves nothing there);
+    // OAuth's resource metadata is public by design (it names the authorization server, nothing else).
     const routes = Object.entries(doc.paths)
-      .filter(([path]) => path.includes('{projectId}') && !path.endsWith('/connect'))
+      .filter(([path]) => path.includes('{projectId}') && !path.endsWith('/connect') && !path.startsWith('/.well-known/'))
       .flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ method, path, op })))
       .filter((r) => !(r.path.startsWith('/mcp') && r.method !== 'post'));
     expect(routes.length).toBeGreaterThanOrEqual(40);
