@@ -9,5 +9,8 @@ export default defineConfig({
     testTimeout: 240_000,
     hookTimeout: 180_000,
     fileParallelism: false,
+    // The agent faults start the Worker bundle in workerd: build it (and web/dist, its assets) first,
+    // as npm test does, so the suite runs on a fresh clone.
+    globalSetup: ['tests/support/global-setup.ts'],
   },
 });

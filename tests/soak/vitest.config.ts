@@ -9,5 +9,7 @@ export default defineConfig({
     testTimeout: minutes * 60_000 + 300_000,
     hookTimeout: 180_000,
     fileParallelism: false,
+    // The Worker bundle and web/dist, built as npm test builds them, so the soak runs on a fresh clone.
+    globalSetup: ['tests/support/global-setup.ts'],
   },
 });
