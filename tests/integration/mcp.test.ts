@@ -200,7 +200,9 @@ describe('Spark as a remote MCP server', () => {
     expect(structured(res).error).toMatchObject({ code: 'agent_offline' });
     expect(await ops()).toBe(queued);
     await agent.start();
-    await browser.next((m) => m.t === 'agent' && m.online && browser.messages.indexOf(m) > browser.messages.findIndex((x) => x.t === 'agent' && x.online === false));
+    // A restarted agent process (Node start, pairing file, socket, hello) can take well over 10 s on
+    // a loaded machine; the next tests need it online.
+    await browser.next((m) => m.t === 'agent' && m.online && browser.messages.indexOf(m) > browser.messages.findIndex((x) => x.t === 'agent' && x.online === false), 45_000);
   });
 
   it('says Unity is reloading, as a tool error, when a domain reload outlasts the agent', async () => {
