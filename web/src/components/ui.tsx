@@ -3,6 +3,7 @@ import type { Child, PropsWithChildren } from 'hono/jsx';
 import { useEffect, useRef, useState } from 'hono/jsx/dom';
 import { formatDateTime, formatPercent, relativeTime } from '../lib/format';
 import { linkClick } from '../lib/nav';
+import { paths } from '../lib/routes';
 import { dismissToast, onToasts, type Toast } from '../lib/toast';
 
 export function Link(props: PropsWithChildren<{ href: string; class?: string; 'data-testid'?: string; 'aria-label'?: string; 'aria-current'?: string }>) {
@@ -15,6 +16,19 @@ export function Link(props: PropsWithChildren<{ href: string; class?: string; 'd
 }
 
 export type Tone = 'ok' | 'warn' | 'err' | 'info' | 'muted';
+
+/** Projects / <project> / <page>: the breadcrumb of one of a project's own pages. */
+export function ProjectCrumbs(props: { projectId: string; projectName: string | undefined; page: string }) {
+  return (
+    <nav class="crumbs" aria-label="Breadcrumb">
+      <Link href={paths.projects()}>Projects</Link>
+      <span aria-hidden="true">/</span>
+      <Link href={paths.project(props.projectId)}>{props.projectName ?? 'Project'}</Link>
+      <span aria-hidden="true">/</span>
+      <span aria-current="page">{props.page}</span>
+    </nav>
+  );
+}
 
 export function Badge(props: PropsWithChildren<{ tone: Tone; 'data-testid'?: string; title?: string }>) {
   const { tone, children, ...rest } = props;

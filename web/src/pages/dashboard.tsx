@@ -7,8 +7,7 @@ import type { DashboardView } from '../../../contracts/dashboard';
 import { projectsApi, unwrap } from '../lib/api';
 import { formatMs, formatPercent } from '../lib/format';
 import { useResource, useTitle } from '../lib/hooks';
-import { paths } from '../lib/routes';
-import { EmptyState, InlineError, Link, Spinner } from '../components/ui';
+import { EmptyState, InlineError, ProjectCrumbs, Spinner } from '../components/ui';
 
 const RANGES = [
   { days: 1, label: 'Today' },
@@ -33,13 +32,7 @@ export function DashboardPage(props: { projectId: string }) {
   const d = view.data;
   return (
     <main id="main" class="page page-wide">
-      <nav class="crumbs" aria-label="Breadcrumb">
-        <Link href={paths.projects()}>Projects</Link>
-        <span aria-hidden="true">/</span>
-        <Link href={paths.project(props.projectId)}>{project.data?.name ?? 'Project'}</Link>
-        <span aria-hidden="true">/</span>
-        <span aria-current="page">Dashboard</span>
-      </nav>
+      <ProjectCrumbs projectId={props.projectId} projectName={project.data?.name} page="Dashboard" />
       <div class="page-head">
         <h1>Dashboard</h1>
         <div class="seg" role="group" aria-label="Range">

@@ -10,9 +10,8 @@ import { authFetch, errorMessage, projectsApi, reportError, unwrap } from '../li
 import { formatBytes, formatDateTime } from '../lib/format';
 import { useInterval, useResource, useTitle } from '../lib/hooks';
 import { eventLogQuery, exportPath, NO_FILTERS, saveResponse, webhookSetupSteps, type EventLogFilters } from '../lib/integrations';
-import { paths } from '../lib/routes';
 import { toastOk } from '../lib/toast';
-import { Badge, CopyButton, EmptyState, InlineError, Link, Spinner, TimeAgo, type Tone } from '../components/ui';
+import { Badge, CopyButton, EmptyState, InlineError, ProjectCrumbs, Spinner, TimeAgo, type Tone } from '../components/ui';
 
 const PROVIDER_LABEL: Record<WebhookProvider, string> = { github: 'GitHub', gitlab: 'GitLab', standard: 'Standard Webhooks' };
 const deliveryTone = (s: WebhookDeliveryView['status']): Tone => (s === 'accepted' ? 'ok' : s === 'received' ? 'info' : 'err');
@@ -23,13 +22,7 @@ export function IntegrationsPage(props: { projectId: string }) {
   useTitle(project.data ? `Integrations · ${project.data.name}` : 'Integrations');
   return (
     <main id="main" class="page page-wide">
-      <nav class="crumbs" aria-label="Breadcrumb">
-        <Link href={paths.projects()}>Projects</Link>
-        <span aria-hidden="true">/</span>
-        <Link href={paths.project(props.projectId)}>{project.data?.name ?? 'Project'}</Link>
-        <span aria-hidden="true">/</span>
-        <span aria-current="page">Integrations</span>
-      </nav>
+      <ProjectCrumbs projectId={props.projectId} projectName={project.data?.name} page="Integrations" />
       <div class="page-head">
         <h1>Integrations</h1>
         <p class="muted">Repository, CI and deploy activity reaches Spark through signed webhooks; every event lands in the event log.</p>
