@@ -2,16 +2,14 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { eventsPage, eventsQuery, ingestBody, ingestResponse } from '../../contracts/api';
 import { publicSparkEvent } from '../../contracts/public-event';
 import { MAX_INGEST_EVENTS } from '../../contracts/limits';
-import { listEvents } from '../../db/queries/events';
 import { createRouter, errorResponses, failWith, jsonBody, jsonContent, projectParams, type AppRouteHandler } from '../http/router';
 import { requireProject } from '../services/access';
-import { decodeCursor, encodeCursor } from '../services/cursor';
+import { readEventsPage } from '../services/events-page';
 import { acceptEvents } from '../services/ingest';
 import { producersOf } from '../services/provenance';
 import { splitPublicEvents } from '../services/public-events';
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../types';
-import { storedEventView } from '../views';
 
 /**
  * The envelope as checked; each event is documented as SparkEventV1 (id and type optional: the
@@ -53,17 +51,7 @@ const ingest: AppRouteHandler<typeof ingestEvents> = async (c) => {
 const list: AppRouteHandler<typeof listProjectEvents> = async (c) => {
   const { projectId } = c.req.valid('param');
   await requireProject(c.var.db, c.var.caller, projectId, 'read');
-  const q = c.req.valid('query');
-  const page = await listEvents(c.var.db, {
-    projectId,
-    sessionId: q.session_id,
-    type: q.type,
-    since: q.since,
-    until: q.until,
-    limit: q.limit,
-    cursor: q.cursor === undefined ? undefined : decodeCursor(q.cursor),
-  });
-  return c.json({ items: page.items.map(storedEventView), next_cursor: page.next ? encodeCursor(page.next) : null }, 200);
+  return c.json(await readEventsPage(c.var.db, projectId, c.req.valid('query')), 200);
 };
 
 // A bad envelope keeps its code (`invalid_body`), as before the route declared its schema.

@@ -179,6 +179,9 @@ describe('event pipeline', () => {
     await eventually(async () => (await sql`select 1 from function_calls where call_id = ${callId}`).length === 1);
     expect((await machine.post(`/api/projects/${erin.projectId}/events`, { events: [started] })).status).toBe(202);
     await eventually(async () => (await countRows(erin.projectId)) === 2);
+    // The consumer writes the events, then (a second statement) the function calls they describe:
+    // wait for the "started" event's args to be merged in before reading the call.
+    await eventually(async () => (await sql`select args from function_calls where call_id = ${callId}`)[0]?.args != null);
     const [fc] = await sql`select * from function_calls where call_id = ${callId}`;
     expect(fc).toBeDefined();
     expect(fc).toMatchObject({ status: 'succeeded', latency_ms: 1500, args: { path: 'Assets/A.cs' }, result: { ok: true }, project_id: erin.projectId });

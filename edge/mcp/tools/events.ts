@@ -1,21 +1,10 @@
 import type { McpToolInput } from '../../../contracts/mcp-tools';
-import { listEvents } from '../../../db/queries/events';
 import { requireProject } from '../../services/access';
-import { decodeCursor, encodeCursor } from '../../services/cursor';
-import { storedEventView } from '../../views';
+import { readEventsPage } from '../../services/events-page';
 import type { ToolContext, ToolOutcome } from '../context';
 
 export async function queryEventsTool(ctx: ToolContext, q: McpToolInput<'query_events'>): Promise<ToolOutcome> {
   await requireProject(ctx.db, ctx.caller, ctx.projectId, 'read');
-  const page = await listEvents(ctx.db, {
-    projectId: ctx.projectId,
-    sessionId: q.session_id,
-    type: q.type,
-    since: q.since,
-    until: q.until,
-    limit: q.limit,
-    cursor: q.cursor === undefined ? undefined : decodeCursor(q.cursor),
-  });
-  const items = page.items.map(storedEventView);
-  return { structured: { items, next_cursor: page.next ? encodeCursor(page.next) : null }, summary: `${items.length} event(s)${page.next ? '; more with next_cursor' : ''}` };
+  const { items, next_cursor } = await readEventsPage(ctx.db, ctx.projectId, q);
+  return { structured: { items, next_cursor }, summary: `${items.length} event(s)${next_cursor ? '; more with next_cursor' : ''}` };
 }
