@@ -1,26 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import postgres from 'postgres';
+import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, eventually, makeEvent, userWithProject } from '../support/api';
-import { startSparkWorker, type SparkWorker } from '../support/spark-worker';
-import { createTestDatabase } from '../support/test-db';
+import type { SparkWorker } from '../support/spark-worker';
+import { startWorkerWithDb, type WorkerWithDb } from '../support/worker-db';
 
 // Issue 10 item 4, the batch side: POST /api/projects/:id/events takes public-format events
 // (no id, no type) too; ids are derived so a resent batch is stored once; bad ones are named by index.
 describe('public-format events in the batch endpoint', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let stack: WorkerWithDb;
   let worker: SparkWorker;
   let sql: postgres.Sql;
 
   beforeAll(async () => {
-    db = await createTestDatabase('public_batch');
-    worker = await startSparkWorker({ databaseUrl: db.url });
-    sql = postgres(db.url, { max: 2, onnotice: () => {} });
+    stack = await startWorkerWithDb('public_batch');
+    ({ worker, sql } = stack);
   });
   afterAll(async () => {
-    await sql?.end();
-    await worker?.dispose();
-    await db?.drop();
+    await stack?.dispose();
   });
 
   it('stores a batch posted twice once per event, each read back with an id and a type; invalid ones are rejected by index', async () => {

@@ -1,26 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import postgres from 'postgres';
+import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, eventually, userWithProject } from '../support/api';
-import { startSparkWorker, type SparkWorker } from '../support/spark-worker';
-import { createTestDatabase } from '../support/test-db';
+import type { SparkWorker } from '../support/spark-worker';
+import { startWorkerWithDb, type WorkerWithDb } from '../support/worker-db';
 
 // Issue 10 item 4: public Spark adapters POST one event at a time, without id or type, to
 // POST /ingest with an ingest token. Resends must be stored once.
 describe('the public Spark event format at POST /ingest', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let stack: WorkerWithDb;
   let worker: SparkWorker;
   let sql: postgres.Sql;
 
   beforeAll(async () => {
-    db = await createTestDatabase('public_ingest');
-    worker = await startSparkWorker({ databaseUrl: db.url });
-    sql = postgres(db.url, { max: 2, onnotice: () => {} });
+    stack = await startWorkerWithDb('public_ingest');
+    ({ worker, sql } = stack);
   });
   afterAll(async () => {
-    await sql?.end();
-    await worker?.dispose();
-    await db?.drop();
+    await stack?.dispose();
   });
 
   it('stores each event once when an adapter sends them one at a time, twice; each reads back with an id and a type', async () => {
