@@ -5,7 +5,7 @@
 // then it prints the URL to open. Ctrl-C stops everything.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { runMigrations } from '../db/migrate';
 import { startAgent } from '../local-agent/agent';
@@ -13,6 +13,7 @@ import { defaultHome, loadConfig, readCredentials } from '../local-agent/config'
 import { consoleLogger, errorMessage } from '../local-agent/log';
 import { buildWeb } from './build-web';
 import { startEmbeddedPostgres } from './embedded-postgres';
+import { takeStartLock } from './start-lock';
 
 const HOST = process.env.SPARK_HOST ?? '127.0.0.1';
 const PORT = Number(process.env.PORT ?? 8787);
@@ -30,42 +31,6 @@ async function stopAll(code = 0) {
 }
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
-
-const LOCK = `${STATE_DIR}/start.pid`;
-
-/**
- * One `npm start` per checkout: a second one would share .spark/ (the embedded database, the
- * persisted Durable Objects and the ingest log) and take the first one's port.
- */
-function takeStartLock() {
-  mkdirSync(STATE_DIR, { recursive: true });
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(LOCK, 'wx');
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      stops.push(() => rmSync(LOCK, { force: true }));
-      return;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = Number(readFileSync(LOCK, 'utf8').trim());
-      if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
-        throw new Error(`Spark is already running from this folder (npm start, pid ${pid}). Stop it first (Ctrl-C in its terminal, or kill ${pid}).`);
-      }
-      rmSync(LOCK, { force: true }); // left by a start that was killed
-    }
-  }
-  throw new Error(`could not take ${LOCK}`);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 async function ensurePortFree(host: string, port: number) {
   await new Promise<void>((resolve, reject) => {
@@ -139,7 +104,7 @@ async function waitForHealth(url: string, child: ChildProcess, timeoutMs = 60_00
 }
 
 try {
-  takeStartLock();
+  stops.push(takeStartLock(STATE_DIR));
   await ensurePortFree(HOST, PORT);
   const url = await database();
   await runMigrations(url);

@@ -1,7 +1,7 @@
 // `npm start` (scripts/start.ts) as a user runs it, in its own process group so the suite can
 // kill the whole stack at once (SIGKILL: no clean shutdown, like a crash or a pulled plug).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
 
 export interface LocalStack {
   url: string;
@@ -25,7 +25,7 @@ export async function startLocalStack(opts: { port: number; databaseUrl: string;
   const url = `http://127.0.0.1:${opts.port}`;
   const deadline = Date.now() + 120_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode}; see ${opts.logFile}`);
+    if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode}; the end of ${opts.logFile}:\n${tail(opts.logFile)}`);
     try {
       if ((await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) })).ok) break;
     } catch {
@@ -41,6 +41,33 @@ export async function startLocalStack(opts: { port: number; databaseUrl: string;
       // already gone
     }
     await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+    // npx exits first; workerd and the tsx child may still be dying, holding the port.
+    const end = Date.now() + 15_000;
+    while (Date.now() < end && groupHasLiveMembers(child.pid!)) await new Promise((r) => setTimeout(r, 50));
   };
   return { url, child, kill: () => signalGroup('SIGKILL'), stop: () => signalGroup('SIGINT') };
+}
+
+/** Whether a process of the group is still running (zombies, which hold nothing, do not count). */
+function groupHasLiveMembers(pgid: number): boolean {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // "pid (comm) state ppid pgrp ...": comm may hold spaces, so read after the last ')'.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(pgrp) === pgid && state !== 'Z') return true;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return false;
+}
+
+function tail(file: string, lines = 30): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
 }
