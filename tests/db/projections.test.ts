@@ -27,12 +27,12 @@ describe('event projections', () => {
     await h?.close();
     await tdb?.drop();
   });
-  // History events count only as the edge's verified report of an op it dispatched.
+  // History events count only as the edge's verified report of an op it dispatched; presence only as the room's.
   const msg = (type: string, payload: EventPayload, ts = Date.now() / 1000, session = sessionId, verifiedOp = true): EventQueueMessage => ({
     projectId,
     receivedAt: Date.now(),
     event: makeEvent({ type, payload, ts, session_id: session, kind: isCatalogType(type) ? EVENT_CATALOG[type].kind : 'system' }),
-    producer: verifiedOp ? { kind: 'agent', tokenId: randomUUID(), verifiedOp: true } : { kind: 'ingest', tokenId: randomUUID() },
+    producer: type.startsWith('agent.') ? { kind: 'edge' } : verifiedOp ? { kind: 'agent', tokenId: randomUUID(), verifiedOp: true } : { kind: 'ingest', tokenId: randomUUID() },
   });
   /** A payload as Spark's producers build it (typed by the catalog). */
   const spark = <T extends CatalogType>(type: T, payload: CatalogPayloadInput<T>, ts?: number, session?: string, verifiedOp?: boolean) =>
@@ -109,6 +109,10 @@ describe('event projections', () => {
     expect(await sql`select status, unity_profile from agents where token_id = ${tokenId}`).toEqual([{ status: 'online', unity_profile: 'unity-mcp' }]);
     // An older event arriving late changes nothing.
     await persist([spark('agent.disconnected', { token_id: tokenId }, t + 1.5)]);
+    expect(await sql`select status from agents where token_id = ${tokenId}`).toEqual([{ status: 'online' }]);
+    // A newer one posted with a token is stored, but only the room moves presence.
+    const forged = { ...spark('agent.disconnected', { token_id: tokenId }, t + 3), producer: { kind: 'ingest' as const, tokenId: randomUUID() } };
+    expect(await persist([forged])).toBe(1);
     expect(await sql`select status from agents where token_id = ${tokenId}`).toEqual([{ status: 'online' }]);
   });
 });

@@ -1,19 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { CATALOG_TYPES, EVENT_CATALOG, type CatalogPayloadInput, type CatalogType } from '../../contracts/event-catalog';
-import type { EventPayload, EventQueueMessage } from '../../contracts/event';
+import type { EventPayload, EventProducer, EventQueueMessage } from '../../contracts/event';
 import { builds, changes, functionCalls, presence, previews, scripts, STATEMENT_PROJECTIONS } from '../../workers/projections/index';
 import { eventsFor, readCatalog, type ProjectedEvent } from '../../workers/projections/projection';
 import { CATALOG_SAMPLES } from '../support/catalog-samples';
 
 const projectId = '0b9c1f5e-8f61-4c39-9a49-1d2f9e0c7a11';
 let n = 0;
-function message(type: string, payload: EventPayload, verifiedOp = true): EventQueueMessage {
+/** Who produces each type in Spark: the room reports presence, the agent everything it does. */
+const producerOf = (type: string): EventProducer['kind'] => (type.startsWith('agent.') ? 'edge' : 'agent');
+function message(type: string, payload: EventPayload, verifiedOp = true, producer = producerOf(type)): EventQueueMessage {
   const kind = type in EVENT_CATALOG ? EVENT_CATALOG[type as CatalogType].kind : 'system';
   return {
     projectId,
     receivedAt: 1,
     event: { v: 1, id: crypto.randomUUID(), type, source: 'spark-agent', kind, ts: 1_714_000_000 + n++, session_id: projectId, payload },
-    producer: { kind: 'agent', verifiedOp: verifiedOp || undefined },
+    producer: { kind: producer, verifiedOp: verifiedOp || undefined },
   };
 }
 const samplesOf = (type: CatalogType) => (CATALOG_SAMPLES[type] as CatalogPayloadInput<CatalogType>[]).map((p) => message(type, p as EventPayload));
@@ -83,6 +85,13 @@ describe('projections', () => {
   it('mark presence online or offline with the profile of a connect', () => {
     const rows = presence.rows(eventsFor(presence, everySample()));
     expect(rows.map((r) => [r.status, r.profile])).toEqual([['online', 'unity-mcp'], ['online', null], ['offline', null]]);
+  });
+
+  it('move presence only on what the room reported, not on the same event posted with a token', () => {
+    const [connected] = CATALOG_SAMPLES['agent.connected'];
+    const posted = (producer: EventProducer['kind']) => readCatalog([message('agent.connected', connected as EventPayload, false, producer)]).events;
+    for (const producer of ['ingest', 'agent', 'user', 'webhook'] as const) expect(presence.rows(eventsFor(presence, posted(producer))), producer).toEqual([]);
+    expect(presence.rows(eventsFor(presence, posted('edge')))).toHaveLength(1);
   });
 
   it('leave a broken payload of a catalog type out, saying which field', () => {

@@ -1,4 +1,4 @@
-// agents.status: the newest connected/disconnected event per agent token wins.
+// agents.status: the newest connected/disconnected event per agent token wins, as the room reported it.
 import { sql } from 'drizzle-orm';
 import { defineStatementProjection, keyOf, recordset, sameEvent, type EventKey } from './projection';
 
@@ -7,8 +7,10 @@ export type PresenceRow = EventKey & { token_id: string; status: 'online' | 'off
 export const presence = defineStatementProjection({
   name: 'presence',
   reads: ['agent.connected', 'agent.disconnected'],
+  // Only the session room says an agent connected: the same event from an ingest or agent token
+  // (any well-formed body can claim it) is stored but moves no status.
   rows: (events) =>
-    events.map((e): PresenceRow => ({
+    events.filter((e) => e.producedBy === 'edge').map((e): PresenceRow => ({
       ...keyOf(e),
       token_id: e.payload.token_id,
       status: e.type === 'agent.connected' ? 'online' : 'offline',

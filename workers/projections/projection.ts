@@ -4,12 +4,22 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { parseCatalogEvent, type CatalogPayload, type CatalogType } from '../../contracts/event-catalog';
 import type { IssueSummary } from '../../contracts/errors';
-import type { EventQueueMessage } from '../../contracts/event';
+import type { EventProducer, EventQueueMessage } from '../../contracts/event';
 import type { StatementWrite } from '../../db/queries/events';
 
 /** A new event of a catalog type, its payload parsed by the catalog; (projectId, id, ts) is its key. */
 export type ProjectedEvent<T extends CatalogType = CatalogType> = {
-  [K in T]: { projectId: string; id: string; ts: number; sessionId: string; verifiedOp: boolean; type: K; payload: CatalogPayload<K> };
+  [K in T]: {
+    projectId: string;
+    id: string;
+    ts: number;
+    sessionId: string;
+    /** Who put it on the queue (taken from the caller at ingest, never from the body); absent on messages older than that record. */
+    producedBy: EventProducer['kind'] | undefined;
+    verifiedOp: boolean;
+    type: K;
+    payload: CatalogPayload<K>;
+  };
 }[T];
 
 export interface Projection<T extends CatalogType, R> {
@@ -64,7 +74,7 @@ export function readCatalog(messages: readonly EventQueueMessage[]): CatalogRead
       out.invalid.push({ type: event.type, id: event.id, error: parsed.error });
       continue;
     }
-    out.events.push({ projectId, id: event.id, ts: event.ts, sessionId: event.session_id, verifiedOp: producer?.verifiedOp === true, ...parsed.event });
+    out.events.push({ projectId, id: event.id, ts: event.ts, sessionId: event.session_id, producedBy: producer?.kind, verifiedOp: producer?.verifiedOp === true, ...parsed.event });
   }
   return out;
 }
