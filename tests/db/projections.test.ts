@@ -27,12 +27,12 @@ describe('event projections', () => {
     await h?.close();
     await tdb?.drop();
   });
-  // History events count only as the edge's verified report of an op it dispatched; presence only as the room's.
+  // History events count only as the edge's verified report of an op it dispatched; presence and stored frames only as the room's.
   const msg = (type: string, payload: EventPayload, ts = Date.now() / 1000, session = sessionId, verifiedOp = true): EventQueueMessage => ({
     projectId,
     receivedAt: Date.now(),
     event: makeEvent({ type, payload, ts, session_id: session, kind: isCatalogType(type) ? EVENT_CATALOG[type].kind : 'system' }),
-    producer: type.startsWith('agent.') ? { kind: 'edge' } : verifiedOp ? { kind: 'agent', tokenId: randomUUID(), verifiedOp: true } : { kind: 'ingest', tokenId: randomUUID() },
+    producer: type.startsWith('agent.') || type === 'preview.frame' ? { kind: 'edge' } : verifiedOp ? { kind: 'agent', tokenId: randomUUID(), verifiedOp: true } : { kind: 'ingest', tokenId: randomUUID() },
   });
   /** A payload as Spark's producers build it (typed by the catalog). */
   const spark = <T extends CatalogType>(type: T, payload: CatalogPayloadInput<T>, ts?: number, session?: string, verifiedOp?: boolean) =>

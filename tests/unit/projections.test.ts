@@ -8,7 +8,7 @@ import { CATALOG_SAMPLES } from '../support/catalog-samples';
 const projectId = '0b9c1f5e-8f61-4c39-9a49-1d2f9e0c7a11';
 let n = 0;
 /** Who produces each type in Spark: the room reports presence, the agent everything it does. */
-const producerOf = (type: string): EventProducer['kind'] => (type.startsWith('agent.') ? 'edge' : 'agent');
+const producerOf = (type: string): EventProducer['kind'] => (type.startsWith('agent.') || type === 'preview.frame' ? 'edge' : 'agent');
 function message(type: string, payload: EventPayload, verifiedOp = true, producer = producerOf(type)): EventQueueMessage {
   const kind = type in EVENT_CATALOG ? EVENT_CATALOG[type as CatalogType].kind : 'system';
   return {
@@ -92,6 +92,20 @@ describe('projections', () => {
     const posted = (producer: EventProducer['kind']) => readCatalog([message('agent.connected', connected as EventPayload, false, producer)]).events;
     for (const producer of ['ingest', 'agent', 'user', 'webhook'] as const) expect(presence.rows(eventsFor(presence, posted(producer))), producer).toEqual([]);
     expect(presence.rows(eventsFor(presence, posted('edge')))).toHaveLength(1);
+  });
+
+  it('keep build jobs and previews to what Spark produced, not what a token or webhook posted', () => {
+    const [started] = CATALOG_SAMPLES['build.started'];
+    const [, stored] = CATALOG_SAMPLES['preview.frame'];
+    const posted = <T extends CatalogType>(type: T, payload: unknown, producer: EventProducer['kind']) =>
+      readCatalog([message(type, payload as EventPayload, false, producer)]).events;
+    for (const producer of ['ingest', 'webhook'] as const) {
+      expect(builds.rows(eventsFor(builds, posted('build.started', started, producer))), producer).toEqual([]);
+      expect(previews.rows(eventsFor(previews, posted('preview.frame', stored, producer))), producer).toEqual([]);
+    }
+    expect(previews.rows(eventsFor(previews, posted('preview.frame', stored, 'agent')))).toEqual([]);
+    expect(builds.rows(eventsFor(builds, posted('build.started', started, 'agent')))).toHaveLength(1);
+    expect(previews.rows(eventsFor(previews, posted('preview.frame', stored, 'edge')))).toHaveLength(1);
   });
 
   it('leave a broken payload of a catalog type out, saying which field', () => {

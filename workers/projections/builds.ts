@@ -1,6 +1,6 @@
 // build_jobs: one row per build call, kept at the newest state its events report.
 import { sql } from 'drizzle-orm';
-import { defineStatementProjection, keyOf, recordset, sameEvent, type EventKey } from './projection';
+import { defineStatementProjection, keyOf, producedBySpark, recordset, sameEvent, type EventKey } from './projection';
 
 export type BuildRow = EventKey & {
   call_id: string;
@@ -16,7 +16,7 @@ export const builds = defineStatementProjection({
   name: 'builds',
   reads: ['build.started', 'build.progress', 'build.timeout', 'build.completed', 'build.failed'],
   rows: (events) =>
-    events.map((e): BuildRow => {
+    events.filter(producedBySpark).map((e): BuildRow => {
       const row = { ...keyOf(e), call_id: e.payload.call_id, target: null, progress: null, artifact: null, artifact_bytes: null, error: null };
       switch (e.type) {
         case 'build.started':

@@ -1,5 +1,6 @@
 // previews: each frame the room stored (its preview.frame names the R2 key; the agent's own
-// preview.frame, which only describes the frame, has none and makes no row).
+// preview.frame, which only describes the frame, has none and makes no row, and a frame posted
+// with a token, which could name any key, makes none either).
 import { sql } from 'drizzle-orm';
 import { defineStatementProjection, keyOf, recordset, sameEvent, type EventKey } from './projection';
 
@@ -11,7 +12,7 @@ export const previews = defineStatementProjection({
   rows: (events) =>
     events.flatMap((e): PreviewRow[] => {
       const p = e.payload;
-      if (p.r2_key === undefined) return [];
+      if (p.r2_key === undefined || e.producedBy !== 'edge') return [];
       return [{ ...keyOf(e), call_id: p.call_id, width: p.width, height: p.height, r2_key: p.r2_key, content_type: p.content_type, bytes: p.bytes, sha256: p.sha256 }];
     }),
   write: (rows) => sql`

@@ -52,6 +52,13 @@ export function defineStatementProjection<const T extends CatalogType, R>(p: Sta
   };
 }
 
+/**
+ * Whether Spark itself (the room, the agent, a signed-in person) produced the event, rather than a
+ * token any outside tool may hold (ingest) or a third party's webhook: only those may set the state
+ * Spark shows as its own (build jobs, previews).
+ */
+export const producedBySpark = (e: ProjectedEvent): boolean => e.producedBy !== 'ingest' && e.producedBy !== 'webhook';
+
 /** The events of the types a projection reads; nothing else reaches its rows(). */
 export function eventsFor<T extends CatalogType>(p: { reads: readonly T[] }, events: readonly ProjectedEvent[]): ProjectedEvent<T>[] {
   const reads: readonly CatalogType[] = p.reads;
