@@ -153,3 +153,28 @@ export async function listGrants(db: Db, userId: string, projectId?: string) {
     )
     .orderBy(desc(oauthGrants.createdAt));
 }
+
+/** How long a spent or expired code is kept: presented again within it, it still revokes its grant. */
+export const OAUTH_CODE_KEEP_MS = 24 * 3600_000;
+
+/**
+ * The daily clean-up: codes past their keep, and grants whose consent was never finished (no
+ * token was ever issued and their codes are gone). Revoked grants stay, for the person's list.
+ */
+export async function pruneOauth(db: Db, now: Date) {
+  const before = new Date(now.getTime() - OAUTH_CODE_KEEP_MS).toISOString();
+  const codes = await db.delete(oauthCodes).where(sql`${oauthCodes.expiresAt} < ${before}::timestamptz`).returning({ grantId: oauthCodes.grantId });
+  const grants = await db
+    .delete(oauthGrants)
+    .where(
+      and(
+        isNull(oauthGrants.accessTokenHash),
+        isNull(oauthGrants.refreshTokenHash),
+        isNull(oauthGrants.revokedAt),
+        sql`${oauthGrants.createdAt} < ${before}::timestamptz`,
+        sql`not exists (select 1 from ${oauthCodes} where ${oauthCodes.grantId} = ${oauthGrants.id})`,
+      ),
+    )
+    .returning({ id: oauthGrants.id });
+  return { codes: codes.length, unfinishedGrants: grants.length };
+}

@@ -62,3 +62,43 @@ describe('history pruning', () => {
     }
   });
 });
+
+describe('OAuth clean-up', () => {
+  it('drops codes a day past their expiry and grants whose consent never finished, and keeps the rest', async () => {
+    const db = await createTestDatabase('oauth_prune');
+    const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+    try {
+      const [u] = await sql`insert into users (email, password_hash) values ('o@example.com', 'x') returning id`;
+      const [p] = await sql`insert into projects (name, owner_id) values ('g', ${u!.id}) returning id`;
+      const [c] = await sql`insert into oauth_clients (name, redirect_uris) values ('client', ${['http://127.0.0.1/cb']}) returning id`;
+      const grant = async (label: string, opts: { tokens?: boolean; revoked?: boolean; ageHours: number }) => {
+        const [g] = await sql`insert into oauth_grants (client_id, user_id, project_id, access_token_hash, refresh_token_hash, revoked_at, created_at)
+          values (${c!.id}, ${u!.id}, ${p!.id}, ${opts.tokens ? `a-${label}` : null}, ${opts.tokens ? `r-${label}` : null},
+                  ${opts.revoked ? new Date() : null}, now() - ${`${opts.ageHours} hours`}::interval) returning id`;
+        return g!.id as string;
+      };
+      const code = (label: string, grantId: string, expiredHoursAgo: number, used: boolean) =>
+        sql`insert into oauth_codes (code_hash, grant_id, redirect_uri, code_challenge, expires_at, used_at)
+            values (${label}, ${grantId}, 'http://127.0.0.1/cb', 'x', now() - ${`${expiredHoursAgo} hours`}::interval, ${used ? new Date() : null})`;
+      const live = await grant('live', { tokens: true, ageHours: 48 });
+      await code('spent-long-ago', live, 30, true);
+      await code('spent-recently', live, 2, true); // a replay now still revokes the grant
+      const abandoned = await grant('abandoned', { ageHours: 48 });
+      await code('never-used', abandoned, 47, false);
+      const fresh = await grant('fresh', { ageHours: 0 }); // consent under way
+      await code('fresh-code', fresh, -0.01, false);
+      const revoked = await grant('revoked', { revoked: true, ageHours: 48 });
+
+      const { runCron } = await import('../../workers/cron');
+      const { createDb } = await import('../../db/client');
+      const h = createDb({ url: db.url });
+      expect(await runCron(CRON_DAILY, h.db)).toMatchObject({ oauthPruned: { codes: 2, unfinishedGrants: 1 } });
+      await h.close();
+      expect((await sql`select code_hash from oauth_codes order by 1`).map((r) => r.code_hash)).toEqual(['fresh-code', 'spent-recently']);
+      expect(new Set((await sql`select id from oauth_grants`).map((r) => r.id))).toEqual(new Set([live, fresh, revoked]));
+    } finally {
+      await sql.end();
+      await db.drop();
+    }
+  });
+});

@@ -1,6 +1,7 @@
 import type { Db } from '../../db/client';
 import { DEFAULT_EVENT_RETENTION_MONTHS, ensureEventPartitions } from '../../db/partitions';
 import { pruneHistory } from '../../db/queries/history';
+import { pruneOauth } from '../../db/queries/oauth';
 import { clearExpiredDeliveryBodies } from '../../db/queries/webhooks';
 import { runLifecycle, type LifecycleDeps } from '../lifecycle';
 import { runRetention, runRollups } from '../rollups';
@@ -31,6 +32,7 @@ export async function runCron(cron: string, db: Db, now = new Date(), opts: Cron
     const from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
     done.partitionsCreated = await ensureEventPartitions(db, from, PARTITION_MONTHS_AHEAD + 1);
     done.webhookBodiesCleared = await clearExpiredDeliveryBodies(db, now);
+    done.oauthPruned = await pruneOauth(db, now);
     Object.assign(done, await runRetention(db, now, opts.retentionMonths ?? DEFAULT_EVENT_RETENTION_MONTHS));
   }
   return done;
