@@ -4,25 +4,22 @@ import { replayChip } from '../../contracts/chip-eval';
 import { parseChipYaml } from '../../contracts/chips';
 import { apiClient, eventually, makeEvent, userWithProject } from '../support/api';
 import { E, EARLIER_CHIP, EARLIER_EXPECTED, GAME_DEV_CHIP, GAME_DEV_EXPECTED, LABELS, labelledLog } from '../support/chip-fixture';
-import { startSparkWorker, type SparkWorker } from '../support/spark-worker';
-import { createTestDatabase } from '../support/test-db';
+import type { SparkWorker } from '../support/spark-worker';
+import { startWorkerWithDb, type WorkerWithDb } from '../support/worker-db';
 
 // Issue 11, chips: a chip stored through the API and evaluated over the stored events gives the
 // numbers worked out by hand in tests/support/chip-fixture.ts, the same as `spark replay`.
 describe('chips and their evaluations over the API', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let h: WorkerWithDb;
   let worker: SparkWorker;
   let sql: postgres.Sql;
 
   beforeAll(async () => {
-    db = await createTestDatabase('chips_api');
-    worker = await startSparkWorker({ databaseUrl: db.url });
-    sql = postgres(db.url, { max: 2, onnotice: () => {} });
+    h = await startWorkerWithDb('chips_api');
+    ({ worker, sql } = h);
   });
   afterAll(async () => {
-    await sql?.end();
-    await worker?.dispose();
-    await db?.drop();
+    await h?.dispose();
   });
 
   const postYaml = (projectId: string, token: string, yaml: string, type = 'application/yaml') =>

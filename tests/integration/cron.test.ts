@@ -1,22 +1,20 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSparkWorker, type SparkWorker } from '../support/spark-worker';
+import type { SparkWorker } from '../support/spark-worker';
 import { createTestDatabase } from '../support/test-db';
 import { CRON_DAILY, PARTITION_MONTHS_AHEAD } from '../../workers/cron';
+import { startWorkerWithDb, type WorkerWithDb } from '../support/worker-db';
 
 describe('cron in workerd', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let h: WorkerWithDb;
   let worker: SparkWorker;
   let sql: postgres.Sql;
   beforeAll(async () => {
-    db = await createTestDatabase('cron');
-    worker = await startSparkWorker({ databaseUrl: db.url });
-    sql = postgres(db.url, { max: 1, onnotice: () => {} });
+    h = await startWorkerWithDb('cron');
+    ({ worker, sql } = h);
   });
   afterAll(async () => {
-    await sql?.end();
-    await worker?.dispose();
-    await db?.drop();
+    await h?.dispose();
   });
 
   const partitions = async () =>

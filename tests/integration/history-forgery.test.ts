@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SparkEventV1 } from '../../contracts/event';
 import { MAX_SCRIPT_BYTES } from '../../contracts/limits';
 import { apiClient, eventually, makeEvent, userWithProject } from '../support/api';
-import { startSparkWorker, type SparkWorker } from '../support/spark-worker';
-import { createTestDatabase } from '../support/test-db';
+import type { SparkWorker } from '../support/spark-worker';
 import { openSocket } from '../support/ws-client';
+import { startWorkerWithDb, type WorkerWithDb } from '../support/worker-db';
 
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
 const agentInfo = { name: 'studio-pc', version: '0.1.0', profile: 'unity-mcp', unity: 'up', circuit: 'closed', outboxDepth: 0 };
@@ -15,19 +15,16 @@ const agentInfo = { name: 'studio-pc', version: '0.1.0', profile: 'unity-mcp', u
 // from what the agent reports for operations Spark sent; imports and undo/rollback are validated
 // like any operation.
 describe('change history cannot be forged', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let h: WorkerWithDb;
   let worker: SparkWorker;
   let sql: postgres.Sql;
 
   beforeAll(async () => {
-    db = await createTestDatabase('forgery');
-    worker = await startSparkWorker({ databaseUrl: db.url });
-    sql = postgres(db.url, { max: 2, onnotice: () => {} });
+    h = await startWorkerWithDb('forgery');
+    ({ worker, sql } = h);
   });
   afterAll(async () => {
-    await sql?.end();
-    await worker?.dispose();
-    await db?.drop();
+    await h?.dispose();
   });
 
   async function project(label: string) {

@@ -4,26 +4,23 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueAccessToken } from '../../edge/auth/access-token';
 import { apiClient, userWithProject } from '../support/api';
-import { startSparkWorker, TEST_JWT_SECRET, type SparkWorker } from '../support/spark-worker';
-import { createTestDatabase, type TestDatabase } from '../support/test-db';
+import { TEST_JWT_SECRET, type SparkWorker } from '../support/spark-worker';
+import { startWorkerWithDb, type WorkerWithDb } from '../support/worker-db';
 
 const b64url = (s: string) => Buffer.from(s, 'latin1').toString('base64url');
 const UUID = '0b9c1f4e-8a1d-4c4e-9f59-1f0f2b7c9a11';
 
 describe('security: bad input is a 4xx, never a 500', () => {
-  let db: TestDatabase;
+  let h: WorkerWithDb;
   let worker: SparkWorker;
   let sql: postgres.Sql;
 
   beforeAll(async () => {
-    db = await createTestDatabase('sec_4xx');
-    worker = await startSparkWorker({ databaseUrl: db.url });
-    sql = postgres(db.url, { max: 1, onnotice: () => {} });
+    h = await startWorkerWithDb('sec_4xx');
+    ({ worker, sql } = h);
   });
   afterAll(async () => {
-    await sql?.end();
-    await worker?.dispose();
-    await db?.drop();
+    await h?.dispose();
   });
 
   it('refuses NUL and lone surrogates in names, naming the field, and writes nothing', async () => {

@@ -5,8 +5,8 @@ import postgres from 'postgres';
 import { exportEvents, importEvents, type Progress } from '../../scripts/spark-events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userWithProject } from '../support/api';
-import { startSparkWorker, type SparkWorker } from '../support/spark-worker';
-import { createTestDatabase } from '../support/test-db';
+import type { SparkWorker } from '../support/spark-worker';
+import { startWorkerWithDb, type WorkerWithDb } from '../support/worker-db';
 
 // Issue 10 item 5: export a project's event log as NDJSON, import it into another project
 // (events of any age), import again and store nothing twice.
@@ -14,19 +14,16 @@ import { createTestDatabase } from '../support/test-db';
 const N = Number(process.env.EVENT_LOG_TEST_EVENTS ?? 20_000);
 
 describe('the event log: export and import', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let h: WorkerWithDb;
   let worker: SparkWorker;
   let sql: postgres.Sql;
 
   beforeAll(async () => {
-    db = await createTestDatabase('event_log');
-    worker = await startSparkWorker({ databaseUrl: db.url });
-    sql = postgres(db.url, { max: 2, onnotice: () => {} });
+    h = await startWorkerWithDb('event_log');
+    ({ worker, sql } = h);
   });
   afterAll(async () => {
-    await sql?.end();
-    await worker?.dispose();
-    await db?.drop();
+    await h?.dispose();
   });
 
   const exportOf = async (token: string, projectId: string, query = '') => {

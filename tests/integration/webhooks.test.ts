@@ -7,8 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '../../db/client';
 import { CRON_DAILY, runCron } from '../../workers/cron';
 import { eventually, userWithProject } from '../support/api';
-import { startSparkWorker, type SparkWorker } from '../support/spark-worker';
-import { createTestDatabase } from '../support/test-db';
+import type { SparkWorker } from '../support/spark-worker';
+import { startWorkerWithDb, type WorkerWithDb } from '../support/worker-db';
+import type { TestDatabase } from '../support/test-db';
 
 // Issue 10 items 1-3, end to end: the real Worker in workerd, real Postgres, real local queue.
 // Deliveries are signed with the senders' own libraries over GitHub's published example payloads.
@@ -18,19 +19,17 @@ const example = (name: string, action?: string) => {
 };
 
 describe('webhooks', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let h: WorkerWithDb;
+  let db: TestDatabase;
   let worker: SparkWorker;
   let sql: postgres.Sql;
 
   beforeAll(async () => {
-    db = await createTestDatabase('webhooks');
-    worker = await startSparkWorker({ databaseUrl: db.url });
-    sql = postgres(db.url, { max: 2, onnotice: () => {} });
+    h = await startWorkerWithDb('webhooks');
+    ({ worker, sql, db } = h);
   });
   afterAll(async () => {
-    await sql?.end();
-    await worker?.dispose();
-    await db?.drop();
+    await h?.dispose();
   });
 
   async function source(provider: 'github' | 'gitlab' | 'standard', secret?: string) {
