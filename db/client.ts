@@ -36,7 +36,8 @@ export interface DbHandle {
    * For reads that may lag (lists, dashboards, exports): with a replica configured, drizzle's
    * `withReplicas(db, [replica])`, whose select/$count/query go to the replica while insert,
    * update, delete, execute and transaction still go to the primary. Absent (or `db` itself)
-   * when there is no replica.
+   * when there is no replica. One trap: withReplicas sends `with(cte)` to the replica too, so a
+   * statement that starts `readDb.with(...)` must only read.
    */
   readDb?: Db;
   /** The raw postgres.js client (bulk inserts with unnest, LISTEN…); absent for neon-http. */
