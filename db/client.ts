@@ -1,7 +1,8 @@
 // One schema, several drivers. Query code takes a `Db` and never cares which driver is behind it.
 import { neon } from '@neondatabase/serverless';
 import { drizzle as drizzleNeonHttp } from 'drizzle-orm/neon-http';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import type { SQL } from 'drizzle-orm';
+import { withReplicas, type PgDatabase, type PgQueryResultHKT, type PgWithReplicas } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePostgresJs } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import * as schema from './schema';
@@ -29,7 +30,16 @@ export interface DbConfig {
 }
 
 export interface DbHandle {
+  /** The primary: every write, and every read that must see what was just written. */
   db: Db;
+  /**
+   * For reads that may lag (lists, dashboards, exports): with a replica configured, drizzle's
+   * `withReplicas(db, [replica])`, whose select/$count/query go to the replica while insert,
+   * update, delete, execute and transaction still go to the primary. Absent (or `db` itself)
+   * when there is no replica. One trap: withReplicas sends `with(cte)` to the replica too, so a
+   * statement that starts `readDb.with(...)` must only read.
+   */
+  readDb?: Db;
   /** The raw postgres.js client (bulk inserts with unnest, LISTEN…); absent for neon-http. */
   sql?: postgres.Sql;
   /** Ends the connections; in a Worker call it via ctx.waitUntil(handle.close()). */
@@ -57,9 +67,46 @@ export function createDb(config: DbConfig): DbHandle {
   return { db, sql, close: () => sql.end({ timeout: 5 }) };
 }
 
+/**
+ * The primary and, when `replica` is given, a lag-tolerant `readDb` on it (see DbHandle). Both
+ * postgres.js clients connect on their first query, so a request that reads nothing lagging
+ * opens no replica connection.
+ */
+export function createDbWithReplica(primary: DbConfig, replica?: DbConfig): DbHandle {
+  const main = createDb(primary);
+  if (!replica) return { ...main, readDb: main.db };
+  const standby = createDb(replica);
+  return {
+    ...main,
+    readDb: withReplicas(main.db, [standby.db]),
+    close: async () => {
+      await Promise.all([main.close(), standby.close()]);
+    },
+  };
+}
+
+/** The database of a Worker request: the primary from dbConfigFromEnv, the replica from replicaConfigFromEnv. */
+export function createDbFromEnv(env: DbEnv): DbHandle {
+  return createDbWithReplica(dbConfigFromEnv(env), replicaConfigFromEnv(env));
+}
+
+/**
+ * A raw read-only statement on the replica when `db` has one (a `readDb`), else on `db`.
+ * withReplicas sends every execute() to the primary, as it cannot tell a read from a write:
+ * call this only with a statement that writes nothing (a standby refuses writes).
+ */
+export function executeRead(db: Db, query: SQL) {
+  const replicas = (db as Partial<PgWithReplicas<Db>>).$replicas;
+  return (replicas?.[0] ?? db).execute(query);
+}
+
 export interface DbEnv {
   HYPERDRIVE?: { connectionString: string };
   DATABASE_URL?: string;
+  /** A read replica (hot standby) through a second Hyperdrive configuration. */
+  HYPERDRIVE_REPLICA?: { connectionString: string };
+  /** A read replica's connection string (used when HYPERDRIVE_REPLICA is not bound, or with DB_DIRECT=on). */
+  DATABASE_REPLICA_URL?: string;
   DB_DRIVER?: string;
   /** "on": use DATABASE_URL even though HYPERDRIVE is bound (npm start; see below). */
   DB_DIRECT?: string;
@@ -83,6 +130,19 @@ export function dbConfigFromEnv(env: DbEnv): DbConfig {
     'No database configured: bind HYPERDRIVE (wrangler.toml [[hyperdrive]]) or set DATABASE_URL ' +
       '(e.g. postgres://postgres@127.0.0.1:5432/spark).',
   );
+}
+
+/**
+ * The read replica, if any, in the same order as the primary: DATABASE_REPLICA_URL with
+ * DB_DIRECT=on, then the HYPERDRIVE_REPLICA binding, then DATABASE_REPLICA_URL. Undefined: no
+ * replica, every read goes to the primary.
+ */
+export function replicaConfigFromEnv(env: DbEnv): DbConfig | undefined {
+  const driver = parseDriver(env.DB_DRIVER);
+  if (env.DB_DIRECT === 'on' && env.DATABASE_REPLICA_URL) return { driver, url: env.DATABASE_REPLICA_URL };
+  if (env.HYPERDRIVE_REPLICA?.connectionString) return { driver: 'postgres-js', url: env.HYPERDRIVE_REPLICA.connectionString, max: 5 };
+  if (env.DATABASE_REPLICA_URL) return { driver, url: env.DATABASE_REPLICA_URL };
+  return undefined;
 }
 
 function parseDriver(value: string | undefined): DbDriver {

@@ -3,7 +3,7 @@
 // The same SQL, written for Grafana's Postgres data source, is in grafana/.
 import { sql, type SQL } from 'drizzle-orm';
 import type { DashboardView } from '../../contracts/dashboard';
-import { rowsOf, type Db } from '../client';
+import { executeRead, rowsOf, type Db } from '../client';
 import { EVENTS_WATERMARK } from './rollups';
 
 export interface DashboardRange {
@@ -12,7 +12,8 @@ export interface DashboardRange {
   to: string;
 }
 
-const rows = async <T extends Record<string, unknown>>(db: Db, query: SQL) => rowsOf<T>(await db.execute(query));
+// Every panel only reads: on the replica when the caller passes a lag-tolerant handle.
+const rows = async <T extends Record<string, unknown>>(db: Db, query: SQL) => rowsOf<T>(await executeRead(db, query));
 const share = (part: number, whole: number) => (whole > 0 ? part / whole : null);
 
 /** Every day of the range, in order: days without data still get a point on a chart. */

@@ -18,7 +18,7 @@ export function exportEventLog(handle: DbHandle, filter: EventLogFilter, pageSiz
     {
       async pull(controller) {
         try {
-          const rows = await eventLogPage(handle.db, filter, after, pageSize);
+          const rows = await eventLogPage(handle.readDb ?? handle.db, filter, after, pageSize);
           if (rows.length > 0) {
             const last = rows[rows.length - 1]!;
             after = { at: last.at, id: last.id };

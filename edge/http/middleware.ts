@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { createDb, dbConfigFromEnv, type DbHandle } from '../../db/client';
+import { createDbFromEnv, type DbHandle } from '../../db/client';
 import type { Env } from '../env';
 import { HttpError } from './errors';
 import { bearerToken, callerKey, resolveCaller } from '../services/caller';
@@ -7,13 +7,14 @@ import type { AppEnv } from '../types';
 import { logWarn } from '../../workers/safe-log';
 
 export type OpenDb = (env: Env) => DbHandle;
-export const defaultOpenDb: OpenDb = (env) => createDb(dbConfigFromEnv(env));
+export const defaultOpenDb: OpenDb = (env) => createDbFromEnv(env);
 
 /** One database client per request (Workers cannot share sockets across requests), closed after the response. */
 export function withDb(openDb: OpenDb): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const handle = openDb(c.env);
     c.set('db', handle.db);
+    c.set('readDb', handle.readDb ?? handle.db);
     try {
       await next();
     } finally {

@@ -1,3 +1,4 @@
+import type { Db } from '../../db/client';
 import type { RoomDeps } from '../services/room';
 
 /**
@@ -5,6 +6,8 @@ import type { RoomDeps } from '../services/room';
  * project, how long it may wait for Unity, and where its progress goes.
  */
 export interface ToolContext extends RoomDeps {
+  /** Reads that may lag (query_events): on the read replica when one is configured; `db` when absent. */
+  readDb?: Db;
   /** The project the token is bound to: every tool acts in it and nowhere else. */
   projectId: string;
   /** When the call must answer (epoch ms): it waits for the agent until then, then says what it knows. */

@@ -17,7 +17,7 @@ const list: AppRouteHandler<typeof listAudit> = async (c) => {
   const { projectId } = c.req.valid('param');
   await requireProject(c.var.db, c.var.caller, projectId, 'admin');
   const { limit, before } = c.req.valid('query');
-  return c.json({ items: (await listAuditEntries(c.var.db, projectId, limit, before)).map(auditEntryView) }, 200);
+  return c.json({ items: (await listAuditEntries(c.var.readDb, projectId, limit, before)).map(auditEntryView) }, 200);
 };
 
 export const auditRoutes = createRouter().openapi(listAudit, list);

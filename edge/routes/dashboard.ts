@@ -31,13 +31,13 @@ const today = () => new Date().toISOString().slice(0, 10);
 const panels: AppRouteHandler<typeof getDashboard> = async (c) => {
   const { projectId } = c.req.valid('param');
   await requireProject(c.var.db, c.var.caller, projectId, 'read');
-  return c.json(await dashboard(c.var.db, projectId, dashboardRange(c.req.valid('query'), today())), 200);
+  return c.json(await dashboard(c.var.readDb, projectId, dashboardRange(c.req.valid('query'), today())), 200);
 };
 
 const metrics: AppRouteHandler<typeof getMetrics> = async (c) => {
   const { projectId } = c.req.valid('param');
   await requireProject(c.var.db, c.var.caller, projectId, 'read');
-  const view = await dashboard(c.var.db, projectId, dashboardRange(c.req.valid('query'), today()));
+  const view = await dashboard(c.var.readDb, projectId, dashboardRange(c.req.valid('query'), today()));
   return c.text(dashboardMetrics(view), 200, { 'content-type': PROMETHEUS_CONTENT_TYPE });
 };
 

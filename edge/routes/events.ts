@@ -51,7 +51,7 @@ const ingest: AppRouteHandler<typeof ingestEvents> = async (c) => {
 const list: AppRouteHandler<typeof listProjectEvents> = async (c) => {
   const { projectId } = c.req.valid('param');
   await requireProject(c.var.db, c.var.caller, projectId, 'read');
-  return c.json(await readEventsPage(c.var.db, projectId, c.req.valid('query')), 200);
+  return c.json(await readEventsPage(c.var.readDb, projectId, c.req.valid('query')), 200);
 };
 
 // A bad envelope keeps its code (`invalid_body`), as before the route declared its schema.

@@ -79,7 +79,7 @@ const builds: AppRouteHandler<typeof listSessionBuilds> = async (c) => {
 
 const exportAll: AppRouteHandler<typeof exportSessionChanges> = async (c) => {
   const { sessionId } = await sessionRoom(c, 'read');
-  const rows = await exportChanges(c.var.db, sessionId);
+  const rows = await exportChanges(c.var.readDb, sessionId);
   c.header('content-disposition', `attachment; filename="spark-history-${sessionId}.json"`);
   return c.json({ version: 1 as const, session_id: sessionId, exported_at: new Date().toISOString(), changes: rows.map(changeExportEntry) }, 200);
 };

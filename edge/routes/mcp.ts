@@ -57,6 +57,7 @@ export function mcpRoutes(openDb: OpenDb) {
       await enforceRateLimit(c.env.API_RATE_LIMIT, callerKey(caller), 'too many requests for this token; slow down');
       const server = createSparkMcpServer({
         db: handle.db,
+        readDb: handle.readDb,
         env: c.env,
         caller,
         projectId: caller.projectId,

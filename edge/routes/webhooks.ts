@@ -113,7 +113,7 @@ const deliveries: AppRouteHandler<typeof listWebhookDeliveries> = async (c) => {
   const { projectId, webhookId } = c.req.valid('param');
   await requireProject(c.var.db, c.var.caller, projectId, 'read');
   const source = await sourceOf(c, projectId, webhookId);
-  return c.json({ items: (await listDeliveries(c.var.db, source.id)).map(deliveryView) }, 200);
+  return c.json({ items: (await listDeliveries(c.var.readDb, source.id)).map(deliveryView) }, 200);
 };
 
 const replay: AppRouteHandler<typeof replayWebhookDelivery> = async (c) => {

@@ -1,6 +1,6 @@
 import { desc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDb, dbConfigFromEnv, rowsOf, type Db, type DbHandle } from '../../db/client';
+import { createDb, createDbWithReplica, dbConfigFromEnv, executeRead, replicaConfigFromEnv, rowsOf, type Db, type DbHandle } from '../../db/client';
 import { sessions } from '../../db/schema';
 import { createTestDatabase, type TestDatabase } from '../support/test-db';
 import { seedProject } from './helpers';
@@ -78,5 +78,69 @@ describe('dbConfigFromEnv', () => {
     expect(h.sql).toBeUndefined();
     expect(typeof h.db.select).toBe('function');
     await h.close();
+  });
+});
+
+describe('replicaConfigFromEnv', () => {
+  it('is undefined without a replica: every read goes to the primary', () => {
+    expect(replicaConfigFromEnv({ DATABASE_URL: 'postgres://d/db', HYPERDRIVE: { connectionString: 'postgres://h/db' } })).toBeUndefined();
+  });
+
+  it('prefers the HYPERDRIVE_REPLICA binding, then DATABASE_REPLICA_URL (first with DB_DIRECT=on), with the primary\'s driver', () => {
+    const binding = { connectionString: 'postgres://hr/db' };
+    expect(replicaConfigFromEnv({ HYPERDRIVE_REPLICA: binding, DATABASE_REPLICA_URL: 'postgres://r/db' })).toEqual({ driver: 'postgres-js', url: 'postgres://hr/db', max: 5 });
+    expect(replicaConfigFromEnv({ HYPERDRIVE_REPLICA: binding, DATABASE_REPLICA_URL: 'postgres://r/db', DB_DIRECT: 'on' })).toEqual({ driver: 'postgres-js', url: 'postgres://r/db' });
+    expect(replicaConfigFromEnv({ DATABASE_REPLICA_URL: 'postgres://r/db', DB_DRIVER: 'neon-http' })).toEqual({ driver: 'neon-http', url: 'postgres://r/db' });
+  });
+});
+
+// Two databases stand in for primary and replica here (tests/integration/read-replica.test.ts
+// uses a real hot standby): a row only one of them has shows where each query went.
+describe('createDbWithReplica', () => {
+  let primary: TestDatabase;
+  let replica: TestDatabase;
+  let h: DbHandle;
+  let seenOnReplica: { project: { id: string }; user: { id: string } };
+
+  beforeAll(async () => {
+    [primary, replica] = await Promise.all([createTestDatabase('spark_primary'), createTestDatabase('spark_replica')]);
+    h = createDbWithReplica({ url: primary.url, max: 2 }, { url: replica.url, max: 2 });
+    const onReplica = createDb({ url: replica.url, max: 1 });
+    seenOnReplica = await seedProject(onReplica.db, 'replica');
+    await onReplica.close();
+  });
+  afterAll(async () => {
+    await h?.close();
+    await primary?.drop();
+    await replica?.drop();
+  });
+
+  it('reads selects from the replica and writes to the primary through readDb', async () => {
+    const readDb = h.readDb!;
+    expect(await latestSessions(readDb, seenOnReplica.project.id)).toEqual([]);
+    // The project exists only on the replica: readDb's select finds it, the primary's does not.
+    const { projects } = await import('../../db/schema');
+    expect(await readDb.select().from(projects).where(eq(projects.id, seenOnReplica.project.id))).toHaveLength(1);
+    expect(await h.db.select().from(projects).where(eq(projects.id, seenOnReplica.project.id))).toHaveLength(0);
+
+    const { project, user } = await seedProject(readDb, 'written-through-readdb');
+    expect(await h.db.select().from(projects).where(eq(projects.id, project.id))).toHaveLength(1);
+    expect(await readDb.select().from(projects).where(eq(projects.id, project.id))).toHaveLength(0);
+    expect(user.id).toBeTruthy();
+  });
+
+  it('sends execute() to the primary, and executeRead() to the replica', async () => {
+    const { sql } = await import('drizzle-orm');
+    const here = (db: Db) => db.execute(sql`select current_database() as name`);
+    expect(rowsOf<{ name: string }>(await here(h.readDb!))[0]!.name).toBe(primary.name);
+    const read = (db: Db) => executeRead(db, sql`select current_database() as name`);
+    expect(rowsOf<{ name: string }>(await read(h.readDb!))[0]!.name).toBe(replica.name);
+    expect(rowsOf<{ name: string }>(await read(h.db))[0]!.name).toBe(primary.name);
+  });
+
+  it('without a replica, readDb is the primary itself', async () => {
+    const only = createDbWithReplica({ url: primary.url, max: 1 });
+    expect(only.readDb).toBe(only.db);
+    await only.close();
   });
 });

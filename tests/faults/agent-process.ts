@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main as agentCli } from '../../local-agent/cli';
 import { eventually } from '../support/api';
-import { freePort } from './pg-cluster';
+import { freePort } from '../support/pg-cluster';
 
 export async function pairAgentProcess(o: { edge: string; code: string; mcpUrl: string; nats?: string; logFile: string; env?: Record<string, string> }) {
   const home = mkdtempSync(join(tmpdir(), 'spark-agent-proc-'));

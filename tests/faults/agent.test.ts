@@ -12,7 +12,7 @@ import { createTestDatabase } from '../support/test-db';
 import { startUnityMcpServer } from '../support/unity-mcp-server';
 import { openSocket, type TestSocket } from '../support/ws-client';
 import { pairAgentProcess } from './agent-process';
-import { freePort } from './pg-cluster';
+import { freePort } from '../support/pg-cluster';
 
 // The agent's side of "nothing is lost" (issue 13 §3), with real processes really broken: the
 // agent SIGKILLed mid-operation, the edge unreachable while the agent works, the NATS server

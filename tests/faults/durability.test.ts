@@ -8,7 +8,7 @@ import { MAX_INGEST_BYTES } from '../../contracts/limits';
 import { apiClient, eventually, makeEvent, userWithProject } from '../support/api';
 import { startIngestLoad } from './ingest-load';
 import { startLocalStack, type LocalStack } from './local-stack';
-import { createPgCluster, freePort, type PgCluster } from './pg-cluster';
+import { createPgCluster, freePort, type PgCluster } from '../support/pg-cluster';
 
 // Nothing accepted is lost (issue 14): `npm start` against a Postgres cluster of our own, with
 // continuous ingest (10 events per request), through a 20 s database outage and a SIGKILL of the

@@ -13,6 +13,8 @@ export interface SparkWorkerOptions {
   authRateLimit?: { limit: number; period: 10 | 60 };
   /** Connect with DATABASE_URL instead of through the (emulated) Hyperdrive binding. */
   direct?: boolean;
+  /** A read replica bound as HYPERDRIVE_REPLICA (a second emulated Hyperdrive binding). */
+  replicaHyperdriveUrl?: string;
   /** Serve the built web UI (web/dist) as static assets, as wrangler.toml says. */
   withAssets?: boolean;
   /** With withAssets: serve this build instead of wrangler.toml's directory (see web-stack.ts). */
@@ -48,7 +50,10 @@ export async function startSparkWorker(opts: SparkWorkerOptions) {
     modules: true,
     scriptPath: 'dist/worker/worker.js',
     bindings: { ...workerOptions.bindings, JWT_SECRET: TEST_JWT_SECRET, ...(opts.direct ? { DATABASE_URL: opts.databaseUrl } : {}), ...opts.vars },
-    hyperdrives: opts.direct ? {} : { HYPERDRIVE: hyperdriveUrl },
+    hyperdrives: {
+      ...(opts.direct ? {} : { HYPERDRIVE: hyperdriveUrl }),
+      ...(opts.replicaHyperdriveUrl ? { HYPERDRIVE_REPLICA: withPassword(opts.replicaHyperdriveUrl) } : {}),
+    },
     ...(opts.rateLimit || opts.authRateLimit
       ? {
           ratelimits: {
