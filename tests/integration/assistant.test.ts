@@ -26,6 +26,13 @@ function script(req: ChatRequest): ScriptedTurn {
   const sessionId = /session_id "([0-9a-f-]{36})"/.exec(req.messages[0]?.content ?? '')?.[1] ?? 'none';
   const last = req.messages[req.messages.length - 1]!;
   const lastUser = [...req.messages].reverse().find((m) => m.role === 'user')!.content ?? '';
+  if (/keep going/i.test(lastUser)) {
+    // A model that never stops: first a write outside Assets/ (refused like a person's), then reads forever.
+    const first = last.role === 'user';
+    return first
+      ? { toolCalls: [{ name: 'write_script', arguments: { session_id: sessionId, path: 'Assets/../Secrets.cs', code: 'class S {}' } }], usage: { prompt_tokens: 10, completion_tokens: 2 } }
+      : { text: 'Reading again. ', toolCalls: [{ name: 'read_script', arguments: { session_id: sessionId, path: PATH } }], usage: { prompt_tokens: 10, completion_tokens: 2 } };
+  }
   if (last.role === 'user' && /player controller/i.test(lastUser)) {
     return { text: 'Writing a 2D player controller. ', toolCalls: [{ name: 'write_script', arguments: { session_id: sessionId, path: PATH, code: BROKEN } }], usage: { prompt_tokens: 1000, completion_tokens: 50, cached_tokens: 200 } };
   }
@@ -247,6 +254,22 @@ describe('Ask Spark: the assistant drives Unity through the MCP tools', () => {
     expect(stopped.events.at(-1)).toMatchObject({ type: 'done', state: 'stopped' });
     expect(existsSync(join(unity.projectDir, PATH))).toBe(true);
   });
+  it("the model's arguments are checked like a person's, and the step limit ends a run that never stops", async () => {
+    const before = llm.requests.length;
+    const run = await ask('keep going');
+    expect(run.status).toBe(200);
+    const results = run.events.filter((e): e is Extract<AssistantStreamEvent, { type: 'tool_result' }> => e.type === 'tool_result');
+    // The write outside Assets/ never reached Unity: the same check as the MCP endpoint's, naming the field.
+    expect(results[0]).toMatchObject({ name: 'write_script', is_error: true, text: expect.stringMatching(/^invalid_arguments: .*\(path\)$/) });
+    expect(existsSync(join(unity.projectDir, 'Secrets.cs'))).toBe(false);
+    expect(results.slice(1).every((r) => r.name === 'read_script' && !r.is_error)).toBe(true);
+    // Eight model calls, then the run stops and says why.
+    expect(llm.requests.length - before).toBe(8);
+    expect(run.events.filter((e) => e.type === 'usage')).toHaveLength(8);
+    expect(results).toHaveLength(8);
+    expect(run.events.at(-1)).toMatchObject({ type: 'done', state: 'stopped', reason: expect.stringContaining('step limit') });
+  });
+
   it('a project can turn the assistant off, and a spent monthly budget refuses the next run', async () => {
     const put = (body: unknown) =>
       fetch(`${worker.url}/api/projects/${user.projectId}/assistant/settings`, { method: 'PUT', headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
