@@ -28,7 +28,8 @@ describe('the assistant conversation as events', () => {
     const noArgs = fitAnswer(run, { content: 'Here it is.', tool_calls: [call(JSON.stringify({ code: script })), { ...call('{}'), id: 'call_2' }] });
     expect(noArgs).toEqual({ run_id: run, text: 'Here it is.', tool_calls: [{ id: 'call_1', name: 'write_script' }, { id: 'call_2', name: 'write_script' }], content_omitted: true });
 
-    const long = 'é😀'.repeat(40_000);
+    // The cut lands right after a high surrogate (the 'a' shifts the pairs), which must not be split.
+    const long = `a${'é😀'.repeat(40_000)}`;
     const cut = fitAnswer(run, { content: long, tool_calls: [] });
     expect(cut).toMatchObject({ truncated: true, tool_calls: [] });
     expect(cut.content_omitted).toBeUndefined();
