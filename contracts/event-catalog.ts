@@ -115,6 +115,21 @@ const usageLlm = z.object({
   run_id: z.uuid('run_id must be a UUID'),
 });
 
+/** A request the person made to the assistant, kept with the session (and exported with its event log). */
+const assistantPrompt = z.object({ run_id: z.uuid('run_id must be a UUID'), text: z.string().min(1, 'text must not be empty') });
+/**
+ * One answer of the model: what it wrote and the tools it called. The calls' arguments (a whole
+ * script, say) are left out together (content_omitted) when the payload would pass 64 KiB, and
+ * the text is cut (truncated) only when it alone would.
+ */
+const assistantAnswer = z.object({
+  run_id: z.uuid('run_id must be a UUID'),
+  text: z.string(),
+  tool_calls: z.array(z.object({ id: z.string().min(1).max(200), name: z.string().min(1).max(64), arguments: z.string().optional() })),
+  content_omitted: contentOmitted,
+  truncated: z.literal(true).optional(),
+});
+
 const entry = <const K extends EventKind, P extends z.ZodObject>(kind: K, payload: P): { kind: K; payload: P } => ({ kind, payload });
 
 /** type → kind and payload schema, for every event Spark produces. */
@@ -146,6 +161,9 @@ export const EVENT_CATALOG = {
   'session.expiring': entry('system', sessionExpiring),
   // The assistant (edge/assistant): one model call, its tokens and cost.
   'usage.llm': entry('system', usageLlm),
+  // The assistant's conversation: the person's prompts and the model's answers.
+  'assistant.prompt': entry('message', assistantPrompt),
+  'assistant.answer': entry('message', assistantAnswer),
 } as const;
 
 export type CatalogType = keyof typeof EVENT_CATALOG;

@@ -11,6 +11,7 @@ import { costOf, type LlmConfig } from './config';
 import { addRunCost, conversation, findRun, keepMessage, readSettings, spentThisMonth, updateRun } from './store';
 import { chatTools } from './tool-schemas';
 import { runToolCall } from './tools';
+import { transcriptEvent } from './transcript';
 
 export const MAX_STEPS = 8;
 /** How long a destructive call waits for the person before the run ends. */
@@ -35,7 +36,7 @@ export async function runAssistant(deps: RunDeps, message: string): Promise<Assi
   const { db } = ctx;
   const history = await conversation(db, sessionId);
   const user: ChatMessage = { role: 'user', content: message };
-  await keepMessage(db, runId, sessionId, user);
+  await keep(deps, user);
   const messages: ChatMessage[] = [{ role: 'system', content: SYSTEM(sessionId) }, ...history, user];
   const end = async (state: AssistantRunState, reason: string) => {
     await updateRun(db, runId, { state, finishedAt: new Date(), pendingToolCallId: null });
@@ -62,7 +63,7 @@ export async function runAssistant(deps: RunDeps, message: string): Promise<Assi
       ...(turn.toolCalls.length ? { tool_calls: turn.toolCalls.map((t) => ({ id: t.id, type: 'function' as const, function: { name: t.name, arguments: t.arguments } })) } : {}),
     };
     messages.push(said);
-    await keepMessage(db, runId, sessionId, said);
+    await keep(deps, said);
     if (turn.toolCalls.length === 0) return end('done', 'the assistant answered');
 
     for (const call of turn.toolCalls) {
@@ -85,6 +86,13 @@ export async function runAssistant(deps: RunDeps, message: string): Promise<Assi
       await keepMessage(db, runId, sessionId, result);
     }
   }
+}
+
+/** A message kept with the session: a row the model reads back, and (prompts, answers) an event of the session's log, so its export carries them. */
+async function keep(deps: RunDeps, m: ChatMessage) {
+  await keepMessage(deps.ctx.db, deps.runId, deps.sessionId, m);
+  const event = transcriptEvent(deps.runId, deps.sessionId, m);
+  if (event) await acceptEvents(deps.ctx.env, deps.ctx.projectId, [event], () => ({ kind: 'edge' }));
 }
 
 function runTool(deps: RunDeps, call: { name: string; arguments: string }) {

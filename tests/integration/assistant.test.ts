@@ -26,6 +26,13 @@ function script(req: ChatRequest): ScriptedTurn {
   const sessionId = /session_id "([0-9a-f-]{36})"/.exec(req.messages[0]?.content ?? '')?.[1] ?? 'none';
   const last = req.messages[req.messages.length - 1]!;
   const lastUser = [...req.messages].reverse().find((m) => m.role === 'user')!.content ?? '';
+  if (/keep going/i.test(lastUser)) {
+    // A model that never stops: first a write outside Assets/ (refused like a person's), then reads forever.
+    const first = last.role === 'user';
+    return first
+      ? { toolCalls: [{ name: 'write_script', arguments: { session_id: sessionId, path: 'Assets/../Secrets.cs', code: 'class S {}' } }], usage: { prompt_tokens: 10, completion_tokens: 2 } }
+      : { text: 'Reading again. ', toolCalls: [{ name: 'read_script', arguments: { session_id: sessionId, path: PATH } }], usage: { prompt_tokens: 10, completion_tokens: 2 } };
+  }
   if (last.role === 'user' && /player controller/i.test(lastUser)) {
     return { text: 'Writing a 2D player controller. ', toolCalls: [{ name: 'write_script', arguments: { session_id: sessionId, path: PATH, code: BROKEN } }], usage: { prompt_tokens: 1000, completion_tokens: 50, cached_tokens: 200 } };
   }
@@ -162,6 +169,44 @@ describe('Ask Spark: the assistant drives Unity through the MCP tools', () => {
     expect(kept.body.items.at(-1)).toMatchObject({ role: 'assistant', content: 'Done: it compiles.' });
   });
 
+  it('the prompt and the answers are in the session\'s event log export, and an import into another project keeps them', async () => {
+    type Line = { id: string; type: string; kind: string; session_id: string; payload: Record<string, any> };
+    const exportOf = async (projectId: string, token: string, session: string) => {
+      const res = await fetch(`${worker.url}/api/projects/${projectId}/events/export?session_id=${session}`, { headers: { authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(200);
+      const text = await res.text();
+      return { text, lines: text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line) };
+    };
+    const talk = (lines: Line[]) => lines.filter((e) => e.type.startsWith('assistant.'));
+    // The events travel through the queue: wait until the whole conversation (1 prompt, 3 answers) is stored.
+    const exported = await eventually(async () => {
+      const e = await exportOf(user.projectId, user.token, sessionId);
+      return talk(e.lines).length >= 4 ? e : null;
+    });
+    const conversation = talk(exported.lines);
+    expect(conversation.map((e) => e.type)).toEqual(['assistant.prompt', 'assistant.answer', 'assistant.answer', 'assistant.answer']);
+    expect(conversation.every((e) => e.session_id === sessionId && e.kind === 'message')).toBe(true);
+    expect(conversation[0]!.payload).toMatchObject({ text: 'make a 2D player controller' });
+    expect(conversation[1]!.payload).toMatchObject({ text: 'Writing a 2D player controller. ', tool_calls: [{ name: 'write_script', arguments: expect.stringContaining('PlayerController2D') }] });
+    expect(conversation[2]!.payload).toMatchObject({ text: 'It does not compile; fixing line 5.', tool_calls: [{ name: 'patch_script' }] });
+    expect(conversation[3]!.payload).toEqual({ run_id: conversation[0]!.payload.run_id, text: 'Done: it compiles.', tool_calls: [] });
+    // Next to the operations they caused, in the order they happened.
+    const types = exported.lines.map((e) => e.type);
+    expect(types.indexOf('assistant.prompt')).toBeLessThan(types.indexOf('unity.script_generated'));
+    expect(types.lastIndexOf('assistant.answer')).toBeGreaterThan(types.lastIndexOf('unity.patch_applied'));
+
+    // Imported into another project, the conversation is in its log, unchanged, and exports again.
+    const other = await userWithProject(worker.url, 'assistant-copy');
+    const imported = await fetch(`${worker.url}/api/projects/${other.projectId}/events/import`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${other.token}`, 'content-type': 'application/x-ndjson' },
+      body: exported.text,
+    });
+    expect(imported.status).toBe(200);
+    expect(await imported.json()).toMatchObject({ lines: exported.lines.length, imported: exported.lines.length, rejected: 0 });
+    expect(talk((await exportOf(other.projectId, other.token, sessionId)).lines)).toEqual(conversation);
+  });
+
   /** Answers the confirmation a run asks for, from the run's own stream. */
   const answering = (approve: boolean, seen: { waitedWithFile?: boolean; answer?: number }) => {
     let runId = '';
@@ -209,6 +254,22 @@ describe('Ask Spark: the assistant drives Unity through the MCP tools', () => {
     expect(stopped.events.at(-1)).toMatchObject({ type: 'done', state: 'stopped' });
     expect(existsSync(join(unity.projectDir, PATH))).toBe(true);
   });
+  it("the model's arguments are checked like a person's, and the step limit ends a run that never stops", async () => {
+    const before = llm.requests.length;
+    const run = await ask('keep going');
+    expect(run.status).toBe(200);
+    const results = run.events.filter((e): e is Extract<AssistantStreamEvent, { type: 'tool_result' }> => e.type === 'tool_result');
+    // The write outside Assets/ never reached Unity: the same check as the MCP endpoint's, naming the field.
+    expect(results[0]).toMatchObject({ name: 'write_script', is_error: true, text: expect.stringMatching(/^invalid_arguments: .*\(path\)$/) });
+    expect(existsSync(join(unity.projectDir, 'Secrets.cs'))).toBe(false);
+    expect(results.slice(1).every((r) => r.name === 'read_script' && !r.is_error)).toBe(true);
+    // Eight model calls, then the run stops and says why.
+    expect(llm.requests.length - before).toBe(8);
+    expect(run.events.filter((e) => e.type === 'usage')).toHaveLength(8);
+    expect(results).toHaveLength(8);
+    expect(run.events.at(-1)).toMatchObject({ type: 'done', state: 'stopped', reason: expect.stringContaining('step limit') });
+  });
+
   it('a project can turn the assistant off, and a spent monthly budget refuses the next run', async () => {
     const put = (body: unknown) =>
       fetch(`${worker.url}/api/projects/${user.projectId}/assistant/settings`, { method: 'PUT', headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });

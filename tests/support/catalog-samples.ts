@@ -52,5 +52,11 @@ export const CATALOG_SAMPLES: { [T in CatalogType]: CatalogPayloadInput<T>[] } =
   'agent.connected': [{ token_id: token, name: 'laptop', version: '1.2.0', profile: 'unity-mcp' }, { token_id: token, name: 'laptop', version: '1.2.0', profile: null }],
   'agent.disconnected': [{ token_id: token }],
   'session.expiring': [{ expires_at: '2026-01-02T03:04:05.000Z', seconds_left: 86_400 }],
+  'assistant.prompt': [{ run_id: '5b0f6a1e-8f8b-4f5e-9d7a-2c1f3b4e5d6a', text: 'make a 2D player controller' }],
+  'assistant.answer': [
+    { run_id: '5b0f6a1e-8f8b-4f5e-9d7a-2c1f3b4e5d6a', text: 'Writing it. ', tool_calls: [{ id: 'call_1', name: 'write_script', arguments: '{"path":"Assets/Scripts/P.cs"}' }] },
+    { run_id: '5b0f6a1e-8f8b-4f5e-9d7a-2c1f3b4e5d6a', text: 'Done: it compiles.', tool_calls: [] },
+    { run_id: '5b0f6a1e-8f8b-4f5e-9d7a-2c1f3b4e5d6a', text: '', tool_calls: [{ id: 'call_2', name: 'write_script' }], content_omitted: true },
+  ],
   'usage.llm': [{ provider: 'api.openai.com', model: 'gpt-4o-mini', input_tokens: 1200, output_tokens: 80, cached_tokens: 0, cost_usd: 0.000228, latency_ms: 950, run_id: '5b0f6a1e-8f8b-4f5e-9d7a-2c1f3b4e5d6a' }],
 };
