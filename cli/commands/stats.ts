@@ -16,9 +16,13 @@ function render(projectName: string, d: DashboardView): string {
     `tokens          ${formatCount(u.input_tokens)} in, ${formatCount(u.output_tokens)} out, $${u.cost_usd.toFixed(4)} over ${formatCount(u.requests)} requests`,
     `builds          ${d.builds.length ? d.builds.map((b) => `${formatCount(b.jobs)} ${b.status}`).join(', ') : 'none'}`,
   ];
-  const latency = new Map(d.latency.map((l) => [l.tool, l.p95_ms]));
-  if (d.errors.length) {
-    lines.push('', table(['TOOL', 'CALLS', 'FAILURES', 'ERROR RATE', 'P95 MS'], d.errors.map((e) => [e.tool, formatCount(e.calls), formatCount(e.failures), formatRate(e.error_rate), String(latency.get(e.tool) ?? '-')])));
+  // Latency comes from the calls themselves, failures from the rollups: one row per tool of either.
+  const tools = new Map<string, { calls: number; failures?: number; error_rate?: number | null; p95_ms?: number }>();
+  for (const l of d.latency) tools.set(l.tool, { calls: l.calls, p95_ms: l.p95_ms });
+  for (const e of d.errors) tools.set(e.tool, { ...tools.get(e.tool), calls: e.calls, failures: e.failures, error_rate: e.error_rate });
+  if (tools.size) {
+    const rows = [...tools].map(([tool, t]) => [tool, formatCount(t.calls), t.failures === undefined ? '-' : formatCount(t.failures), t.error_rate === undefined ? '-' : formatRate(t.error_rate), t.p95_ms === undefined ? '-' : String(t.p95_ms)]);
+    lines.push('', table(['TOOL', 'CALLS', 'FAILURES', 'ERROR RATE', 'P95 MS'], rows));
   }
   if (d.usage.models.length) {
     lines.push('', table(['MODEL', 'REQUESTS', 'TOKENS IN', 'TOKENS OUT', 'COST USD'], d.usage.models.map((m) => [`${m.provider}/${m.model}`, formatCount(m.requests), formatCount(m.input_tokens), formatCount(m.output_tokens), m.cost_usd.toFixed(4)])));
