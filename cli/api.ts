@@ -3,7 +3,7 @@
 // the `spark_refresh` cookie and rotates it), and API errors turned into one readable line.
 import { open, rm, stat } from 'node:fs/promises';
 import { loginFile, readLogin, writeLogin, type StoredLogin } from './config';
-import { CliError } from './errors';
+import { CliError, LoginEndedError } from './errors';
 
 export const REFRESH_COOKIE = 'spark_refresh';
 
@@ -69,7 +69,7 @@ export class SparkApi {
    * stored login is read again and only renewed when no other process already did.
    */
   private async refresh(): Promise<void> {
-    if (!this.stored) throw new CliError('the access token has expired; log in again');
+    if (!this.stored) throw new LoginEndedError('the access token has expired; log in again');
     await withLock(`${loginFile()}.lock`, async () => {
       const latest = await readLogin();
       if (latest && latest.edge === this.login.edge && latest.refresh_token && latest.refresh_token !== this.login.refresh_token && Date.now() < (latest.expires_at ?? 0)) {
@@ -77,9 +77,13 @@ export class SparkApi {
         return;
       }
       const current = latest?.refresh_token && latest.edge === this.login.edge ? latest : this.login;
-      if (!current.refresh_token) throw new CliError('your sign-in has expired; run `spark login` again');
+      if (!current.refresh_token) throw new LoginEndedError('your sign-in has expired; run `spark login` again');
       const res = await fetch(new URL('/api/auth/refresh', current.edge), { method: 'POST', headers: { cookie: `${REFRESH_COOKIE}=${current.refresh_token}` } });
-      if (res.status !== 200) throw new CliError(`${(await apiFailure(res)).message}; run \`spark login\` again`);
+      if (res.status !== 200) {
+        const failure = await apiFailure(res);
+        // 401: the sign-in is over. Anything else (rate limited, the edge down) may pass: say so, keep the login.
+        throw failure instanceof LoginEndedError ? failure : new CliError(`cannot renew the sign-in now: ${failure.message}`);
+      }
       this.login = { ...current, ...signedIn((await res.json()) as SignInAnswer, res) };
       await writeLogin(this.login);
     });
@@ -118,7 +122,7 @@ export async function apiFailure(res: Response): Promise<CliError> {
   } catch {
     // not JSON: the text as it came
   }
-  if (res.status === 401) return new CliError(`the edge refused the login (${detail}); run \`spark login\` again`);
+  if (res.status === 401) return new LoginEndedError(`the edge refused the login (${detail}); run \`spark login\` again`);
   return new CliError(`${res.status} ${detail}`);
 }
 

@@ -14,3 +14,6 @@ export class UsageError extends CliError {
     super(message, 2);
   }
 }
+
+/** The edge no longer takes this login: retrying will not help, logging in again will. */
+export class LoginEndedError extends CliError {}

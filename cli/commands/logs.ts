@@ -5,7 +5,7 @@
 // with the cursor, each printed once.
 import type { StoredEvent } from '../../contracts/api';
 import type { CommandGroup, Context } from '../command';
-import { UsageError } from '../errors';
+import { LoginEndedError, UsageError } from '../errors';
 import { resolveSession } from './sessions';
 
 const PAGE = 500;
@@ -106,6 +106,7 @@ async function follow(ctx: Context, path: string, filter: { session_id: string; 
       for (const [id, ts] of seen) if (ts < newest - 2 * LOOKBACK_SECONDS) seen.delete(id);
       failures = 0;
     } catch (err) {
+      if (err instanceof LoginEndedError) throw err;
       // The edge busy or away for a moment: say so, back off, keep following.
       failures++;
       ctx.out.note(`spark: ${(err as Error).message} (retrying)`);

@@ -72,6 +72,12 @@ describe('the spark CLI against a real edge', () => {
     const list = await runCli(['sessions', 'list', '--json'], { configDir: tokenDir });
     expect(list.code).toBe(0);
     expect(JSON.parse(list.stdout).project_id).toBe(owner.projectId);
+
+    const logout = await runCli(['logout'], { configDir: tokenDir });
+    expect(logout.stdout).toBe(`logged out of ${stack.worker.url}\n`);
+    const after = await runCli(['sessions', 'list'], { configDir: tokenDir });
+    expect(after.code).toBe(1);
+    expect(after.stderr).toContain('not logged in: run `spark login --edge URL`');
   }, 60_000);
 
   it('sessions list|status|wake|extend: what the API answers after each', async () => {
@@ -196,6 +202,15 @@ describe('the spark CLI against a real edge', () => {
     expect(human.stdout).toContain('function calls  4 succeeded, 1 failed, 1 timed out, 2 running (success 66.7%)');
     // p95 (nearest rank) of 100, 200, 300, 400, 500, 600 ms.
     expect(human.stdout).toMatch(/^run_build\s+6\s+-\s+-\s+600$/m);
+
+    // Logging out ends the sign-in on the edge: a copy of the login kept elsewhere cannot renew it.
+    const kept = JSON.parse(await readFile(join(statsDir, 'login.json'), 'utf8'));
+    expect((await runCli(['logout'], { configDir: statsDir })).code).toBe(0);
+    await writeFile(join(statsDir, 'login.json'), JSON.stringify({ ...kept, expires_at: 0 }), { mode: 0o600 });
+    const ended = await runCli(['stats'], { configDir: statsDir });
+    expect(ended.code).toBe(1);
+    expect(ended.stderr).toContain('sign_in_ended');
+    expect(ended.stderr).toContain('run `spark login` again');
   }, 60_000);
 
   it('events export then import into another project gives the same events, with progress on stderr', async () => {
