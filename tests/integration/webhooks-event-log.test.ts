@@ -2,7 +2,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
-import { exportEvents, importEvents, type Progress } from '../../scripts/spark-events';
+import { SparkApi } from '../../cli/api';
+import { exportEvents, importEvents, type Progress } from '../../cli/event-log';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userWithProject } from '../support/api';
 import type { SparkWorker } from '../support/spark-worker';
@@ -112,10 +113,10 @@ describe('the event log: export and import', () => {
     try {
       const file = join(dir, 'log.ndjson');
       const exportSeen: Progress[] = [];
-      expect(await exportEvents({ url: worker.url, token: a.token, projectId: a.projectId }, file, {}, (p) => exportSeen.push({ ...p }))).toBe(M);
+      expect(await exportEvents(new SparkApi({ edge: worker.url, kind: 'token', token: a.token }, false), a.projectId, file, {}, (p) => exportSeen.push({ ...p }))).toBe(M);
       expect(exportSeen.at(-1)!.lines).toBe(M);
       const importSeen: Progress[] = [];
-      const report = await importEvents({ url: worker.url, token: ingest.body.token, projectId: b.projectId }, file, (p) => importSeen.push({ ...p }));
+      const report = await importEvents(new SparkApi({ edge: worker.url, kind: 'token', token: ingest.body.token }, false), b.projectId, file, (p) => importSeen.push({ ...p }));
       expect(report).toMatchObject({ lines: M, imported: M, duplicates: 0, rejected: 0 });
       expect(importSeen.length).toBeGreaterThan(1);
       expect(importSeen.at(-1)).toMatchObject({ lines: M, bytes: importSeen.at(-1)!.total });

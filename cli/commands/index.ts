@@ -1,0 +1,11 @@
+// Every top-level command, in the order help lists them. A new group (snapshot, backup,
+// restore…) is one module in this folder exporting a CommandGroup, and one line here.
+import type { CommandGroup } from '../command';
+import { events } from './events';
+import { login, logout } from './login';
+import { logs } from './logs';
+import { replay } from './replay';
+import { sessions } from './sessions';
+import { stats } from './stats';
+
+export const commands: CommandGroup[] = [login, logout, sessions, logs, stats, events, replay];
