@@ -1,6 +1,5 @@
-// `spark sessions list|status|wake|extend`. A SESSION is named by its id, a unique prefix of it,
-// or its name. (No `sleep`: the edge has no API to put a session to sleep; sessions sleep after
-// the project's idle time.)
+// `spark sessions list|status|sleep|wake|extend`. A SESSION is named by its id, a unique prefix of
+// it, or its name.
 import { extendSessionBody, listSessionsQuery, type SessionView } from '../../contracts/api';
 import type { CommandGroup, Context } from '../command';
 import { CliError, UsageError } from '../errors';
@@ -33,6 +32,12 @@ async function requireSession(ctx: Context, ref: string) {
   return { projectId, session };
 }
 
+async function changeState(ctx: Context, ref: string, action: 'sleep' | 'wake') {
+  const { projectId, session } = await requireSession(ctx, ref);
+  const now = await (await ctx.api()).json<SessionView>('POST', `${sessionsPath(projectId)}/${session.id}/${action}`);
+  ctx.out.result(now, () => `${now.name}: ${session.state === now.state ? `already ${now.state}` : `${session.state} → ${now.state}`}`);
+}
+
 const rowOf = (s: SessionView) => [s.id.slice(0, 8), s.name, s.state, relativeTime(s.last_active_at), s.expires_at ? relativeTime(s.expires_at) : 'never'];
 const HEADERS = ['ID', 'NAME', 'STATE', 'LAST ACTIVE', 'EXPIRES'];
 
@@ -48,7 +53,7 @@ function describe(s: SessionView) {
 
 export const sessions: CommandGroup = {
   name: 'sessions',
-  summary: 'list sessions, show one, wake one, extend its TTL',
+  summary: 'list sessions, show one, put one to sleep or wake it, extend its TTL',
   subcommands: {
     list: {
       summary: 'Sessions of the project, newest first.',
@@ -73,14 +78,15 @@ export const sessions: CommandGroup = {
         ctx.out.result(session, () => describe(session));
       },
     },
+    sleep: {
+      summary: 'Puts a session to sleep now, as the idle timeout would: its connections and waiting ops are let go.',
+      args: ['SESSION'],
+      run: (ctx, { SESSION }) => changeState(ctx, SESSION!, 'sleep'),
+    },
     wake: {
       summary: 'Wakes a sleeping session (within the project quota of active sessions).',
       args: ['SESSION'],
-      async run(ctx, { SESSION }) {
-        const { projectId, session } = await requireSession(ctx, SESSION!);
-        const woken = await (await ctx.api()).json<SessionView>('POST', `${sessionsPath(projectId)}/${session.id}/wake`);
-        ctx.out.result(woken, () => `${woken.name}: ${session.state === woken.state ? `already ${woken.state}` : `${session.state} → ${woken.state}`}`);
-      },
+      run: (ctx, { SESSION }) => changeState(ctx, SESSION!, 'wake'),
     },
     extend: {
       summary: 'Extends the TTL: the session then ends TTL after the later of now and its current end.',

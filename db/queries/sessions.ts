@@ -96,6 +96,22 @@ export async function wakeSession(db: Db, projectId: string, sessionId: string, 
   });
 }
 
+/**
+ * Puts a session to sleep now, as the idle cron would (a person asked). A sleeping one stays
+ * asleep; a stopped or expired one cannot sleep. Returns the session, or null when there is none.
+ */
+export async function sleepSession(db: Db, projectId: string, sessionId: string): Promise<Session | null> {
+  const slept = await db
+    .update(sessions)
+    .set({ state: 'sleeping' })
+    .where(and(eq(sessions.projectId, projectId), eq(sessions.id, sessionId), eq(sessions.state, 'active')))
+    .returning();
+  if (slept[0]) return slept[0];
+  const found = await findSession(db, projectId, sessionId);
+  if (found && (found.state === 'stopped' || found.state === 'expired')) throw new SessionClosedError(found.state);
+  return found;
+}
+
 /** Activity is written at most once a minute per session. */
 export const TOUCH_EVERY_MS = 60_000;
 

@@ -4,7 +4,8 @@ import { extendSession, insertSession, listExpiringSessions, listSessions } from
 import { notFound } from '../http/errors';
 import { createRouter, errorResponse, errorResponses, jsonBody, jsonContent, projectParams, SESSION_PATH, sessionParams, type AppRouteHandler } from '../http/router';
 import { isUuid, requireProject } from '../services/access';
-import { lifecycleHttpError, openSession, wakeOrRefuse } from '../services/lifecycle';
+import { lifecycleHttpError, openSession, sleepOrRefuse, wakeOrRefuse } from '../services/lifecycle';
+import { roomStub } from '../session-room';
 import { sessionView } from '../views';
 
 const quotaExceeded = errorResponse('Past a quota (`quota_exceeded`: the message names the limit and the count)');
@@ -42,6 +43,18 @@ export const wakeSessionRoute = createRoute({
     200: jsonContent(sessionViewSchema, 'The session, active'),
     ...errorResponses,
     409: errorResponse('The session is stopped or expired (`session_closed`), or `max_active_sessions` is reached (`quota_exceeded`)'),
+  },
+});
+
+export const sleepSessionRoute = createRoute({
+  method: 'post',
+  path: `${SESSION_PATH}/sleep`,
+  summary: 'Put a session to sleep now, as the idle timeout would: its sockets and waiting ops are let go',
+  request: { params: sessionParams },
+  responses: {
+    200: jsonContent(sessionViewSchema, 'The session, sleeping'),
+    ...errorResponses,
+    409: errorResponse('The session is stopped or expired (`session_closed`)'),
   },
 });
 
@@ -107,6 +120,12 @@ const wake: AppRouteHandler<typeof wakeSessionRoute> = async (c) => {
   return c.json(sessionView(await wakeOrRefuse(c.var.db, projectId, sessionId)), 200);
 };
 
+const sleep: AppRouteHandler<typeof sleepSessionRoute> = async (c) => {
+  const { projectId, sessionId } = await sessionIdOf(c, 'write');
+  const letGo = (id: string) => roomStub(c.env.SESSION_ROOM, id).letGo('sleeping');
+  return c.json(sessionView(await sleepOrRefuse(c.var.db, letGo, projectId, sessionId)), 200);
+};
+
 const extend: AppRouteHandler<typeof extendSessionRoute> = async (c) => {
   const { projectId, sessionId } = await sessionIdOf(c, 'write');
   try {
@@ -123,4 +142,5 @@ export const sessionRoutes = createRouter()
   .openapi(listProjectSessions, list)
   .openapi(getSession, get)
   .openapi(wakeSessionRoute, wake)
+  .openapi(sleepSessionRoute, sleep)
   .openapi(extendSessionRoute, extend);

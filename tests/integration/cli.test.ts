@@ -96,8 +96,10 @@ describe('the spark CLI against a real edge', () => {
     expect(human.stdout).toMatch(/^ID\s+NAME\s+STATE\s+LAST ACTIVE\s+EXPIRES$/m);
     expect(human.stdout).toMatch(new RegExp(`^${a.body.id.slice(0, 8)}\\s+level-one\\s+active\\s+just now\\s+in 2 d$`, 'm'));
 
-    // The idle sweep put it to sleep; status reads it without waking it, wake wakes it.
-    await stack.sql`update sessions set state = 'sleeping' where id = ${a.body.id}`;
+    // Asleep; status reads it without waking it, wake wakes it.
+    const sleep = await cli(['sessions', 'sleep', 'level-one']);
+    expect(sleep.code).toBe(0);
+    expect(sleep.stdout).toBe('level-one: active → sleeping\n');
     const status = await cli(['sessions', 'status', 'level-one', '--json']);
     expect(JSON.parse(status.stdout)).toMatchObject({ id: a.body.id, state: 'sleeping' });
     const [still] = await stack.sql`select state from sessions where id = ${a.body.id}`;

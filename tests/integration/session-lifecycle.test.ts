@@ -75,6 +75,32 @@ describe('session lifecycle in workerd', () => {
     expect(woken.body.state).toBe('active');
   });
 
+  it('puts a session to sleep on request (sockets let go), again harmlessly, and refuses a stopped one or a stranger', async () => {
+    const u = await userWithProject(worker.url, 'nap');
+    const base = `/api/projects/${u.projectId}/sessions`;
+    const session = (await u.api.post(base, { name: 'main' })).body;
+    const browser = await openSocket(`${worker.url.replace(/^http/, 'ws')}${base}/${session.id}/connect?role=browser`, { token: u.token });
+    await browser.next((m) => m.t === 'snapshot');
+    const browserClosed = closed(browser);
+
+    const slept = await u.api.post(`${base}/${session.id}/sleep`, {});
+    expect(slept.status).toBe(200);
+    expect(slept.body.state).toBe('sleeping');
+    expect(await stateOf(session.id)).toBe('sleeping');
+    expect(await browserClosed).toEqual({ code: CLOSE_SESSION_SLEEPING, reason: 'session sleeping' });
+    expect((await u.api.post(`${base}/${session.id}/sleep`, {})).body.state).toBe('sleeping');
+    expect((await u.api.post(`${base}/${session.id}/wake`, {})).body.state).toBe('active');
+
+    const stranger = await userWithProject(worker.url, 'nap-stranger');
+    expect((await stranger.api.post(`${base}/${session.id}/sleep`, {})).status).toBe(404);
+    expect(await stateOf(session.id)).toBe('active');
+    expect((await u.api.post(`${base}/${crypto.randomUUID()}/sleep`, {})).status).toBe(404);
+    await sql`update sessions set state = 'stopped' where id = ${session.id}`;
+    const refused = await u.api.post(`${base}/${session.id}/sleep`, {});
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('session_closed');
+  });
+
   it("counts the agent's messages as activity, written by the room", async () => {
     const u = await userWithProject(worker.url, 'busy');
     const base = `/api/projects/${u.projectId}/sessions`;
