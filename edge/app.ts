@@ -23,6 +23,7 @@ import { projectRoutes } from './routes/projects';
 import { publicIngestRoutes } from './routes/public-ingest';
 import { scriptRoutes } from './routes/scripts';
 import { sessionRoutes } from './routes/sessions';
+import { snapshotRoutes } from './routes/snapshots';
 import { webhookRoutes } from './routes/webhooks';
 
 export interface AppDeps {
@@ -46,6 +47,7 @@ export function createApp(deps: AppDeps = {}) {
     .route('/', liveRoutes)
     .route('/', historyRoutes)
     .route('/', scriptRoutes)
+    .route('/', snapshotRoutes)
     .route('/', webhookRoutes)
     .route('/', eventLogRoutes)
     .route('/', auditRoutes)
