@@ -7,6 +7,7 @@ import { authenticate, defaultOpenDb, withDb, type OpenDb } from './http/middlew
 import { agentRoutes, pairRoutes } from './routes/agents';
 import { assistantRoutes } from './routes/assistant';
 import { auditRoutes } from './routes/audit';
+import { backupRoutes } from './routes/backup';
 import { chipRoutes } from './routes/chips';
 import { authRoutes } from './routes/auth';
 import { dashboardRoutes } from './routes/dashboard';
@@ -50,6 +51,7 @@ export function createApp(deps: AppDeps = {}) {
     .route('/', snapshotRoutes)
     .route('/', webhookRoutes)
     .route('/', eventLogRoutes)
+    .route('/', backupRoutes)
     .route('/', auditRoutes)
     .route('/', chipRoutes)
     .route('/', assistantRoutes(openDb))
