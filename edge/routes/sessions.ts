@@ -20,7 +20,12 @@ export const createSession = createRoute({
   path: '/{projectId}/sessions',
   summary: 'Start a session; with from_snapshot or template, the agent then writes that snapshot\'s or preset\'s scripts into it',
   request: { params: projectParams, body: jsonBody(createSessionBody) },
-  responses: { 201: jsonContent(createdSessionView, 'The new session (and the writes queued into it)'), ...errorResponses, 409: quotaExceeded },
+  responses: {
+    201: jsonContent(createdSessionView, 'The new session (and the writes queued into it)'),
+    ...errorResponses,
+    409: errorResponse('Past a quota (`quota_exceeded`: the message names the limit and the count), or a snapshot text is missing (`snapshot_incomplete`)'),
+    422: errorResponse('A file of the snapshot or template cannot be sent as an operation (`invalid_op`): no session was made'),
+  },
 });
 
 export const listProjectSessions = createRoute({

@@ -51,6 +51,7 @@ export const restoreSnapshot = createRoute({
     202: jsonContent(restoreView, 'The queued operations, in order'),
     ...errorResponses,
     409: errorResponse('The session is stopped or expired (`session_closed`), or a stored text is missing (`snapshot_incomplete`)'),
+    422: errorResponse('A file of the snapshot cannot be sent as an operation (`invalid_op`; `path` names the field): nothing was queued'),
   },
 });
 
