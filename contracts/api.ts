@@ -60,8 +60,10 @@ export const signupResponse = z.object({ status: z.literal('accepted'), message:
 export const signInView = z.object({ id: z.uuid(), last_used_at: z.string(), expires_at: z.string() });
 export const socketTicketView = z.object({ ticket: z.string(), expires_at: z.string() });
 
-const name = (what: string) =>
+/** A name a person gives (project, session, snapshot): 1–120 characters of plain text. */
+export const displayName = (what: string) =>
   plainText(what).trim().normalize('NFC').min(1, `${what} must not be empty`).max(120, `${what} must be at most 120 characters`);
+const name = displayName;
 
 export const createProjectBody = z.object({ name: name('name') });
 export const memberRole = z.enum(MEMBER_ROLES);
@@ -103,8 +105,17 @@ export const createSessionBody = z
     /** How long the session lives (`"7d"`, `"36h"`); none: it lives until deleted. */
     ttl: duration('ttl', MAX_SESSION_TTL_SECONDS).optional(),
     ttl_seconds: z.number().int().min(60, 'ttl_seconds must be at least 60').max(MAX_SESSION_TTL_SECONDS, 'ttl_seconds must be at most 30 days').optional(),
+    /** Start from this snapshot (of any session of the project): its settings, history and files. */
+    from_snapshot: z.uuid({ message: 'from_snapshot must be a snapshot id (a UUID)' }).optional(),
+    /** Start from a preset (e.g. `platformer-2d`): its scripts are written into the new session. */
+    template: z
+      .string()
+      .max(64, 'template must be at most 64 characters')
+      .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'template must be a preset id, e.g. platformer-2d')
+      .optional(),
   })
-  .refine((b) => b.ttl === undefined || b.ttl_seconds === undefined, { message: 'give ttl or ttl_seconds, not both', path: ['ttl'] });
+  .refine((b) => b.ttl === undefined || b.ttl_seconds === undefined, { message: 'give ttl or ttl_seconds, not both', path: ['ttl'] })
+  .refine((b) => b.from_snapshot === undefined || b.template === undefined, { message: 'give from_snapshot or template, not both', path: ['template'] });
 export const extendSessionBody = z.object({ ttl: duration('ttl', MAX_SESSION_TTL_SECONDS) });
 export const listSessionsQuery = z.object({
   /** Only sessions whose TTL runs out within this long (`"24h"`), soonest first. */

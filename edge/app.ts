@@ -7,6 +7,7 @@ import { authenticate, defaultOpenDb, withDb, type OpenDb } from './http/middlew
 import { agentRoutes, pairRoutes } from './routes/agents';
 import { assistantRoutes } from './routes/assistant';
 import { auditRoutes } from './routes/audit';
+import { backupRoutes } from './routes/backup';
 import { chipRoutes } from './routes/chips';
 import { authRoutes } from './routes/auth';
 import { dashboardRoutes } from './routes/dashboard';
@@ -23,6 +24,7 @@ import { projectRoutes } from './routes/projects';
 import { publicIngestRoutes } from './routes/public-ingest';
 import { scriptRoutes } from './routes/scripts';
 import { sessionRoutes } from './routes/sessions';
+import { snapshotRoutes } from './routes/snapshots';
 import { webhookRoutes } from './routes/webhooks';
 
 export interface AppDeps {
@@ -46,8 +48,10 @@ export function createApp(deps: AppDeps = {}) {
     .route('/', liveRoutes)
     .route('/', historyRoutes)
     .route('/', scriptRoutes)
+    .route('/', snapshotRoutes)
     .route('/', webhookRoutes)
     .route('/', eventLogRoutes)
+    .route('/', backupRoutes)
     .route('/', auditRoutes)
     .route('/', chipRoutes)
     .route('/', assistantRoutes(openDb))

@@ -36,3 +36,13 @@ export async function readSessionScript(db: Db, sessionId: string, path: string)
   const row = rows[0];
   return row && row.content !== null ? { ...row, content: row.content } : null;
 }
+
+/** The scripts the session has written and not deleted, with their newest text, by path. */
+export async function sessionScriptTexts(db: Db, sessionId: string) {
+  const rows = await db
+    .selectDistinctOn([patches.path], { path: patches.path, content: patches.afterContent })
+    .from(patches)
+    .where(eq(patches.sessionId, sessionId))
+    .orderBy(...newest);
+  return rows.flatMap((r) => (r.content === null ? [] : [{ path: r.path, content: r.content }]));
+}

@@ -48,7 +48,7 @@ async function lockedLimits(tx: Tx, projectId: string) {
 /** Starts a session (active), within the project's quotas (expired sessions count against neither). */
 export async function insertSession(
   db: Db,
-  s: { projectId: string; name: string; createdBy: string | null; expiresAt: Date | null },
+  s: { projectId: string; name: string; createdBy: string | null; expiresAt: Date | null; meta?: Record<string, unknown> },
   now = new Date(),
 ) {
   return db.transaction(async (tx) => {
@@ -64,6 +64,7 @@ export async function insertSession(
         createdAt: now,
         lastActiveAt: now,
         expiresAt: s.expiresAt,
+        ...(s.meta ? { meta: s.meta } : {}),
       })
       .returning();
     return rows[0]!;

@@ -1,10 +1,11 @@
 // Undo history: every file change the agent makes, and named snapshots to return to.
 import { sql } from 'drizzle-orm';
 import { check, index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import { sessionRef } from './sessions';
+import { sessionRef, sessions } from './sessions';
 import { projectRef } from './columns';
 
 import type { ChangeOp } from '../../contracts/enums';
+import type { SnapshotManifest } from '../../contracts/snapshots';
 
 export const patches = pgTable(
   'patches',
@@ -38,11 +39,14 @@ export const snapshots = pgTable(
   {
     id: uuid('id').primaryKey().defaultRandom(),
     projectId: projectRef(),
-    sessionId: sessionRef(),
+    // The session it was taken of. A snapshot outlives its session (that is what it is for: a
+    // session past its TTL is deleted, and a new one can start from the snapshot).
+    sessionId: uuid('session_id').references(() => sessions.id, { onDelete: 'set null' }),
     label: text('label').notNull(),
-    // Large snapshots live in R2; small ones inline.
     r2Key: text('r2_key'),
-    data: jsonb('data'),
+    // The manifest: paths with the sha-256 of their text (the texts themselves are in R2, stored
+    // once per project and content), the history's sha-256, and the session's settings.
+    data: jsonb('data').$type<SnapshotManifest>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

@@ -5,7 +5,7 @@ import { exportChanges, getChange, importChanges, listChanges } from '../../db/q
 import { notFound } from '../http/errors';
 import { createRouter, errorResponse, errorResponses, jsonBody, jsonContent, SESSION_PATH as S, sessionParams, type AppRouteHandler } from '../http/router';
 import { isUuid } from '../services/access';
-import { rollbackTo, undoLastChange } from '../services/history';
+import { importedChange, rollbackTo, undoLastChange } from '../services/history';
 import { sessionRoom } from '../services/room';
 import { buildView, changeDetail, changeExportEntry, changeView } from '../views';
 
@@ -87,22 +87,7 @@ const exportAll: AppRouteHandler<typeof exportSessionChanges> = async (c) => {
 // The whole import is bounded, and every change is checked as the operation Undo would make of it.
 const importAll: AppRouteHandler<typeof importSessionChanges> = async (c) => {
   const { projectId, sessionId } = await sessionRoom(c, 'write');
-  const imported = await importChanges(
-    c.var.db,
-    projectId,
-    sessionId,
-    c.req.valid('json').changes.map((ch) => ({
-      path: ch.path,
-      op: ch.op,
-      callId: ch.call_id,
-      beforeContent: ch.before_content,
-      afterContent: ch.after_content,
-      beforeSha256: ch.before_sha256,
-      afterSha256: ch.after_sha256,
-      createdAt: new Date(ch.created_at),
-      revertedAt: ch.reverted_at ? new Date(ch.reverted_at) : null,
-    })),
-  );
+  const imported = await importChanges(c.var.db, projectId, sessionId, c.req.valid('json').changes.map(importedChange));
   return c.json({ imported }, 201);
 };
 

@@ -1,10 +1,16 @@
 import { createRoute } from '@hono/zod-openapi';
 import { createSessionBody, extendSessionBody, listOf, listSessionsQuery, sessionView as sessionViewSchema } from '../../contracts/api';
 import { extendSession, insertSession, listExpiringSessions, listSessions } from '../../db/queries/sessions';
+import { createdSessionView } from '../../contracts/snapshots';
+import { importChanges } from '../../db/queries/history';
 import { notFound } from '../http/errors';
 import { createRouter, errorResponse, errorResponses, jsonBody, jsonContent, projectParams, SESSION_PATH, sessionParams, type AppRouteHandler } from '../http/router';
 import { isUuid, requireProject } from '../services/access';
 import { lifecycleHttpError, openSession, sleepOrRefuse, wakeOrRefuse } from '../services/lifecycle';
+import { importedChange } from '../services/history';
+import { servedPresets } from '../services/presets';
+import { openRoom } from '../services/room';
+import { planRestore, queueSteps, sessionSource } from '../services/snapshots';
 import { roomStub } from '../session-room';
 import { sessionView } from '../views';
 
@@ -13,9 +19,14 @@ const quotaExceeded = errorResponse('Past a quota (`quota_exceeded`: the message
 export const createSession = createRoute({
   method: 'post',
   path: '/{projectId}/sessions',
-  summary: 'Start a session',
+  summary: 'Start a session; with from_snapshot or template, the agent then writes that snapshot\'s or preset\'s scripts into it',
   request: { params: projectParams, body: jsonBody(createSessionBody) },
-  responses: { 201: jsonContent(sessionViewSchema, 'The new session'), ...errorResponses, 409: quotaExceeded },
+  responses: {
+    201: jsonContent(createdSessionView, 'The new session (and the writes queued into it)'),
+    ...errorResponses,
+    409: errorResponse('Past a quota (`quota_exceeded`: the message names the limit and the count), or a snapshot text is missing (`snapshot_incomplete`)'),
+    422: errorResponse('A file of the snapshot or template cannot be sent as an operation (`invalid_op`): no session was made'),
+  },
 });
 
 export const listProjectSessions = createRoute({
@@ -73,24 +84,34 @@ export const extendSessionRoute = createRoute({
 const create: AppRouteHandler<typeof createSession> = async (c) => {
   const { projectId } = c.req.valid('param');
   await requireProject(c.var.db, c.var.caller, projectId, 'write');
-  const { name, ttl, ttl_seconds } = c.req.valid('json');
-  const ttlSeconds = ttl ?? ttl_seconds;
+  const body = c.req.valid('json');
+  // The source (snapshot or template) is read and every write checked before the session is made.
+  const source = await sessionSource({ db: c.var.db, bucket: c.env.ARTIFACTS, presets: () => servedPresets(c.env) }, projectId, body);
+  const steps = source ? planRestore([], source.files) : [];
+  const ttlSeconds = body.ttl ?? body.ttl_seconds ?? source?.snapshot?.settings.ttl_seconds ?? undefined;
   const now = new Date();
+  let row;
   try {
-    const row = await insertSession(
+    row = await insertSession(
       c.var.db,
       {
         projectId,
-        name,
+        name: body.name,
         createdBy: c.var.caller.kind === 'user' ? c.var.caller.userId : null,
         expiresAt: ttlSeconds ? new Date(now.getTime() + ttlSeconds * 1000) : null,
+        ...(source?.snapshot ? { meta: source.snapshot.settings.meta } : {}),
       },
       now,
     );
-    return c.json(sessionView(row), 201);
   } catch (err) {
     throw lifecycleHttpError(err);
   }
+  if (!source) return c.json(sessionView(row), 201);
+  // A session from a snapshot starts with the snapshot's history, then the agent writes its files.
+  if (source.snapshot) await importChanges(c.var.db, projectId, row.id, source.snapshot.history.changes.map(importedChange));
+  const room = await openRoom({ db: c.var.db, env: c.env, caller: c.var.caller }, projectId, row.id, 'write');
+  const restore = await queueSteps(room, steps, { snapshotId: source.snapshot?.id, template: source.template });
+  return c.json({ ...sessionView(row), restore }, 201);
 };
 
 const list: AppRouteHandler<typeof listProjectSessions> = async (c) => {

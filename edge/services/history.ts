@@ -1,7 +1,8 @@
 import { firstIssue } from '../../contracts/errors';
 import { unityOperation, type UnityOperation, type UnityOperationInput } from '../../contracts/unity-ops';
 import type { Db } from '../../db/client';
-import { changesAfter, getChange, lastUndoableChange, markReverted } from '../../db/queries/history';
+import type { ChangeExport } from '../../contracts/api';
+import { changesAfter, getChange, lastUndoableChange, markReverted, type ImportedChange } from '../../db/queries/history';
 import type { patches } from '../../db/schema';
 import { HttpError } from '../http/errors';
 import type { OpenedRoom } from './room';
@@ -65,4 +66,19 @@ export async function rollbackTo(db: Db, room: Pick<OpenedRoom, 'sessionId' | 'q
     callIds.push(callId);
   }
   return { callIds, paths: plan.map((p) => p.path) };
+}
+
+/** An exported change (GET …/changes/export) as the row an import stores. */
+export function importedChange(ch: ChangeExport['changes'][number]): ImportedChange {
+  return {
+    path: ch.path,
+    op: ch.op,
+    callId: ch.call_id,
+    beforeContent: ch.before_content,
+    afterContent: ch.after_content,
+    beforeSha256: ch.before_sha256,
+    afterSha256: ch.after_sha256,
+    createdAt: new Date(ch.created_at),
+    revertedAt: ch.reverted_at ? new Date(ch.reverted_at) : null,
+  };
 }

@@ -5,6 +5,7 @@ import { ToolError } from '../context';
 import { awaitHistory } from '../history-wait';
 import { resultOf, validOp } from '../op-outcome';
 import { awaitAll, roomWithAgent } from '../run-op';
+import { servedPresets, type ServedPreset } from '../../services/presets';
 
 /**
  * Writes a preset's scripts, as the session page's "Apply" does: one generate_script per script,
@@ -27,15 +28,8 @@ export async function applyPresetTool(ctx: ToolContext, input: McpToolInput<'app
   };
 }
 
-interface ServedPreset {
-  id: string;
-  scripts: { path: string; code: string }[];
-}
-
 async function loadPresets(ctx: ToolContext): Promise<ServedPreset[]> {
-  const res = ctx.env.ASSETS ? await ctx.env.ASSETS.fetch(new Request('https://assets.invalid/presets.json')) : null;
-  if (!res?.ok) throw new ToolError('presets_unavailable', 'this Spark serves no presets (the web UI is not built)');
-  const body: unknown = await res.json();
-  if (!Array.isArray(body)) throw new ToolError('presets_unavailable', 'presets.json is not a list');
-  return body.filter((p): p is ServedPreset => typeof p?.id === 'string' && Array.isArray(p?.scripts));
+  const presets = await servedPresets(ctx.env);
+  if (!presets) throw new ToolError('presets_unavailable', 'this Spark serves no presets (the web UI is not built)');
+  return presets;
 }

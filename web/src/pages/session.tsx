@@ -15,6 +15,7 @@ import { HistoryPanel } from '../panels/history';
 import { PresetsPanel } from '../panels/presets';
 import { PreviewPanel } from '../panels/preview';
 import { ScriptsPanel } from '../panels/scripts';
+import { SnapshotsPanel } from '../panels/snapshots';
 import { ProgressPanel } from '../panels/progress';
 import { sessionTone } from './project';
 
@@ -184,6 +185,7 @@ export function SessionPage(props: { projectId: string; sessionId: string }) {
           <AssistantPanel projectId={projectId} sessionId={sessionId} />
           <PresetsPanel live={live} sendOp={sendOp} presets={presets.data} error={presets.error} onUseForBuild={useForBuild} />
           <HistoryPanel sp={sp} changeTick={changeTick} onLabels={label} />
+          <SnapshotsPanel sp={sp} onLabels={label} closed={!!closed} />
         </div>
         <ScriptsPanel live={live} sendOp={sendOp} sp={sp} changeTick={changeTick} agentCommand={startCommand} />
       </div>
