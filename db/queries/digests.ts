@@ -12,6 +12,7 @@
 //   (succeeded), `build.failed`, `build.timeout`;
 // - most-changed files: the paths of Spark's script events and the `added`/`modified`/`removed`
 //   files of pushed commits;
+// Ties are ordered by code point (collate "C"), the same on every database.
 // - active sessions: Spark sessions of the project with at least one event in the period.
 import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { daysOfWindow, type DigestFacts, type DigestWindow } from '../../contracts/digests';
@@ -41,26 +42,28 @@ export async function digestFacts(db: Db, projectId: string, w: Pick<DigestWindo
   const perDay = await rows<{ day: string; commits: number }>(db, sql`${commits}
     select ((occurred_at at time zone 'UTC')::date)::text as day, count(*)::int as commits from commits group by 1`);
   const contributors = await rows<{ name: string; commits: number }>(db, sql`${commits}
-    select coalesce(nullif(commit->'author'->>'name', ''), nullif(commit->'author'->>'username', ''), nullif(commit->'author'->>'email', ''), 'unknown') as name,
-      count(*)::int as commits
-    from commits group by 1 order by commits desc, name limit ${DIGEST_TOP}`);
+    select * from (
+      select coalesce(nullif(commit->'author'->>'name', ''), nullif(commit->'author'->>'username', ''), nullif(commit->'author'->>'email', ''), 'unknown') as name,
+        count(*)::int as commits
+      from commits group by 1
+    ) x order by commits desc, name collate "C" limit ${DIGEST_TOP}`);
   const [prs] = await rows<{ opened: number; merged: number }>(db, sql`
     select count(*) filter (where type in ('github.pull_request.opened', 'gitlab.merge_request.opened'))::int as opened,
       count(*) filter (where (type = 'github.pull_request.closed' and payload->>'merged' = 'true') or type = 'gitlab.merge_request.merged')::int as merged
     from spark_events where ${inWindow}
       and type in ('github.pull_request.opened', 'gitlab.merge_request.opened', 'github.pull_request.closed', 'gitlab.merge_request.merged')`);
   const ci = await rows<{ conclusion: string; runs: number }>(db, sql`
-    select coalesce(payload->>'conclusion', 'unknown') as conclusion, count(*)::int as runs
-    from spark_events where ${inWindow} and type = 'ci.run.completed' group by 1 order by runs desc, conclusion`);
+    select * from (select coalesce(payload->>'conclusion', 'unknown') as conclusion, count(*)::int as runs
+    from spark_events where ${inWindow} and type = 'ci.run.completed' group by 1) x order by runs desc, conclusion collate "C"`);
   const deploys = await rows<{ outcome: string; deploys: number }>(db, sql`
-    select substr(type, length('deploy.') + 1) as outcome, count(*)::int as deploys
-    from spark_events where ${inWindow} and type like 'deploy.%' group by 1 order by deploys desc, outcome`);
+    select * from (select substr(type, length('deploy.') + 1) as outcome, count(*)::int as deploys
+    from spark_events where ${inWindow} and type like 'deploy.%' group by 1) x order by deploys desc, outcome collate "C"`);
   const ops = await rows<{ op: string; total: number; failed: number }>(db, sql`
-    select coalesce(payload->>'op', 'unknown') as op, count(*)::int as total, count(*) filter (where type = 'unity.failed')::int as failed
-    from spark_events where ${inWindow} and type in ('unity.completed', 'unity.failed') group by 1 order by total desc, op`);
+    select * from (select coalesce(payload->>'op', 'unknown') as op, count(*)::int as total, count(*) filter (where type = 'unity.failed')::int as failed
+    from spark_events where ${inWindow} and type in ('unity.completed', 'unity.failed') group by 1) x order by total desc, op collate "C"`);
   const builds = await rows<{ status: string; builds: number }>(db, sql`
-    select case type when 'build.completed' then 'succeeded' when 'build.failed' then 'failed' else 'timeout' end as status, count(*)::int as builds
-    from spark_events where ${inWindow} and type in ('build.completed', 'build.failed', 'build.timeout') group by 1 order by builds desc, status`);
+    select * from (select case type when 'build.completed' then 'succeeded' when 'build.failed' then 'failed' else 'timeout' end as status, count(*)::int as builds
+    from spark_events where ${inWindow} and type in ('build.completed', 'build.failed', 'build.timeout') group by 1) x order by builds desc, status collate "C"`);
   const files = await rows<{ path: string; changes: number }>(db, sql`${commits},
     paths as (
       select payload->>'path' as path from spark_events
@@ -72,13 +75,13 @@ export async function digestFacts(db: Db, projectId: string, w: Pick<DigestWindo
         union all select value from jsonb_array_elements(${arr(sql`commit->'removed'`)})
       ) f where jsonb_typeof(f.value) = 'string'
     )
-    select path, count(*)::int as changes from paths group by path order by changes desc, path limit ${DIGEST_TOP}`);
+    select path, count(*)::int as changes from paths group by path order by changes desc, path collate "C" limit ${DIGEST_TOP}`);
   const sessions = await rows<{ id: string; name: string | null; events: number }>(db, sql`
     select e.session_id as id, s.name, count(*)::int as events
     from spark_events e join sessions s on s.project_id = e.project_id and s.id::text = e.session_id
     where e.project_id = ${projectId}
       and e.occurred_at >= (${w.start}::date)::timestamp at time zone 'UTC' and e.occurred_at < (${w.until}::date)::timestamp at time zone 'UTC'
-    group by e.session_id, s.name order by events desc, e.session_id`);
+    group by e.session_id, s.name order by events desc, e.session_id collate "C"`);
 
   const byDay = new Map(perDay.map((r) => [r.day, r.commits]));
   const sum = <T>(list: T[], f: (x: T) => number) => list.reduce((n, x) => n + f(x), 0);

@@ -96,7 +96,7 @@ export function digestRoutes(openDb: OpenDb) {
     const body = c.req.valid('json');
     const today = new Date().toISOString().slice(0, 10);
     const window = digestWindow(body.period, body.date ?? today);
-    if (window.start > today) throw new HttpError(400, 'invalid_body', `the ${body.period} period of ${body.date} has not begun yet`, 'date');
+    if (window.start > today) throw new HttpError(400, 'invalid_body', `date ${body.date} falls in a ${body.period} period that has not begun yet`, 'date');
     const made = (await makeDigest(c.var.db, digestLlm(c.env), projectId, window, { trigger: 'manual', replace: true }))!;
     if (made.queued > 0) {
       // After the answer, with a client of its own (this request's closes with the response); the
