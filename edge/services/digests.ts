@@ -42,7 +42,7 @@ export async function writeHighlights(llm: DigestLlm | null, input: Parameters<t
     if (!text) return { status: 'unavailable', text: null, model: llm.model, reason: 'the model answered with no text' };
     return { status: 'written', text, model: llm.model, reason: null };
   } catch (err) {
-    const reason = signal.aborted ? `the model did not answer within ${Math.round(llm.timeoutMs / 1000)} s` : `the model could not be reached (${(err as Error).message.slice(0, 200)})`;
+    const reason = signal.aborted ? `the model did not answer within ${llm.timeoutMs / 1000} s` : `the model could not be reached (${(err as Error).message.slice(0, 200)})`;
     return { status: 'unavailable', text: null, model: llm.model, reason };
   }
 }
