@@ -17,6 +17,7 @@ import { HttpError, notFound } from '../http/errors';
 import { defer, type OpenDb } from '../http/middleware';
 import { createRouter, errorResponses, jsonBody, jsonContent, projectParams, type AppRouteHandler } from '../http/router';
 import { isUuid, requireProject } from '../services/access';
+import { audit } from '../services/audit';
 import { deliverDue, deliveryDepsOf } from '../services/digest-delivery';
 import { digestLlm, digestView, makeDigest } from '../services/digests';
 import { outgoingUrlPolicy, outgoingUrlProblem } from '../services/outgoing-url';
@@ -182,6 +183,7 @@ export function digestRoutes(openDb: OpenDb) {
       secretSealed: await sealSecret(await secretBoxKey(c.env), secret, id),
       createdBy: c.var.caller.kind === 'user' ? c.var.caller.userId : null,
     });
+    await audit(c, projectId, 'outgoing_webhook.created', row.id, { url: row.url });
     return c.json({ ...webhookView(row), secret }, 201);
   };
 
@@ -195,6 +197,7 @@ export function digestRoutes(openDb: OpenDb) {
     const { projectId, webhookId } = c.req.valid('param');
     await requireProject(c.var.db, c.var.caller, projectId, 'admin');
     if (!isUuid(webhookId) || !(await deleteOutgoingWebhook(c.var.db, projectId, webhookId))) throw notFound('outgoing webhook');
+    await audit(c, projectId, 'outgoing_webhook.deleted', webhookId);
     return c.body(null, 204);
   };
 

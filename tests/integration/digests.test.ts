@@ -247,5 +247,10 @@ describe('digests', () => {
     expect((await user.api.delete(`/api/projects/${user.projectId}/outgoing-webhooks/${webhookId}`)).status).toBe(204);
     expect((await user.api.get(`/api/projects/${user.projectId}/outgoing-webhooks`)).body.items).toEqual([]);
     expect((await user.api.delete(`/api/projects/${user.projectId}/outgoing-webhooks/${webhookId}`)).status).toBe(404);
+    const trail = await env.sql`select action, target from audit_log where project_id = ${user.projectId} and action like 'outgoing_webhook.%' order by created_at`;
+    expect(trail.map((r) => [r.action, r.target])).toEqual([
+      ['outgoing_webhook.created', webhookId],
+      ['outgoing_webhook.deleted', webhookId],
+    ]);
   });
 });
