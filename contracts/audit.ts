@@ -2,7 +2,7 @@
 import { z } from 'zod';
 
 /** Actions written to audit_log (dotted: `<thing>.<verb>`). */
-export const AUDIT_ACTIONS = ['webhook.created', 'webhook.rotated', 'webhook.deleted', 'events.exported', 'events.imported', 'project.backup_exported', 'token.created', 'token.revoked'] as const;
+export const AUDIT_ACTIONS = ['webhook.created', 'webhook.rotated', 'webhook.deleted', 'events.exported', 'events.imported', 'project.backup_exported', 'token.created', 'token.revoked', 'outgoing_webhook.created', 'outgoing_webhook.deleted'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 export const auditQuery = z.object({

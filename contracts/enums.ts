@@ -27,7 +27,14 @@ export type WebhookProvider = (typeof WEBHOOK_PROVIDERS)[number];
 /** A delivery is `received` until its events are queued (`accepted`); `failed` ones are retried on redelivery or replay. */
 export const WEBHOOK_DELIVERY_STATUSES = ['received', 'accepted', 'rejected', 'failed'] as const;
 export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];
-export const DIGEST_PERIODS = ['daily', 'weekly'] as const;
+/** Digest periods: a UTC day, an ISO week (Monday to Sunday), a calendar month. */
+export const DIGEST_PERIODS = ['daily', 'weekly', 'monthly'] as const;
+export type DigestPeriod = (typeof DIGEST_PERIODS)[number];
+/** Whether a digest's Highlights paragraph was written, not asked for, or could not be had. */
+export const DIGEST_HIGHLIGHTS_STATUSES = ['written', 'not_configured', 'unavailable'] as const;
+/** An outgoing delivery is `pending` until a receiver answers 2xx, `failed` after its last attempt. */
+export const OUTGOING_DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;
+export type OutgoingDeliveryStatus = (typeof OUTGOING_DELIVERY_STATUSES)[number];
 
 /** Whether a script an operation wrote compiles (see contracts/unity-results.ts). */
 export const COMPILE_STATUSES = ['compiled', 'errors', 'unknown'] as const;

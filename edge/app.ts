@@ -12,6 +12,7 @@ import { chipRoutes } from './routes/chips';
 import { authRoutes } from './routes/auth';
 import { dashboardRoutes } from './routes/dashboard';
 import { deadLetterRoutes } from './routes/dead-letters';
+import { digestRoutes } from './routes/digests';
 import { eventRoutes } from './routes/events';
 import { eventLogRoutes } from './routes/event-log';
 import { healthRoutes, readyRoutes } from './routes/health';
@@ -54,6 +55,7 @@ export function createApp(deps: AppDeps = {}) {
     .route('/', backupRoutes)
     .route('/', auditRoutes)
     .route('/', chipRoutes)
+    .route('/', digestRoutes(openDb))
     .route('/', assistantRoutes(openDb))
     .route('/', dashboardRoutes);
 

@@ -6,6 +6,8 @@ import { consumeEventBatch, EVENTS_MAX_RETRIES, EVENTS_QUEUE } from '../workers/
 import { loggedKeys } from '../workers/event-packs';
 import { createApp } from './app';
 import { acceptEvents } from './services/ingest';
+import { deliverDue, deliveryDepsOf } from './services/digest-delivery';
+import { digestLlm, makeDueDigests } from './services/digests';
 import { roomStub } from './session-room';
 import type { Env } from './env';
 
@@ -59,7 +61,11 @@ export default {
         emit: (projectId: string, event: SparkEventV1) => acceptEvents(env, projectId, [event], () => ({ kind: 'edge' })),
         letGo: async (sessionId: string, reason: LetGoReason) => void (await roomStub(env.SESSION_ROOM, sessionId).letGo(reason)),
       };
-      const done = await runCron(controller.cron, db, new Date(controller.scheduledTime), { retentionMonths: retentionMonths(env.EVENT_RETENTION_MONTHS), lifecycle });
+      const digests = {
+        makeDue: (d: typeof db, now: Date) => makeDueDigests(d, digestLlm(env), now),
+        deliverDue: async (d: typeof db, now: Date) => deliverDue(d, await deliveryDepsOf(env), now),
+      };
+      const done = await runCron(controller.cron, db, new Date(controller.scheduledTime), { retentionMonths: retentionMonths(env.EVENT_RETENTION_MONTHS), lifecycle, digests });
       console.log(`cron ${controller.cron}:`, JSON.stringify(done));
     } finally {
       ctx.waitUntil(close().catch(() => {}));

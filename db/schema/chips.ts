@@ -2,6 +2,7 @@
 import { date, index, jsonb, pgEnum, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
 import { DIGEST_PERIODS } from '../../contracts/enums';
 import type { ChipDefinition, ChipReport } from '../../contracts/chips';
+import type { DigestFacts, DigestHighlights } from '../../contracts/digests';
 import { users } from './identity';
 import { projectRef } from './columns';
 
@@ -62,8 +63,15 @@ export const digests = pgTable(
     period: digestPeriod('period').notNull(),
     // First day (UTC) of the period, 'YYYY-MM-DD'.
     periodStart: date('period_start', { mode: 'string' }).notNull(),
-    content: jsonb('content').notNull(),
+    // Last day of the period, included.
+    periodEnd: date('period_end', { mode: 'string' }).notNull(),
+    // The facts, counted from events (contracts/digests.ts `digestFacts`).
+    facts: jsonb('content').$type<DigestFacts>().notNull(),
+    highlights: jsonb('highlights').$type<DigestHighlights>().notNull(),
+    markdown: text('markdown').notNull(),
+    trigger: text('trigger').$type<'cron' | 'manual'>().notNull().default('cron'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   // Also the cron's upsert target: one digest per project, period and start.
   (t) => [unique('digests_project_period_start_key').on(t.projectId, t.period, t.periodStart)],
@@ -75,4 +83,3 @@ export type ChipEvaluation = typeof chipEvaluations.$inferSelect;
 export type NewChipEvaluation = typeof chipEvaluations.$inferInsert;
 export type Digest = typeof digests.$inferSelect;
 export type NewDigest = typeof digests.$inferInsert;
-export type DigestPeriod = (typeof digestPeriod.enumValues)[number];

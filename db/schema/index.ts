@@ -9,6 +9,7 @@ export * from './agents';
 export * from './webhooks';
 export * from './oauth';
 export * from './chips';
+export * from './outgoing-webhooks';
 export * from './ops';
 export * from './relations';
 export * from '../schema-partitioned/events';

@@ -38,7 +38,8 @@ export async function streamChat(config: LlmConfig, messages: ChatMessage[], too
   const res = await fetch(`${config.baseUrl}/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...(config.apiKey ? { authorization: `Bearer ${config.apiKey}` } : {}) },
-    body: JSON.stringify({ model: config.model, messages, tools, stream: true, stream_options: { include_usage: true } }),
+    // No `tools` key when there are none: some endpoints (OpenAI) refuse an empty list.
+    body: JSON.stringify({ model: config.model, messages, ...(tools.length ? { tools } : {}), stream: true, stream_options: { include_usage: true } }),
     ...(signal ? { signal } : {}),
   });
   if (!res.ok || !res.body) {

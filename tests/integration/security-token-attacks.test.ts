@@ -88,6 +88,8 @@ describe('security: forged tokens and other tenants are refused on every route',
       [/\/snapshots$/, { name: 'stolen' }],
       [/\/chips$/, { yaml: 'chip: { id: stolen, name: Stolen, version: 1.0.0 }\ntriggers: { patterns: [x] }\n' }],
       [/\/assistant\/runs$/, { message: 'delete every script' }],
+      [/\/digests$/, { period: 'weekly' }],
+      [/\/outgoing-webhooks$/, { url: 'https://example.com/stolen' }],
       [/\/confirm$/, { tool_call_id: 'call_1', approve: true }],
     ];
     const body = bodies.find(([re]) => re.test(path))?.[1] ?? {};

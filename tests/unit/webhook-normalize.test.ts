@@ -26,13 +26,13 @@ describe('GitHub normalisation over every published example payload', () => {
     expect(count).toBeGreaterThan(300);
   });
 
-  it('push: repository, ref, each commit with id, author, message and time; session is the full name', () => {
+  it('push: repository, ref, each commit with id, author, message, time and changed files; session is the full name', () => {
     const body = examples.find((e) => e.name === 'push')!.examples.find((x: any) => x.commits.length > 0) as any;
     const [draft] = github('push', body);
     expect(draft).toMatchObject({ type: 'github.push', source: 'github', session_id: body.repository.full_name });
     expect(draft!.payload).toMatchObject({ repository: body.repository.full_name, ref: body.ref, commit_count: body.commits.length });
     expect(draft!.payload.commits).toEqual(
-      body.commits.map((c: any) => ({ id: c.id, author: { name: c.author.name, email: c.author.email, username: c.author.username ?? null }, message: c.message, timestamp: c.timestamp, url: c.url })),
+      body.commits.map((c: any) => ({ id: c.id, author: { name: c.author.name, email: c.author.email, username: c.author.username ?? null }, message: c.message, timestamp: c.timestamp, url: c.url, added: c.added, modified: c.modified, removed: c.removed })),
     );
   });
 

@@ -18,6 +18,15 @@ export interface CronOptions {
   retentionMonths?: number;
   /** The session lifecycle's reach into rooms and the event queue; without it the lifecycle does not run. */
   lifecycle?: LifecycleDeps;
+  /** Digests: made by the daily trigger, sent to outgoing webhooks by the frequent one; without it neither runs. */
+  digests?: DigestJobs;
+}
+
+export interface DigestJobs {
+  /** Yesterday's, last week's and last month's digests, as due on `now`. */
+  makeDue(db: Db, now: Date): Promise<unknown>;
+  /** One attempt for each due delivery. */
+  deliverDue(db: Db, now: Date): Promise<unknown>;
 }
 
 /** Runs the jobs of one cron trigger; returns what each did, for logs and tests. */
@@ -27,6 +36,7 @@ export async function runCron(cron: string, db: Db, now = new Date(), opts: Cron
     done.historyPruned = await pruneHistory(db, HISTORY_KEEP);
     done.rollup = await runRollups(db);
     if (opts.lifecycle) done.lifecycle = await runLifecycle(db, now, opts.lifecycle);
+    if (opts.digests) done.digestDeliveries = await opts.digests.deliverDue(db, now);
   }
   if (cron === CRON_DAILY) {
     const from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
@@ -34,6 +44,11 @@ export async function runCron(cron: string, db: Db, now = new Date(), opts: Cron
     done.webhookBodiesCleared = await clearExpiredDeliveryBodies(db, now);
     done.oauthPruned = await pruneOauth(db, now);
     Object.assign(done, await runRetention(db, now, opts.retentionMonths ?? DEFAULT_EVENT_RETENTION_MONTHS));
+    if (opts.digests) {
+      done.digests = await opts.digests.makeDue(db, now);
+      // Today's digests go out now rather than at the next frequent run.
+      done.digestDeliveries = await opts.digests.deliverDue(db, now);
+    }
   }
   return done;
 }

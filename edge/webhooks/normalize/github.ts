@@ -1,6 +1,6 @@
 // GitHub deliveries as SparkEventV1 drafts. The session is the repository's full name, so a
 // repository's activity reads as one stream. Unknown events are kept as `github.<event>`.
-import { clip, eventTypeOf, fitPayload, MAX_COMMITS, num, obj, isoTime, sessionOf, str, type EventDraft, type Json, type NormalizeInput } from './shared';
+import { changedFiles, clip, eventTypeOf, fitPayload, MAX_COMMITS, num, obj, isoTime, sessionOf, str, type EventDraft, type Json, type NormalizeInput } from './shared';
 
 const SOURCE = 'github';
 
@@ -37,6 +37,7 @@ export function normalizeGithub({ event, body, receivedAt, sourceName }: Normali
               message: clip(str(c.message)),
               timestamp: str(c.timestamp),
               url: str(c.url),
+              ...changedFiles(c),
             })),
           },
           obj(b.head_commit).timestamp,

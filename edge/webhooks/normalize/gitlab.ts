@@ -1,6 +1,6 @@
 // GitLab deliveries as SparkEventV1 drafts, named like GitHub's where they mean the same thing
 // (CI runs, deploys); the session is the project's `path_with_namespace`.
-import { clip, eventTypeOf, fitPayload, MAX_COMMITS, num, obj, isoTime, sessionOf, str, type EventDraft, type Json, type NormalizeInput } from './shared';
+import { changedFiles, clip, eventTypeOf, fitPayload, MAX_COMMITS, num, obj, isoTime, sessionOf, str, type EventDraft, type Json, type NormalizeInput } from './shared';
 
 const SOURCE = 'gitlab';
 // GitLab's merge request actions in the past tense GitHub's use (`open` → `opened`).
@@ -38,6 +38,7 @@ export function normalizeGitlab({ event, body, receivedAt, sourceName }: Normali
             message: clip(str(c.message)),
             timestamp: str(c.timestamp),
             url: str(c.url),
+            ...changedFiles(c),
           })),
         }, commits.at(-1)?.timestamp),
       ];

@@ -56,6 +56,11 @@ export const sessionOf = (name: string | null, fallback: string) => (name && nam
 
 export const MAX_COMMITS = 100;
 export const MAX_MESSAGE_CHARS = 4096;
+/** Files per list kept of a pushed commit (digests count the most-changed files from them). */
+export const MAX_COMMIT_FILES = 100;
+const fileList = (v: unknown) => (Array.isArray(v) ? v.filter((f): f is string => typeof f === 'string').slice(0, MAX_COMMIT_FILES) : []);
+/** A pushed commit's `added`, `modified` and `removed` paths, as GitHub and GitLab both send them. */
+export const changedFiles = (c: Json) => ({ added: fileList(c.added), modified: fileList(c.modified), removed: fileList(c.removed) });
 export const clip = (s: string | null, max = MAX_MESSAGE_CHARS) => (s !== null && s.length > max ? `${s.slice(0, max)}…` : s);
 
 /**

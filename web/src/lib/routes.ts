@@ -8,6 +8,7 @@ export type Route =
   | { name: 'project'; projectId: string }
   | { name: 'dashboard'; projectId: string }
   | { name: 'integrations'; projectId: string }
+  | { name: 'digests'; projectId: string }
   | { name: 'session'; projectId: string; sessionId: string }
   | { name: 'not-found'; path: string };
 
@@ -15,6 +16,7 @@ const ID = '([0-9A-Za-z-]{1,64})';
 const PROJECT = new RegExp(`^/projects/${ID}$`);
 const DASHBOARD = new RegExp(`^/projects/${ID}/dashboard$`);
 const INTEGRATIONS = new RegExp(`^/projects/${ID}/integrations$`);
+const DIGESTS = new RegExp(`^/projects/${ID}/digests$`);
 const SESSION = new RegExp(`^/projects/${ID}/sessions/${ID}$`);
 
 /** Only same-origin, absolute paths are honoured as a place to go back to after logging in. */
@@ -36,6 +38,8 @@ export function parseRoute(pathname: string, search = ''): Route {
   if (m) return { name: 'dashboard', projectId: m[1]! };
   m = INTEGRATIONS.exec(path);
   if (m) return { name: 'integrations', projectId: m[1]! };
+  m = DIGESTS.exec(path);
+  if (m) return { name: 'digests', projectId: m[1]! };
   m = PROJECT.exec(path);
   if (m) return { name: 'project', projectId: m[1]! };
   return { name: 'not-found', path };
@@ -48,6 +52,7 @@ export const paths = {
   project: (projectId: string) => `/projects/${projectId}`,
   dashboard: (projectId: string) => `/projects/${projectId}/dashboard`,
   integrations: (projectId: string) => `/projects/${projectId}/integrations`,
+  digests: (projectId: string) => `/projects/${projectId}/digests`,
   session: (projectId: string, sessionId: string) => `/projects/${projectId}/sessions/${sessionId}`,
 };
 

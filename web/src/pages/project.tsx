@@ -47,6 +47,9 @@ export function ProjectPage(props: { projectId: string }) {
         <Link href={paths.integrations(props.projectId)} class="btn btn-small" data-testid="integrations-link">
           Integrations
         </Link>
+        <Link href={paths.digests(props.projectId)} class="btn btn-small" data-testid="digests-link">
+          Digests
+        </Link>
       </div>
       <div class="two-col">
         <Sessions projectId={props.projectId} onCount={setSessionCount} />
