@@ -59,6 +59,7 @@ describe('web routes', () => {
     expect(parseRoute(`/projects/${p}/sessions/${s}`)).toEqual({ name: 'session', projectId: p, sessionId: s });
     expect(parseRoute('/login', `?next=${encodeURIComponent(paths.project(p))}`)).toEqual({ name: 'login', next: `/projects/${p}` });
     expect(parseRoute('/signup')).toEqual({ name: 'signup', next: null });
+    expect(parseRoute(paths.chips(p))).toEqual({ name: 'chips', projectId: p });
     expect(parseRoute('/projects/a/b')).toEqual({ name: 'not-found', path: '/projects/a/b' });
     expect(parseRoute('/projects/<script>')).toMatchObject({ name: 'not-found' });
   });

@@ -7,6 +7,7 @@ import { toastOk } from './lib/toast';
 import { Link, Toasts } from './components/ui';
 import { AuthPage } from './pages/auth';
 import { DashboardPage } from './pages/dashboard';
+import { ChipsPage } from './pages/chips';
 import { DigestsPage } from './pages/digests';
 import { IntegrationsPage } from './pages/integrations';
 import { ProjectPage } from './pages/project';
@@ -99,6 +100,8 @@ function Page(props: { route: Route }) {
       return <IntegrationsPage projectId={r.projectId} />;
     case 'digests':
       return <DigestsPage projectId={r.projectId} />;
+    case 'chips':
+      return <ChipsPage projectId={r.projectId} />;
     case 'session':
       return <SessionPage projectId={r.projectId} sessionId={r.sessionId} />;
     case 'not-found':

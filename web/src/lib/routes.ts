@@ -9,6 +9,7 @@ export type Route =
   | { name: 'dashboard'; projectId: string }
   | { name: 'integrations'; projectId: string }
   | { name: 'digests'; projectId: string }
+  | { name: 'chips'; projectId: string }
   | { name: 'session'; projectId: string; sessionId: string }
   | { name: 'not-found'; path: string };
 
@@ -17,6 +18,7 @@ const PROJECT = new RegExp(`^/projects/${ID}$`);
 const DASHBOARD = new RegExp(`^/projects/${ID}/dashboard$`);
 const INTEGRATIONS = new RegExp(`^/projects/${ID}/integrations$`);
 const DIGESTS = new RegExp(`^/projects/${ID}/digests$`);
+const CHIPS = new RegExp(`^/projects/${ID}/chips$`);
 const SESSION = new RegExp(`^/projects/${ID}/sessions/${ID}$`);
 
 /** Only same-origin, absolute paths are honoured as a place to go back to after logging in. */
@@ -40,6 +42,8 @@ export function parseRoute(pathname: string, search = ''): Route {
   if (m) return { name: 'integrations', projectId: m[1]! };
   m = DIGESTS.exec(path);
   if (m) return { name: 'digests', projectId: m[1]! };
+  m = CHIPS.exec(path);
+  if (m) return { name: 'chips', projectId: m[1]! };
   m = PROJECT.exec(path);
   if (m) return { name: 'project', projectId: m[1]! };
   return { name: 'not-found', path };
@@ -53,6 +57,7 @@ export const paths = {
   dashboard: (projectId: string) => `/projects/${projectId}/dashboard`,
   integrations: (projectId: string) => `/projects/${projectId}/integrations`,
   digests: (projectId: string) => `/projects/${projectId}/digests`,
+  chips: (projectId: string) => `/projects/${projectId}/chips`,
   session: (projectId: string, sessionId: string) => `/projects/${projectId}/sessions/${sessionId}`,
 };
 

@@ -50,6 +50,9 @@ export function ProjectPage(props: { projectId: string }) {
         <Link href={paths.digests(props.projectId)} class="btn btn-small" data-testid="digests-link">
           Digests
         </Link>
+        <Link href={paths.chips(props.projectId)} class="btn btn-small" data-testid="chips-link">
+          Chips
+        </Link>
       </div>
       <div class="two-col">
         <Sessions projectId={props.projectId} onCount={setSessionCount} />
