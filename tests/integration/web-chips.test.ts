@@ -145,6 +145,14 @@ describe('Chips page', () => {
     await page.getByTestId('chip-compare').waitFor();
     await expectNoSideScroll(page);
     await screenshot(page, SHOTS, 'chips-390');
+    // The forms at phone width too: a refused chip and an open evaluation form.
+    await page.getByLabel('Chip YAML').fill(BAD_CHIP);
+    await page.getByTestId('store-chip').click();
+    await textOf(page.getByTestId('store-chip-error'), /line 8/i);
+    await page.locator('[data-testid="chip-version-row"][data-chip-key="game_dev"]').getByTestId('toggle-evaluate').click();
+    await page.getByTestId('evaluate-form').waitFor();
+    await expectNoSideScroll(page);
+    await screenshot(page, SHOTS, 'chips-390-forms');
     expect(problems).toEqual([]);
     await context.close();
   }, 120_000);

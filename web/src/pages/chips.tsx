@@ -115,7 +115,7 @@ function StoreChip(props: { projectId: string; onStored: () => void }) {
   return (
     <section class="card integ-section" aria-labelledby="store-chip-title">
       <h2 id="store-chip-title">Store a chip version</h2>
-      <form class="integ-form" onSubmit={store} data-testid="store-chip-form">
+      <form class="integ-form chip-store-form" onSubmit={store} data-testid="store-chip-form">
         <div>
           <label for="chip-yaml">Chip YAML</label>
           <textarea
