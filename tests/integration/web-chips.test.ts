@@ -37,12 +37,12 @@ describe('Chips page', () => {
   let browser: Browser;
   let owner: Awaited<ReturnType<typeof userWithProject>>;
   const problems: string[] = [];
+  const base = Math.floor(Date.now() / 1000) - 3600;
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     stack = await startWebStack('web_chips');
     owner = await userWithProject(stack.worker.url, 'chipsui');
-    const base = Math.floor(Date.now() / 1000) - 3600;
     const sent = await owner.api.post(`/api/projects/${owner.projectId}/events`, { events: labelledLog(base) });
     expect(sent.status, JSON.stringify(sent.body)).toBe(202);
     await eventually(async () => (await stack.sql`select count(*)::int as n from spark_events where project_id = ${owner.projectId}`)[0]!.n === 9);
@@ -67,7 +67,8 @@ describe('Chips page', () => {
     page.locator(`[data-testid="compare-row"][data-group="${group}"][data-metric="${metric}"] td[data-side="${side}"]`);
 
   it('stores a second version from YAML, refuses a bad one with its line, evaluates both and compares them (1280 px)', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    // UTC in the page, so the since/until typed below are the instants meant.
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'UTC' });
     const page = await context.newPage();
     watchProblems(page, problems);
     await page.goto(`${stack.worker.url}/projects/${owner.projectId}`);
@@ -92,7 +93,9 @@ describe('Chips page', () => {
     expect(said).toContain('outcomes.positive.0.condition');
     expect(await page.getByTestId('chip-version-row').count()).toBe(1);
 
-    await page.getByLabel('Chip YAML').fill(EARLIER_CHIP);
+    // The second version from a file: it lands in the YAML box, then is stored.
+    await page.getByLabel('or upload a .yaml file').setInputFiles({ name: 'legacy.yaml', mimeType: 'application/yaml', buffer: Buffer.from(EARLIER_CHIP) });
+    await eventually(async () => (await page.getByLabel('Chip YAML').inputValue()) === EARLIER_CHIP, 5_000);
     await page.getByTestId('store-chip').click();
     await page.locator('[data-testid="chip-version-row"][data-chip-key="game_dev_legacy"]').waitFor();
     expect(await page.getByTestId('store-chip-error').count()).toBe(0);
@@ -138,6 +141,20 @@ describe('Chips page', () => {
     expect(changed).toEqual(['Events/triggered', 'Outcomes/positive', 'Outcomes/negative', 'Outcomes/coverage']);
 
     await screenshot(page, SHOTS, 'chips-1280');
+
+    // A window: from +350 s to +1000 s replays e5, e4, e6, e7, e8, e9 (6 of the 9).
+    const local = (t: number) => new Date(t * 1000).toISOString().slice(0, 19);
+    const gameDev = page.locator('[data-testid="chip-version-row"][data-chip-key="game_dev"]');
+    await gameDev.getByTestId('toggle-evaluate').click();
+    await gameDev.getByLabel('Since (optional)').fill(local(base + 350));
+    await gameDev.getByLabel('Until (optional)').fill(local(base + 1000));
+    await gameDev.getByTestId('run-evaluation').click();
+    await eventually(async () => (await page.getByTestId('chip-evaluation-row').count()) === 3, 15_000);
+    const windowed = (await page.getByTestId('chip-evaluation-row').first().textContent())!;
+    expect(windowed).toContain('game_dev 0.2.0');
+    expect(windowed).toContain('6 events replayed');
+    const [kept] = await stack.sql`select params from chip_evaluations where project_id = ${owner.projectId} order by started_at desc limit 1`;
+    expect(kept?.params).toEqual({ since: base + 350, until: base + 1000 });
 
     // The same page at phone width: nothing scrolls sideways, the comparison is still there.
     await page.setViewportSize({ width: 390, height: 844 });
