@@ -2,9 +2,11 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, eventually, makeEvent, userWithProject } from '../support/api';
 import { runCli, startCli, type Run } from '../support/spark-cli';
+import { createTestDatabase } from '../support/test-db';
 import { startWorkerWithDb, type WorkerWithDb } from '../support/worker-db';
 
 // The `spark` CLI as a developer runs it: the real command in a child process (node with tsx's
@@ -80,7 +82,7 @@ describe('the spark CLI against a real edge', () => {
     expect(after.stderr).toContain('not logged in: run `spark login --edge URL`');
   }, 60_000);
 
-  it('sessions list|status|wake|extend: what the API answers after each', async () => {
+  it('sessions list|status|sleep|wake|extend: what the API answers after each', async () => {
     const a = await owner.api.post(`/api/projects/${owner.projectId}/sessions`, { name: 'level-one', ttl: '2d' });
     const b = await owner.api.post(`/api/projects/${owner.projectId}/sessions`, { name: 'level-two' });
     expect([a.status, b.status]).toEqual([201, 201]);
@@ -270,5 +272,58 @@ describe('the spark CLI against a real edge', () => {
     const sess1 = (await readFile(aliasFile, 'utf8')).trimEnd().split('\n');
     expect(sess1.length).toBe(M / 3);
     expect(sess1.every((l) => JSON.parse(l).session_id === 'sess-1')).toBe(true);
+  }, 120_000);
+  it('snapshot create|list|restore, then backup and restore into an empty database', async () => {
+    const P = `/api/projects/${owner.projectId}`;
+    const s = (await owner.api.post(`${P}/sessions`, { name: 'kept' })).body.id as string;
+    // Two scripts in the session's history, as the agent's verified reports would leave them.
+    for (const [i, path] of ['Assets/A.cs', 'Assets/B.cs'].entries())
+      await stack.sql`insert into patches (project_id, session_id, call_id, path, op, after_content, after_sha256)
+                      values (${owner.projectId}, ${s}, ${`cli-snap-${i}`}, ${path}, 'create', ${`class C${i} {}`}, ${String(i).repeat(64)})`;
+
+    const made = await cli(['snapshot', 'create', 'kept', 'first', '--json']);
+    expect(made.code, made.stderr).toBe(0);
+    const snap = JSON.parse(made.stdout);
+    expect(snap).toMatchObject({ name: 'first', session_id: s, changes: 2 });
+    expect(snap.files.map((f: { path: string }) => f.path).sort()).toEqual(['Assets/A.cs', 'Assets/B.cs']);
+    const listed = await cli(['snapshot', 'list', 'kept']);
+    expect(listed.stdout).toMatch(new RegExp(`^${snap.id.slice(0, 8)}\\s+first\\s+2\\s+2\\s+${s.slice(0, 8)}\\s+just now$`, 'm'));
+    expect(JSON.parse((await cli(['snapshot', 'list', '--json'])).stdout).items.map((i: { id: string }) => i.id)).toContain(snap.id);
+
+    // No agent is connected: the writes are queued, each one an op the API shows.
+    const restore = await cli(['snapshot', 'restore', 'kept', 'first', '--no-wait', '--json']);
+    expect(restore.code, restore.stderr).toBe(0);
+    const steps = JSON.parse(restore.stdout).steps as { path: string; action: string; call_id: string }[];
+    expect(steps.map((st) => [st.action, st.path]).sort()).toEqual([['write', 'Assets/A.cs'], ['write', 'Assets/B.cs']]);
+    for (const st of steps) expect((await owner.api.get(`${P}/sessions/${s}/ops/${st.call_id}`)).body.state).toBe('queued');
+    const unknown = await cli(['snapshot', 'restore', 'kept', 'no-such-snapshot']);
+    expect([unknown.code, unknown.stderr]).toEqual([1, "spark: no snapshot 'no-such-snapshot' in this project ('spark snapshot list' shows them)\n"]);
+    expect((await cli(['snapshot', 'create', 'kept', ''])).code).toBe(2);
+
+    const file = join(dir, 'project.backup.ndjson');
+    const backedUp = await cli(['backup', file, '--json']);
+    expect(backedUp.code, backedUp.stderr).toBe(0);
+    const header = JSON.parse((await readFile(file, 'utf8')).split('\n')[0]!);
+    expect(header).toMatchObject({ format: 'spark-backup', project_id: owner.projectId });
+    expect(JSON.parse(backedUp.stdout).rows).toBe((await readFile(file, 'utf8')).trimEnd().split('\n').length - 1);
+
+    expect((await cli(['restore', file], undefined)).code).toBe(2); // no database named
+    const fresh = await createTestDatabase('cli_restore');
+    try {
+      const restored = await cli(['restore', file, '--database-url', fresh.url, '--json']);
+      expect(restored.code, restored.stderr).toBe(0);
+      expect(JSON.parse(restored.stdout)).toMatchObject({ project_id: owner.projectId, rows: { projects: 1, snapshots: 1 } });
+      const again = postgres(fresh.url, { max: 1, onnotice: () => {} });
+      try {
+        expect((await again`select label from snapshots where project_id = ${owner.projectId}`).map((r) => r.label)).toEqual(['first']);
+        expect((await again`select count(*)::int as n from patches where session_id = ${s}`)[0]!.n).toBe(2);
+      } finally {
+        await again.end();
+      }
+      const twice = await cli(['restore', file, '--database-url', fresh.url]);
+      expect(twice.code).toBe(1);
+    } finally {
+      await fresh.drop();
+    }
   }, 120_000);
 });
