@@ -9,7 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseChipYaml } from '../../contracts/chips';
 import { eventually, userWithProject } from '../support/api';
-import { expectNoSideScroll, launchChromium, screenshot, textOf, watchProblems } from '../support/browser';
+import { expectNoSideScroll, launchChromium, logInToProject, screenshot, textOf, watchProblems } from '../support/browser';
 import { EARLIER_CHIP, EARLIER_EXPECTED, GAME_DEV_CHIP, GAME_DEV_EXPECTED, LABELS, labelledLog } from '../support/chip-fixture';
 import { startWebStack, type WebStack } from '../support/web-stack';
 
@@ -71,14 +71,7 @@ describe('Chips page', () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'UTC' });
     const page = await context.newPage();
     watchProblems(page, problems);
-    await page.goto(`${stack.worker.url}/projects/${owner.projectId}`);
-    await page.waitForURL(/\/login\?next=/);
-    await page.getByLabel('Email').fill(owner.email);
-    await page.getByLabel('Password').fill('correct horse battery');
-    await page.getByTestId('auth-submit').click();
-    await page.waitForURL(new RegExp(`/projects/${owner.projectId}$`));
-    await page.getByTestId('chips-link').click();
-    await page.waitForURL(new RegExp(`/projects/${owner.projectId}/chips$`));
+    await logInToProject(page, stack.worker.url, owner.projectId, owner.email, 'correct horse battery', { testId: 'chips-link', path: 'chips' });
     await page.getByTestId('evaluations-empty').waitFor();
     expect(await page.getByTestId('chip-version-row').count()).toBe(1);
 

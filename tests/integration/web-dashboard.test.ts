@@ -10,6 +10,7 @@ import { rollUpEvents } from '../../db/queries/rollups';
 import { buildWeb } from '../../scripts/build-web';
 import { userWithProject } from '../support/api';
 import { scriptSession } from '../support/dashboard-script';
+import { logInToProject } from '../support/browser';
 import { startSparkWorker, type SparkWorker } from '../support/spark-worker';
 import { createTestDatabase, type TestDatabase } from '../support/test-db';
 
@@ -82,15 +83,8 @@ describe('Dashboard page', () => {
       .evaluateAll((rows) => rows.map((r) => `${r.getAttribute('data-label')}: ${r.querySelector('.dash-bar-value')!.textContent!.trim()}`));
 
   it('shows every panel with the numbers of the scripted session, at 1280 px', async () => {
-    await page.goto(`${worker.url}/projects/${projectId}`);
-    await page.waitForURL(/\/login\?next=/);
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByTestId('auth-submit').click();
-    await page.waitForURL(new RegExp(`/projects/${projectId}$`));
     // The project page links to its dashboard.
-    await page.getByTestId('dashboard-link').click();
-    await page.waitForURL(new RegExp(`/projects/${projectId}/dashboard$`));
+    await logInToProject(page, worker.url, projectId, email, PASSWORD, { testId: 'dashboard-link', path: 'dashboard' });
     await page.getByTestId('dashboard').waitFor();
 
     expect(await big('preview')).toEqual(['75%', '3 of 4 previews']);

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userWithProject } from '../support/api';
-import { expectNoSideScroll, launchChromium, screenshot, watchProblems } from '../support/browser';
+import { expectNoSideScroll, launchChromium, logInToProject, screenshot, watchProblems } from '../support/browser';
 import { WEEK, weekOfActivity } from '../support/repo-activity';
 import { startWebStack, type WebStack } from '../support/web-stack';
 
@@ -41,14 +41,7 @@ describe('Digests page', () => {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, acceptDownloads: true });
     const page = await context.newPage();
     watchProblems(page, problems);
-    await page.goto(`${stack.worker.url}/projects/${owner.projectId}`);
-    await page.waitForURL(/\/login\?next=/);
-    await page.getByLabel('Email').fill(owner.email);
-    await page.getByLabel('Password').fill('correct horse battery');
-    await page.getByTestId('auth-submit').click();
-    await page.waitForURL(new RegExp(`/projects/${owner.projectId}$`));
-    await page.getByTestId('digests-link').click();
-    await page.waitForURL(new RegExp(`/projects/${owner.projectId}/digests$`));
+    await logInToProject(page, stack.worker.url, owner.projectId, owner.email, 'correct horse battery', { testId: 'digests-link', path: 'digests' });
     await page.getByTestId('digests-empty').waitFor();
 
     await page.getByLabel('Period', { exact: true }).selectOption('weekly');

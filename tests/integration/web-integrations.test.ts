@@ -10,7 +10,7 @@ import examples from '@octokit/webhooks-examples';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userWithProject } from '../support/api';
-import { expectNoSideScroll, launchChromium, screenshot, textOf, watchProblems } from '../support/browser';
+import { expectNoSideScroll, launchChromium, logInToProject, screenshot, textOf, watchProblems } from '../support/browser';
 import { startWebStack, type WebStack } from '../support/web-stack';
 
 const SHOTS = resolve('tests/artifacts/screenshots');
@@ -39,15 +39,8 @@ describe('Integrations page', () => {
     const context = await browser.newContext({ viewport: { width, height: 860 }, acceptDownloads: true });
     const page = await context.newPage();
     watchProblems(page, problems);
-    await page.goto(`${stack.worker.url}/projects/${owner.projectId}`);
-    await page.waitForURL(/\/login\?next=/);
-    await page.getByLabel('Email').fill(owner.email);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByTestId('auth-submit').click();
-    await page.waitForURL(new RegExp(`/projects/${owner.projectId}$`));
     // The project page links to its integrations.
-    await page.getByTestId('integrations-link').click();
-    await page.waitForURL(new RegExp(`/projects/${owner.projectId}/integrations$`));
+    await logInToProject(page, stack.worker.url, owner.projectId, owner.email, PASSWORD, { testId: 'integrations-link', path: 'integrations' });
     return page;
   }
 

@@ -54,3 +54,19 @@ export async function expectNoSideScroll(p: Page): Promise<void> {
   const [scroll, width] = await p.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
   expect(scroll).toBeLessThanOrEqual(width!);
 }
+
+/**
+ * Opens a project's page signed out: the app sends the person to log in, then back to it. `link`
+ * then follows the project page's link to one of its pages (`dashboard-link` → …/dashboard).
+ */
+export async function logInToProject(p: Page, base: string, projectId: string, email: string, password: string, link?: { testId: string; path: string }): Promise<void> {
+  await p.goto(`${base}/projects/${projectId}`);
+  await p.waitForURL(/\/login\?next=/);
+  await p.getByLabel('Email').fill(email);
+  await p.getByLabel('Password').fill(password);
+  await p.getByTestId('auth-submit').click();
+  await p.waitForURL(new RegExp(`/projects/${projectId}$`));
+  if (!link) return;
+  await p.getByTestId(link.testId).click();
+  await p.waitForURL(new RegExp(`/projects/${projectId}/${link.path}$`));
+}

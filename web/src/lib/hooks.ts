@@ -67,3 +67,25 @@ export function useTitle(title: string) {
     document.title = title ? `${title} · Spark` : 'Spark';
   }, [title]);
 }
+
+/**
+ * Buttons that run one action at a time: `busy` names the running one (to disable and relabel
+ * its button), `error` holds the last failure's message (one already dealt with, such as a trip
+ * to the login page, is not repeated).
+ */
+export function useActions() {
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const run = async (key: string, fn: () => Promise<void>) => {
+    setBusy(key);
+    setError(null);
+    try {
+      await fn();
+    } catch (err) {
+      if (!(err instanceof ApiError && err.handled)) setError(errorMessage(err));
+    } finally {
+      setBusy(null);
+    }
+  };
+  return { busy, error, setError, run };
+}

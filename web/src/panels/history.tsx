@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx/dom */
 import { useEffect, useRef, useState } from 'hono/jsx/dom';
 import type { ChangeExport } from '../../../contracts/api';
-import { ApiError, authFetch, errorMessage, projectsApi, reportError, unwrap, type SessionParam } from '../lib/api';
+import { authFetch, projectsApi, reportError, unwrap, type SessionParam } from '../lib/api';
 import { baseName, formatDateTime, shortSha } from '../lib/format';
 import {
   canRollbackTo,
@@ -17,7 +17,7 @@ import {
   type HistoryFilter,
   type TimeRange,
 } from '../lib/history';
-import { useResource } from '../lib/hooks';
+import { useActions, useResource } from '../lib/hooks';
 import { toastOk } from '../lib/toast';
 import { Badge, Dialog, EmptyState, InlineError, Panel, PathText, Spinner, TimeAgo, type Tone } from '../components/ui';
 
@@ -29,10 +29,9 @@ export function HistoryPanel(props: { sp: SessionParam; changeTick: number; onLa
   const sessionApi = projectsApi[':projectId'].sessions[':sessionId'];
   const [filter, setFilter] = useState<HistoryFilter>(emptyFilter());
   const [applied, setApplied] = useState<HistoryFilter>(filter);
-  const [busy, setBusy] = useState<string | null>(null);
+  const { busy, error: actionError, setError: setActionError, run } = useActions();
   const [confirming, setConfirming] = useState<string | null>(null);
   const [viewing, setViewing] = useState<string | null>(null);
-  const [actionError, setActionError] = useState<string | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
 
   // Typing in the path box filters after a short pause; the other inputs apply at once.
@@ -67,17 +66,6 @@ export function HistoryPanel(props: { sp: SessionParam; changeTick: number; onLa
   const nothingToUndo = !!changes.data && !filtered && items.length < HISTORY_LIMIT && !undoTarget;
   const [shown, setShown] = useState(PAGE);
 
-  const run = async (key: string, fn: () => Promise<void>) => {
-    setBusy(key);
-    setActionError(null);
-    try {
-      await fn();
-    } catch (err) {
-      if (!(err instanceof ApiError && err.handled)) setActionError(errorMessage(err));
-    } finally {
-      setBusy(null);
-    }
-  };
 
   const undo = () =>
     run('undo', async () => {

@@ -1,8 +1,8 @@
 /** @jsxImportSource hono/jsx/dom */
 import { useState } from 'hono/jsx/dom';
-import { ApiError, errorMessage, projectsApi, unwrap, type SessionParam } from '../lib/api';
+import { projectsApi, unwrap, type SessionParam } from '../lib/api';
 import { baseName } from '../lib/format';
-import { useResource } from '../lib/hooks';
+import { useActions, useResource } from '../lib/hooks';
 import { toastOk } from '../lib/toast';
 import { EmptyState, InlineError, Panel, Spinner, TimeAgo } from '../components/ui';
 
@@ -15,21 +15,8 @@ export function SnapshotsPanel(props: { sp: SessionParam; onLabels: (l: Record<s
   const snapshotsApi = projectsApi[':projectId'].sessions[':sessionId'].snapshots;
   const list = useResource(() => unwrap(snapshotsApi.$get(props.sp)), [props.sp.param.sessionId]);
   const [name, setName] = useState('');
-  const [busy, setBusy] = useState<string | null>(null);
+  const { busy, error, run } = useActions();
   const [confirming, setConfirming] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  const run = async (key: string, fn: () => Promise<void>) => {
-    setBusy(key);
-    setError(null);
-    try {
-      await fn();
-    } catch (err) {
-      if (!(err instanceof ApiError && err.handled)) setError(errorMessage(err));
-    } finally {
-      setBusy(null);
-    }
-  };
 
   const take = (e: Event) => {
     e.preventDefault();
