@@ -1,9 +1,10 @@
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userWithProject } from '../support/api';
+import { rssMb, workerdPids } from '../support/proc';
 import { startSparkWorker, type SparkWorker } from '../support/spark-worker';
 import { createTestDatabase } from '../support/test-db';
 import { startUnityMcpServer } from '../support/unity-mcp-server';
@@ -23,28 +24,6 @@ const ROUND_PAUSE_MS = Number(process.env.SOAK_ROUND_PAUSE_MS ?? 2_000);
 const CONCURRENCY = Number(process.env.SOAK_CONCURRENCY ?? 10);
 /** Growth allowed between the first and the last quarter: allocators keep some, a leak keeps growing. */
 const FLAT = { ratio: 1.2, slackMb: 16 };
-
-/** Resident set size in MiB from /proc (Linux). */
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
-
-/** The workerd processes Miniflare started for this test process (children of it). */
-function workerdPids(): number[] {
-  const pids: number[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const m = /^\d+ \((.*)\) \S (\d+)/.exec(stat);
-      if (m && m[1] === 'workerd' && Number(m[2]) === process.pid) pids.push(Number(d));
-    } catch {
-      // gone
-    }
-  }
-  return pids;
-}
 
 /**
  * POST on a connection of its own (Connection: close): fetch's keep-alive pool reuses a socket
