@@ -11,6 +11,7 @@ import {
   outgoingWebhookView,
   createOutgoingWebhookBody,
 } from '../../contracts/digests';
+import type { Db } from '../../db/client';
 import { deleteOutgoingWebhook, findDigest, insertOutgoingWebhook, listDigestDeliveries, listDigests, listOutgoingWebhooks } from '../../db/queries/digests';
 import type { OutgoingWebhook } from '../../db/schema';
 import { HttpError, notFound } from '../http/errors';
@@ -130,8 +131,8 @@ export function digestRoutes(openDb: OpenDb) {
     );
   };
 
-  const digestOf = async (c: Parameters<AppRouteHandler<typeof getDigest>>[0], projectId: string, digestId: string) => {
-    const row = isUuid(digestId) ? await findDigest(c.var.db, projectId, digestId) : null;
+  const digestOf = async (db: Db, projectId: string, digestId: string) => {
+    const row = isUuid(digestId) ? await findDigest(db, projectId, digestId) : null;
     if (!row) throw notFound('digest');
     return row;
   };
@@ -139,7 +140,7 @@ export function digestRoutes(openDb: OpenDb) {
   const get: AppRouteHandler<typeof getDigest> = async (c) => {
     const { projectId, digestId } = c.req.valid('param');
     await requireProject(c.var.db, c.var.caller, projectId, 'read');
-    const row = await digestOf(c, projectId, digestId);
+    const row = await digestOf(c.var.db, projectId, digestId);
     if (c.req.valid('query').format === 'markdown') {
       const name = `spark-${row.period}-digest-${row.periodStart}.md`;
       // @hono/zod-openapi types only JSON and text answers; this one is the declared Markdown.
@@ -151,8 +152,7 @@ export function digestRoutes(openDb: OpenDb) {
   const deliveries: AppRouteHandler<typeof listDigestDeliveriesRoute> = async (c) => {
     const { projectId, digestId } = c.req.valid('param');
     await requireProject(c.var.db, c.var.caller, projectId, 'read');
-    const row = isUuid(digestId) ? await findDigest(c.var.db, projectId, digestId) : null;
-    if (!row) throw notFound('digest');
+    const row = await digestOf(c.var.db, projectId, digestId);
     const items = (await listDigestDeliveries(c.var.db, projectId, row.id)).map((d) => ({
       id: d.delivery.id,
       digest_id: d.delivery.digestId,
