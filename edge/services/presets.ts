@@ -14,3 +14,12 @@ export async function servedPresets(env: Pick<Env, 'ASSETS'>): Promise<ServedPre
   if (!Array.isArray(body)) return null;
   return body.filter((p): p is ServedPreset => typeof p?.id === 'string' && Array.isArray(p?.scripts));
 }
+
+/** A name's words in order, so "2d-platformer" and "Platformer 2D" name the preset `platformer-2d`. */
+const wordsOf = (name: string) => name.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean).sort().join(' ');
+
+/** The preset `name` names: its id, or the same words in another order or case. */
+export function presetNamed<P extends ServedPreset>(presets: readonly P[], name: string): P | undefined {
+  const words = wordsOf(name);
+  return presets.find((p) => p.id === name) ?? (words ? presets.find((p) => wordsOf(p.id) === words) : undefined);
+}

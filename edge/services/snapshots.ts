@@ -18,7 +18,7 @@ import type { Session, Snapshot } from '../../db/schema';
 import { HttpError } from '../http/errors';
 import { changeExportEntry } from '../views';
 import { isUuid } from './access';
-import type { ServedPreset } from './presets';
+import { presetNamed, type ServedPreset } from './presets';
 import type { OpenedRoom } from './room';
 
 /** Where a text of the project is kept: one object per distinct content. */
@@ -144,7 +144,7 @@ export async function sessionSource(
   if (from.template !== undefined) {
     const presets = await deps.presets();
     if (!presets) throw new HttpError(404, 'not_found', 'this Spark serves no templates (the web UI is not built)', 'template');
-    const preset = presets.find((p) => p.id === from.template);
+    const preset = presetNamed(presets, from.template);
     if (!preset) throw new HttpError(404, 'not_found', `no template "${from.template}"; there are: ${presets.map((p) => p.id).join(', ')}`, 'template');
     return { files: preset.scripts.map((s) => ({ path: s.path, code: s.code })), template: preset.id };
   }

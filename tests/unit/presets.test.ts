@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { presetNamed } from '../../edge/services/presets';
 import { generateScriptOp, runBuildOp, runMenuItemOp, MAX_BUILD_OPTIONS } from '../../contracts';
 import {
   PRESETS_DIR,
@@ -299,5 +300,20 @@ describe('preset C# sources', () => {
     expect(bracketProblem('class A { void B() { }')).toMatch(/unclosed/);
     expect(bracketProblem('class A { void B() { } } }')).toMatch(/unexpected/);
     expect(stripCSharp('#if X\n{\n#endif\n}')).toBe('\n{\n\n}');
+  });
+});
+
+describe('a template named by its words', () => {
+  const presets = [{ id: 'platformer-2d', scripts: [] }, { id: 'top-down-action', scripts: [] }];
+  it('finds a preset by its id, or by its words in another order or case', () => {
+    expect(presetNamed(presets, 'platformer-2d')?.id).toBe('platformer-2d');
+    expect(presetNamed(presets, '2d-platformer')?.id).toBe('platformer-2d');
+    expect(presetNamed(presets, 'Platformer 2D')?.id).toBe('platformer-2d');
+    expect(presetNamed(presets, 'action top-down')?.id).toBe('top-down-action');
+  });
+  it('finds nothing for other words', () => {
+    expect(presetNamed(presets, 'platformer')).toBeUndefined();
+    expect(presetNamed(presets, '2d-platformer-x')).toBeUndefined();
+    expect(presetNamed(presets, '--')).toBeUndefined();
   });
 });
