@@ -45,7 +45,7 @@ describe('migrations', () => {
     expect(await count()).toBe(n);
   });
 
-  it('spark_events is range-partitioned with current and next month, and no default', async () => {
+  it('spark_events is range-partitioned with previous, current and next month, and no default', async () => {
     const [parent] = await sql`
       select pt.partstrat from pg_partitioned_table pt where pt.partrelid = 'spark_events'::regclass`;
     expect(parent?.partstrat).toBe('r');
@@ -55,6 +55,7 @@ describe('migrations', () => {
       where i.inhparent = 'spark_events'::regclass order by 1`;
     const now = new Date();
     const names = parts.map((p) => p.relname);
+    expect(names).toContain(utcMonth(now, -1).tag);
     expect(names).toContain(utcMonth(now, 0).tag);
     expect(names).toContain(utcMonth(now, 1).tag);
     expect(parts.some((p) => String(p.bound).includes('DEFAULT'))).toBe(false);

@@ -109,7 +109,8 @@ describe('session room', () => {
 
     // …and the room enqueued events that the consumer stored.
     await eventually(async () => (await sql`select 1 from previews where call_id = ${callId}`).length === 1);
-    const [fc] = await sql`select status, latency_ms, name from function_calls where call_id = ${callId}`;
+    // The merged call is a second statement after the events' insert: wait for it, not for the events.
+    const fc = await eventually(async () => (await sql`select status, latency_ms, name from function_calls where call_id = ${callId} and status = 'succeeded'`)[0] ?? null);
     expect(fc).toEqual({ status: 'succeeded', latency_ms: 42, name: 'render_preview' });
     expect((await p.api.get(`/api/projects/${p.projectId}/sessions/${p.sessionId}/ops/${callId}`)).body.state).toBe('succeeded');
 
