@@ -103,16 +103,19 @@ export function planTables(tables: TableInfo[], fks: ForeignKey[]): TablePlan[] 
   return ordered.map((name) => ({ name, pk: byName.get(name)!.pk, filter: filters.get(name)! }));
 }
 
-/** Reads the tables and single-column foreign keys of the public schema (partitions as their parent). */
+/**
+ * Reads the tables and single-column foreign keys of the public schema (partitions as their parent).
+ * Lists come back as JSON, not Postgres arrays: a Worker's connection does not look array types up.
+ */
 export async function introspect(db: AnyDb): Promise<{ tables: TableInfo[]; fks: ForeignKey[] }> {
   const tables = rowsOf<{ name: string; has_project_id: boolean; pk: string[] }>(
     await db.execute(sql`
       select c.relname as name,
              exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'project_id' and not a.attisdropped) as has_project_id,
-             coalesce((select array_agg(a.attname::text order by k.ord) from pg_index i
+             coalesce((select jsonb_agg(a.attname::text order by k.ord) from pg_index i
                          cross join lateral unnest(i.indkey) with ordinality as k(attnum, ord)
                          join pg_attribute a on a.attrelid = c.oid and a.attnum = k.attnum
-                        where i.indrelid = c.oid and i.indisprimary), '{}') as pk
+                        where i.indrelid = c.oid and i.indisprimary), '[]'::jsonb) as pk
         from pg_class c join pg_namespace n on n.oid = c.relnamespace
        where n.nspname = 'public' and c.relkind in ('r', 'p') and not c.relispartition`),
   );
@@ -165,7 +168,7 @@ export async function* exportBackup(db: AnyDb, projectId: string, opts: ExportOp
       const cols = sql.join(t.pk.map((c) => sql`t.${ident(c)}`), sql`, `);
       const past: SQL = after ? sql`and (${cols}) > (${sql.join(after.map((v) => sql`${v}`), sql`, `)})` : sql``;
       const rows = rowsOf<{ r: Record<string, unknown>; k: unknown[] }>(
-        await db.execute(sql`select to_jsonb(t) as r, array[${sql.join(t.pk.map((c) => sql`t.${ident(c)}::text`), sql`, `)}] as k
+        await db.execute(sql`select to_jsonb(t) as r, jsonb_build_array(${sql.join(t.pk.map((c) => sql`t.${ident(c)}::text`), sql`, `)}) as k
                                from ${ident(t.name)} t where ${t.filter(projectId)} ${past} order by ${cols} limit ${pageRows}`),
       );
       for (const { r } of rows) {

@@ -73,7 +73,9 @@ export function shippedSizes() {
 
 export async function benchReads(events: number, runs = 50, deepPage = 200): Promise<ReadsFigures> {
   const db = await createTestDatabase('bench_reads');
-  const worker = await startSparkWorker({ databaseUrl: db.url, rateLimit: { limit: 1_000_000, period: 60 } });
+  // Connected as `npm start` connects (DATABASE_URL with DB_DIRECT=on); the emulated Hyperdrive
+  // binding is timed apart below, as one more baseline.
+  const worker = await startSparkWorker({ databaseUrl: db.url, direct: true, vars: { DB_DIRECT: 'on' }, rateLimit: { limit: 1_000_000, period: 60 } });
   const sql = postgres(db.url, { max: 1, onnotice: () => {} });
   try {
     const { projectId, token } = await userWithProject(worker.url, 'reads');
@@ -88,19 +90,20 @@ export async function benchReads(events: number, runs = 50, deepPage = 200): Pro
     const n = (await sql<{ n: number }[]>`select count(*)::int as n from spark_events`)[0]?.n;
     if (n !== events) throw new Error(`COPY stored ${n} of ${events} events`);
 
-    const getPath = async (path: string) => {
-      const res = await worker.fetch(path, { headers: { authorization: `Bearer ${token}` } });
+    type Target = Pick<typeof worker, 'fetch'>;
+    const getPath = async (path: string, target: Target = worker) => {
+      const res = await target.fetch(path, { headers: { authorization: `Bearer ${token}` } });
       if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
       return (await res.json()) as { items: unknown[]; next_cursor: string | null };
     };
     const get = (query: string) => getPath(`/api/projects/${projectId}/events${query}`);
-    const time = async (name: string, query: string, path = `/api/projects/${projectId}/events${query}`): Promise<ReadFigure> => {
-      for (let i = 0; i < 3; i++) await getPath(path); // warm: the connection, the plan, the pages
+    const time = async (name: string, query: string, path = `/api/projects/${projectId}/events${query}`, target: Target = worker): Promise<ReadFigure> => {
+      for (let i = 0; i < 3; i++) await getPath(path, target); // warm: the connection, the plan, the pages
       const ms: number[] = [];
       let items = 0;
       for (let i = 0; i < runs; i++) {
         const s = performance.now();
-        const body = await getPath(path);
+        const body = await getPath(path, target);
         items = Array.isArray(body.items) ? body.items.length : 1;
         ms.push(performance.now() - s);
       }
@@ -144,6 +147,16 @@ export async function benchReads(events: number, runs = 50, deepPage = 200): Pro
       typeCursor = page.next_cursor;
     }
     figures.push(await time(`page ${deepPage} of type=tool.call by cursor`, `?type=tool.call&limit=100&cursor=${typeCursor}`));
+
+    // The same reads through wrangler's emulated Hyperdrive binding, which proxies each new
+    // connection through a local socket (production Hyperdrive keeps pooled connections instead).
+    const viaHyperdrive = await startSparkWorker({ databaseUrl: db.url, rateLimit: { limit: 1_000_000, period: 60 } });
+    try {
+      figures.push(await time('baseline: emulated Hyperdrive, GET /api/projects/:id', '', `/api/projects/${projectId}`, viaHyperdrive));
+      figures.push(await time('baseline: emulated Hyperdrive, newest 100', '?limit=100', undefined, viaHyperdrive));
+    } finally {
+      await viaHyperdrive.dispose();
+    }
 
     // The plans Postgres chose for the filtered queries, as listEvents writes them.
     const plans: ReadsFigures['plans'] = [];

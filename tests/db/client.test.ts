@@ -1,7 +1,9 @@
-import { desc, eq } from 'drizzle-orm';
+import { desc, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, createDbWithReplica, dbConfigFromEnv, executeRead, replicaConfigFromEnv, rowsOf, type Db, type DbHandle } from '../../db/client';
 import { sessions } from '../../db/schema';
+import { introspect } from '../../db/backup';
+import { insertOauthClient } from '../../db/queries/oauth';
 import { createTestDatabase, type TestDatabase } from '../support/test-db';
 import { seedProject } from './helpers';
 
@@ -64,8 +66,24 @@ describe('dbConfigFromEnv', () => {
       driver: 'postgres-js',
       url: 'postgres://h/db',
     });
-    expect(dbConfigFromEnv({ DATABASE_URL: 'postgres://d/db' })).toEqual({ driver: 'postgres-js', url: 'postgres://d/db' });
+    expect(dbConfigFromEnv({ DATABASE_URL: 'postgres://d/db' })).toEqual({ driver: 'postgres-js', url: 'postgres://d/db', fetchTypes: false });
     expect(dbConfigFromEnv({ DATABASE_URL: 'postgres://d/db', DB_DRIVER: 'neon-http' }).driver).toBe('neon-http');
+  });
+
+  it('makes a Worker connection that skips the array-type lookup, and still reads and writes a text[] column and the backup catalog', async () => {
+    const tdb = await createTestDatabase('client_worker_conn');
+    const h = createDb(dbConfigFromEnv({ DATABASE_URL: tdb.url }));
+    try {
+      const client = await insertOauthClient(h.db, 'probe', ['https://a.example/cb', 'http://127.0.0.1:3000/x,y']);
+      expect(client.redirectUris).toEqual(['https://a.example/cb', 'http://127.0.0.1:3000/x,y']);
+      const { tables } = await introspect(h.db);
+      expect(tables.find((t) => t.name === 'spark_events')?.pk).toEqual(['project_id', 'id', 'occurred_at']);
+      // The lookup really is off: a bare array result stays the Postgres text form.
+      expect(rowsOf<{ a: unknown }>(await h.db.execute(sql`select array['x', 'y'] as a`))[0]!.a).toBe('{x,y}');
+    } finally {
+      await h.close();
+      await tdb.drop();
+    }
   });
 
   it('throws clearly when nothing is configured or the driver is unknown', () => {
@@ -88,9 +106,9 @@ describe('replicaConfigFromEnv', () => {
 
   it('prefers the HYPERDRIVE_REPLICA binding, then DATABASE_REPLICA_URL (first with DB_DIRECT=on), with the primary\'s driver', () => {
     const binding = { connectionString: 'postgres://hr/db' };
-    expect(replicaConfigFromEnv({ HYPERDRIVE_REPLICA: binding, DATABASE_REPLICA_URL: 'postgres://r/db' })).toEqual({ driver: 'postgres-js', url: 'postgres://hr/db', max: 5 });
-    expect(replicaConfigFromEnv({ HYPERDRIVE_REPLICA: binding, DATABASE_REPLICA_URL: 'postgres://r/db', DB_DIRECT: 'on' })).toEqual({ driver: 'postgres-js', url: 'postgres://r/db' });
-    expect(replicaConfigFromEnv({ DATABASE_REPLICA_URL: 'postgres://r/db', DB_DRIVER: 'neon-http' })).toEqual({ driver: 'neon-http', url: 'postgres://r/db' });
+    expect(replicaConfigFromEnv({ HYPERDRIVE_REPLICA: binding, DATABASE_REPLICA_URL: 'postgres://r/db' })).toEqual({ driver: 'postgres-js', url: 'postgres://hr/db', max: 5, fetchTypes: false });
+    expect(replicaConfigFromEnv({ HYPERDRIVE_REPLICA: binding, DATABASE_REPLICA_URL: 'postgres://r/db', DB_DIRECT: 'on' })).toEqual({ driver: 'postgres-js', url: 'postgres://r/db', fetchTypes: false });
+    expect(replicaConfigFromEnv({ DATABASE_REPLICA_URL: 'postgres://r/db', DB_DRIVER: 'neon-http' })).toEqual({ driver: 'neon-http', url: 'postgres://r/db', fetchTypes: false });
   });
 });
 
