@@ -59,13 +59,19 @@ export const dashboardView = z.object({
   latency: z.array(z.object({ tool: z.string(), calls: count, p95_ms: z.number().int().nonnegative() })),
   /** Finished calls and failures (failed or timeout) per tool (rollups). */
   errors: z.array(z.object({ tool: z.string(), calls: count, failures: count, error_rate: rate })),
-  /**
-   * Spark records no queue depth (the room's queue and the agent's outbox live in memory). The
-   * nearest measure: operations started and not yet finished at the end of each bucket.
-   */
+  /** Operations started and not yet finished at the end of each bucket. */
   in_flight: z.object({
     bucket: z.enum(['hour', 'day']),
     points: z.array(z.object({ at: z.string(), ops: count })),
+  }),
+  /**
+   * The event queue (edge → consumer → Postgres), from the hourly rollup: per bucket (its start,
+   * `at`), the events the edge accepted, the average number waiting to be stored (total wait over
+   * the part of the bucket that has passed: Little's law) and the longest wait.
+   */
+  queue_depth: z.object({
+    bucket: z.enum(['hour', 'day']),
+    points: z.array(z.object({ at: z.string(), events: count, avg_waiting: z.number().nonnegative(), max_wait_ms: z.number().nonnegative() })),
   }),
   /** The 10 sessions whose finished calls had the highest p95 latency. */
   slowest_sessions: z.array(
