@@ -43,6 +43,8 @@ export function dashboardRange(q: DashboardQuery, today: string): { from: string
 const rate = z.number().min(0).max(1).nullable();
 const count = z.number().int().nonnegative();
 
+const queueStats = z.object({ events: count, avg_waiting: z.number().nonnegative(), max_wait_ms: z.number().nonnegative() });
+
 export const dashboardView = z.object({
   range: z.object({ from: z.string(), to: z.string() }),
   generated_at: z.string(),
@@ -66,12 +68,13 @@ export const dashboardView = z.object({
   }),
   /**
    * The event queue (edge → consumer → Postgres), from the hourly rollup: per bucket (its start,
-   * `at`), the events the edge accepted, the average number waiting to be stored (total wait over
-   * the part of the bucket that has passed: Little's law) and the longest wait.
+   * `at`) and over the whole range, the events the edge accepted, the average number waiting to be
+   * stored (their total wait over the time that has passed: Little's law) and the longest wait.
    */
   queue_depth: z.object({
     bucket: z.enum(['hour', 'day']),
-    points: z.array(z.object({ at: z.string(), events: count, avg_waiting: z.number().nonnegative(), max_wait_ms: z.number().nonnegative() })),
+    points: z.array(queueStats.extend({ at: z.string() })),
+    total: queueStats,
   }),
   /** The 10 sessions whose finished calls had the highest p95 latency. */
   slowest_sessions: z.array(

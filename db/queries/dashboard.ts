@@ -74,8 +74,8 @@ export async function dashboard(db: Db, projectId: string, range: DashboardRange
       (sum(coalesce(per_point.delta, 0)) over (order by points.i))::int as ops
     from points left join per_point using (i) order by points.i`);
 
-  // The queue's hours summed into the same buckets; a bucket's average counts only the time it has run.
-  const queue = await rows<{ at: string; events: number; avg_waiting: number; max_wait_ms: number }>(db, sql`
+  // The queue's hours summed into the same buckets; averages count only the time that has passed.
+  const queueBuckets = await rows<{ at: string; events: number; wait_ms_sum: number; max_wait_ms: number; ran_ms: number }>(db, sql`
     with points as (
       select i, ${start} + (i - 1) * make_interval(secs => ${stepS}) as at,
         extract(epoch from least(${start} + i * make_interval(secs => ${stepS}), ${nowTs}) - (${start} + (i - 1) * make_interval(secs => ${stepS}))) * 1000 as ran_ms
@@ -83,7 +83,7 @@ export async function dashboard(db: Db, projectId: string, range: DashboardRange
       where ${start} + (i - 1) * make_interval(secs => ${stepS}) <= ${nowTs}
     )
     select to_char(p.at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as at, coalesce(sum(q.events), 0)::int as events,
-      coalesce(sum(q.wait_ms_sum) / nullif(p.ran_ms, 0), 0)::float8 as avg_waiting, coalesce(max(q.wait_ms_max), 0)::float8 as max_wait_ms
+      coalesce(sum(q.wait_ms_sum), 0)::float8 as wait_ms_sum, coalesce(max(q.wait_ms_max), 0)::float8 as max_wait_ms, p.ran_ms::float8 as ran_ms
     from points p
     left join queue_hourly q on q.project_id = ${projectId} and q.hour >= p.at and q.hour < p.at + make_interval(secs => ${stepS})
     group by p.i, p.at, p.ran_ms order by p.i`);
@@ -143,7 +143,7 @@ export async function dashboard(db: Db, projectId: string, range: DashboardRange
     latency,
     errors: errors.map((e) => ({ ...e, error_rate: share(e.failures, e.calls) })),
     in_flight: { bucket, points: inFlight },
-    queue_depth: { bucket, points: queue },
+    queue_depth: queueDepth(bucket, queueBuckets),
     slowest_sessions: slowest,
     function_calls: { ...c, success_rate: share(c.succeeded, c.succeeded + c.failed + c.timeout) },
     usage: {
@@ -156,6 +156,27 @@ export async function dashboard(db: Db, projectId: string, range: DashboardRange
     },
     sessions: { active_now: active?.n ?? 0, days: days.map((day) => ({ day, sessions: sessionsByDay.get(day)?.sessions ?? 0 })) },
     builds,
+  };
+}
+
+/**
+ * Little's law per bucket and over the range: the time-averaged number of events waiting is their
+ * total wait over the time that has passed.
+ */
+function queueDepth(
+  bucket: 'hour' | 'day',
+  buckets: { at: string; events: number; wait_ms_sum: number; max_wait_ms: number; ran_ms: number }[],
+): DashboardView['queue_depth'] {
+  const perMs = (waitMs: number, ranMs: number) => (ranMs > 0 ? waitMs / ranMs : 0);
+  const total = (k: 'events' | 'wait_ms_sum' | 'ran_ms') => buckets.reduce((n, b) => n + b[k], 0);
+  return {
+    bucket,
+    points: buckets.map((b) => ({ at: b.at, events: b.events, avg_waiting: perMs(b.wait_ms_sum, b.ran_ms), max_wait_ms: b.max_wait_ms })),
+    total: {
+      events: total('events'),
+      avg_waiting: perMs(total('wait_ms_sum'), total('ran_ms')),
+      max_wait_ms: buckets.reduce((n, b) => Math.max(n, b.max_wait_ms), 0),
+    },
   };
 }
 

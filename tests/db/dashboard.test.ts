@@ -78,7 +78,7 @@ describe('dashboard: queue depth', () => {
     await tdb?.drop();
   });
 
-  it('per hour and per day: events accepted, average waiting over the time passed, longest wait', async () => {
+  it('per hour and per day, and over the range: events accepted, average waiting over the time passed, longest wait', async () => {
     const { project } = await seedProject(h.db, 'queue');
     const { project: other } = await seedProject(h.db, 'queue-other');
     await ensureEventPartitions(h.db, new Date('2026-02-01T00:00:00Z'), 2);
@@ -108,6 +108,10 @@ describe('dashboard: queue depth', () => {
       { at: '2026-03-01T01:00:00Z', events: 1, avg_waiting: 0, max_wait_ms: 0 },
       { at: '2026-03-01T02:00:00Z', events: 2, avg_waiting: round((250 + 180_000) / (HOUR / 2)), max_wait_ms: 180_000 },
     ]);
+    const hourlyTotal = hourly.queue_depth.total;
+    expect({ ...hourlyTotal, avg_waiting: round(hourlyTotal.avg_waiting) }).toEqual({
+      events: 5, avg_waiting: round((2000 + 6000 + 0 + 250 + 180_000) / (2.5 * HOUR)), max_wait_ms: 180_000,
+    });
 
     const daily = await dashboard(h.db, project.id, { from: '2026-02-28', to: '2026-03-02' }, now);
     expect(daily.queue_depth.bucket).toBe('day');
@@ -116,6 +120,10 @@ describe('dashboard: queue depth', () => {
       { at: '2026-02-28T00:00:00Z', events: 1, avg_waiting: round(5000 / (24 * HOUR)), max_wait_ms: 5000 },
       { at: '2026-03-01T00:00:00Z', events: 5, avg_waiting: round((2000 + 6000 + 0 + 250 + 180_000) / (2.5 * HOUR)), max_wait_ms: 180_000 },
     ]);
+    const dailyTotal = daily.queue_depth.total;
+    expect({ ...dailyTotal, avg_waiting: round(dailyTotal.avg_waiting) }).toEqual({
+      events: 6, avg_waiting: round((5000 + 2000 + 6000 + 0 + 250 + 180_000) / (26.5 * HOUR)), max_wait_ms: 180_000,
+    });
   });
 });
 
