@@ -2,9 +2,10 @@
 // queue_hourly, and their watermark.
 //
 // Each incremental run counts the events STORED (spark_events.stored_at, Postgres's clock) in
-// [watermark, horizon) into the days they HAPPENED on, and moves the watermark to the horizon in the
-// same statement (queue_hourly: into the hours the edge received them in): a crash or a rerun changes nothing, and a late or re-sent event is counted once
-// (re-sends are never stored twice: the consumer dedupes on (project_id, id, occurred_at)).
+// [watermark, horizon) into the days they HAPPENED on (queue_hourly: the hours the edge received
+// them in), and moves the watermark to the horizon in the same statement: a crash or a rerun
+// changes nothing, and a late or re-sent event is counted once (re-sends are never stored twice:
+// the consumer dedupes on (project_id, id, occurred_at)).
 //
 // The horizon is what makes "exactly once" hold while the consumer is inserting. A row's stored_at
 // is its transaction's start, but the row only becomes visible at commit, possibly after a later
@@ -88,8 +89,8 @@ export interface BackfillRange {
 /**
  * Recomputes the rollups of whole days from the raw events: deletes the days' rows and sums every
  * event of those days stored before the watermark (the incremental runs add the rest); queue_hourly
- * the same for the hours of those days, from the events received in them. Under the
- * watermark's row lock, so no incremental run interleaves. Refuses days that have rollups but no
+ * the same for the hours of those days, from the events received in them. Under the watermark's
+ * row lock, so no incremental run interleaves. Refuses days that have rollups but no
  * month partition (retention dropped it): those rollups are all that is left and are kept as they are.
  * Needs an interactive transaction (postgres.js).
  */
@@ -135,7 +136,7 @@ export async function backfillRollups(db: Db, range: BackfillRange): Promise<{ d
       -- no partition pruning here (a backfill is rare). An event in a month retention dropped is
       -- no longer in its hour's sums after a backfill of that hour.
       received as materialized (
-        select ${columns} from spark_events e, w
+        select e.project_id, e.received_at, e.stored_at from spark_events e, w
         where e.received_at >= ${rangeStart} and e.received_at < ${rangeEnd} and e.stored_at < w.stored_before
       ),
       ${addQueueSums(sql.raw('received'))}
@@ -216,7 +217,7 @@ function addQueueSums(events: SQL): SQL {
  * One row per event: the UTC hour the edge received it in and how long it waited until stored, in
  * ms (numeric, exact to the microsecond). Negative waits (the edge's clock ahead of Postgres's) count 0.
  */
-export function queueWaitsOf(events: SQL): SQL {
+function queueWaitsOf(events: SQL): SQL {
   return sql`
     select project_id, date_trunc('hour', received_at, 'UTC') as hour,
       greatest(0, (extract(epoch from stored_at) - extract(epoch from received_at)) * 1000) as wait_ms

@@ -226,8 +226,10 @@ describe('daily rollups', () => {
     expect(counted).toEqual([{ day, type: 'unity.completed', source: 'import', count: '2' }]);
     const done = await dropExpiredEventPartitions(h.db, now, 13);
     expect(done.dropped).toContain(old.tag);
-    // The rollups outlive the raw events.
+    // The rollups outlive the raw events (the queue's too: both were received now).
     expect((await rollups(project.id)).events.filter((r) => r.day === day)).toEqual(counted);
+    const queued = async () => (await rollups(project.id)).queue.reduce((n, r) => n + Number(r.events), 0);
+    expect(await queued()).toBe(2);
     // A backfill cannot wipe days whose raw events are gone.
     await expect(backfillRollups(h.db, { from: day, to: day })).rejects.toThrow(/no events are kept for/);
 
@@ -235,6 +237,7 @@ describe('daily rollups', () => {
     expect((await persistEvents(h.db, [oldEvent(3)])).inserted).toBe(1);
     await settle();
     expect((await rollups(project.id)).events.filter((r) => r.day === day).map((r) => r.count)).toEqual(['3']);
+    expect(await queued()).toBe(3);
     expect(await rollupWatermark(h.db)).not.toBeNull();
   });
 });
