@@ -1,5 +1,6 @@
 // The dashboard's panels for one project and a range of UTC days. Panels over counts read the
-// daily rollups, queue depth the hourly one; latency, in-flight operations, sessions and builds read their own tables.
+// daily rollups, queue depth the hourly one; latency, in-flight operations, sessions and builds
+// read their own tables.
 // The same SQL, written for Grafana's Postgres data source, is in grafana/.
 import { sql, type SQL } from 'drizzle-orm';
 import type { DashboardView } from '../../contracts/dashboard';
@@ -75,7 +76,7 @@ export async function dashboard(db: Db, projectId: string, range: DashboardRange
     from points left join per_point using (i) order by points.i`);
 
   // The queue's hours summed into the same buckets; averages count only the time that has passed.
-  const queueBuckets = await rows<{ at: string; events: number; wait_ms_sum: number; max_wait_ms: number; ran_ms: number }>(db, sql`
+  const queueBuckets = await rows<QueueBucket>(db, sql`
     with points as (
       select i, ${start} + (i - 1) * make_interval(secs => ${stepS}) as at,
         extract(epoch from least(${start} + i * make_interval(secs => ${stepS}), ${nowTs}) - (${start} + (i - 1) * make_interval(secs => ${stepS}))) * 1000 as ran_ms
@@ -159,13 +160,16 @@ export async function dashboard(db: Db, projectId: string, range: DashboardRange
   };
 }
 
+/** A bucket's sums from queue_hourly, and how much of the bucket has passed. */
+type QueueBucket = { at: string; events: number; wait_ms_sum: number; max_wait_ms: number; ran_ms: number };
+
 /**
  * Little's law per bucket and over the range: the time-averaged number of events waiting is their
  * total wait over the time that has passed.
  */
 function queueDepth(
   bucket: 'hour' | 'day',
-  buckets: { at: string; events: number; wait_ms_sum: number; max_wait_ms: number; ran_ms: number }[],
+  buckets: QueueBucket[],
 ): DashboardView['queue_depth'] {
   const perMs = (waitMs: number, ranMs: number) => (ranMs > 0 ? waitMs / ranMs : 0);
   const total = (k: 'events' | 'wait_ms_sum' | 'ran_ms') => buckets.reduce((n, b) => n + b[k], 0);
