@@ -43,6 +43,8 @@ export function dashboardRange(q: DashboardQuery, today: string): { from: string
 const rate = z.number().min(0).max(1).nullable();
 const count = z.number().int().nonnegative();
 
+const queueStats = z.object({ events: count, avg_waiting: z.number().nonnegative(), max_wait_ms: z.number().nonnegative() });
+
 export const dashboardView = z.object({
   range: z.object({ from: z.string(), to: z.string() }),
   generated_at: z.string(),
@@ -59,13 +61,20 @@ export const dashboardView = z.object({
   latency: z.array(z.object({ tool: z.string(), calls: count, p95_ms: z.number().int().nonnegative() })),
   /** Finished calls and failures (failed or timeout) per tool (rollups). */
   errors: z.array(z.object({ tool: z.string(), calls: count, failures: count, error_rate: rate })),
-  /**
-   * Spark records no queue depth (the room's queue and the agent's outbox live in memory). The
-   * nearest measure: operations started and not yet finished at the end of each bucket.
-   */
+  /** Operations started and not yet finished at the end of each bucket. */
   in_flight: z.object({
     bucket: z.enum(['hour', 'day']),
     points: z.array(z.object({ at: z.string(), ops: count })),
+  }),
+  /**
+   * The event queue (edge → consumer → Postgres), from the hourly rollup: per bucket (its start,
+   * `at`) and over the whole range, the events the edge accepted, the average number waiting to be
+   * stored (their total wait over the time that has passed: Little's law) and the longest wait.
+   */
+  queue_depth: z.object({
+    bucket: z.enum(['hour', 'day']),
+    points: z.array(queueStats.extend({ at: z.string() })),
+    total: queueStats,
   }),
   /** The 10 sessions whose finished calls had the highest p95 latency. */
   slowest_sessions: z.array(

@@ -1,5 +1,6 @@
 // `npm run rollup:backfill -- --from YYYY-MM-DD --to YYYY-MM-DD`: recomputes the daily rollups of
-// those UTC days (inclusive) from the raw events in DATABASE_URL. Safe while the cron runs.
+// those UTC days (inclusive), and queue_hourly's hours in them, from the raw events in DATABASE_URL.
+// Safe while the cron runs.
 import { parseArgs } from 'node:util';
 import { createDb } from '../db/client';
 import { backfillRollups } from '../db/queries/rollups';

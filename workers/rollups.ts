@@ -1,5 +1,6 @@
-// The rollup jobs the cron runs: count new events into the daily tables, then (daily) drop raw
-// event months past retention once they are counted. Logic in db/queries/rollups.ts and db/partitions.ts.
+// The rollup jobs the cron runs: count new events into the daily tables and queue_hourly, then
+// (daily) drop raw event months past retention once they are counted. Logic in
+// db/queries/rollups.ts and db/partitions.ts.
 import type { Db } from '../db/client';
 import { DEFAULT_EVENT_RETENTION_MONTHS, dropExpiredEventPartitions, type RetentionReport } from '../db/partitions';
 import { rollUpEvents, type RollupRun } from '../db/queries/rollups';

@@ -1,5 +1,6 @@
 // The dashboard's panels for one project and a range of UTC days. Panels over counts read the
-// daily rollups; latency, in-flight operations, sessions and builds read their own tables.
+// daily rollups, queue depth the hourly one; latency, in-flight operations, sessions and builds
+// read their own tables.
 // The same SQL, written for Grafana's Postgres data source, is in grafana/.
 import { sql, type SQL } from 'drizzle-orm';
 import type { DashboardView } from '../../contracts/dashboard';
@@ -74,6 +75,20 @@ export async function dashboard(db: Db, projectId: string, range: DashboardRange
       (sum(coalesce(per_point.delta, 0)) over (order by points.i))::int as ops
     from points left join per_point using (i) order by points.i`);
 
+  // The queue's hours summed into the same buckets; averages count only the time that has passed.
+  const queueBuckets = await rows<QueueBucket>(db, sql`
+    with points as (
+      select i, ${start} + (i - 1) * make_interval(secs => ${stepS}) as at,
+        extract(epoch from least(${start} + i * make_interval(secs => ${stepS}), ${nowTs}) - (${start} + (i - 1) * make_interval(secs => ${stepS}))) * 1000 as ran_ms
+      from generate_series(1, ${days.length * (86_400 / stepS)}) i
+      where ${start} + (i - 1) * make_interval(secs => ${stepS}) <= ${nowTs}
+    )
+    select to_char(p.at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as at, coalesce(sum(q.events), 0)::int as events,
+      coalesce(sum(q.wait_ms_sum), 0)::float8 as wait_ms_sum, coalesce(max(q.wait_ms_max), 0)::float8 as max_wait_ms, p.ran_ms::float8 as ran_ms
+    from points p
+    left join queue_hourly q on q.project_id = ${projectId} and q.hour >= p.at and q.hour < p.at + make_interval(secs => ${stepS})
+    group by p.i, p.at, p.ran_ms order by p.i`);
+
   const slowest = await rows<{ session_id: string; name: string | null; calls: number; p95_ms: number; max_ms: number }>(db, sql`
     select f.session_id, s.name, count(*)::int as calls,
       percentile_disc(0.95) within group (order by f.latency_ms)::int as p95_ms, max(f.latency_ms)::int as max_ms
@@ -129,6 +144,7 @@ export async function dashboard(db: Db, projectId: string, range: DashboardRange
     latency,
     errors: errors.map((e) => ({ ...e, error_rate: share(e.failures, e.calls) })),
     in_flight: { bucket, points: inFlight },
+    queue_depth: queueDepth(bucket, queueBuckets),
     slowest_sessions: slowest,
     function_calls: { ...c, success_rate: share(c.succeeded, c.succeeded + c.failed + c.timeout) },
     usage: {
@@ -141,6 +157,30 @@ export async function dashboard(db: Db, projectId: string, range: DashboardRange
     },
     sessions: { active_now: active?.n ?? 0, days: days.map((day) => ({ day, sessions: sessionsByDay.get(day)?.sessions ?? 0 })) },
     builds,
+  };
+}
+
+/** A bucket's sums from queue_hourly, and how much of the bucket has passed. */
+type QueueBucket = { at: string; events: number; wait_ms_sum: number; max_wait_ms: number; ran_ms: number };
+
+/**
+ * Little's law per bucket and over the range: the time-averaged number of events waiting is their
+ * total wait over the time that has passed.
+ */
+function queueDepth(
+  bucket: 'hour' | 'day',
+  buckets: QueueBucket[],
+): DashboardView['queue_depth'] {
+  const perMs = (waitMs: number, ranMs: number) => (ranMs > 0 ? waitMs / ranMs : 0);
+  const total = (k: 'events' | 'wait_ms_sum' | 'ran_ms') => buckets.reduce((n, b) => n + b[k], 0);
+  return {
+    bucket,
+    points: buckets.map((b) => ({ at: b.at, events: b.events, avg_waiting: perMs(b.wait_ms_sum, b.ran_ms), max_wait_ms: b.max_wait_ms })),
+    total: {
+      events: total('events'),
+      avg_waiting: perMs(total('wait_ms_sum'), total('ran_ms')),
+      max_wait_ms: buckets.reduce((n, b) => Math.max(n, b.max_wait_ms), 0),
+    },
   };
 }
 

@@ -1,9 +1,11 @@
-// The daily rollups (usage_daily, errors_daily, events_daily, sessions_daily) and their watermark.
+// The daily rollups (usage_daily, errors_daily, events_daily, sessions_daily), the hourly
+// queue_hourly, and their watermark.
 //
 // Each incremental run counts the events STORED (spark_events.stored_at, Postgres's clock) in
-// [watermark, horizon) into the days they HAPPENED on, and moves the watermark to the horizon in the
-// same statement: a crash or a rerun changes nothing, and a late or re-sent event is counted once
-// (re-sends are never stored twice: the consumer dedupes on (project_id, id, occurred_at)).
+// [watermark, horizon) into the days they HAPPENED on (queue_hourly: the hours the edge received
+// them in), and moves the watermark to the horizon in the same statement: a crash or a rerun
+// changes nothing, and a late or re-sent event is counted once (re-sends are never stored twice:
+// the consumer dedupes on (project_id, id, occurred_at)).
 //
 // The horizon is what makes "exactly once" hold while the consumer is inserting. A row's stored_at
 // is its transaction's start, but the row only becomes visible at commit, possibly after a later
@@ -68,7 +70,8 @@ export async function rollUpEvents(db: Db, opts: { marginMs?: number } = {}): Pr
       update rollup_watermarks r set stored_before = ${horizon}::timestamptz, updated_at = now()
       from w where r.name = ${EVENTS_WATERMARK} and w.stored_before < ${horizon}::timestamptz
       returning r.stored_before
-    )
+    ),
+    ${addQueueSums(sql.raw('ev'))}
     select (select stored_before::text from w) as "from",
            coalesce((select stored_before::text from advanced), (select stored_before::text from w)) as "to",
            (select count(*)::int from ev) as events`);
@@ -85,8 +88,9 @@ export interface BackfillRange {
 
 /**
  * Recomputes the rollups of whole days from the raw events: deletes the days' rows and sums every
- * event of those days stored before the watermark (the incremental runs add the rest). Under the
- * watermark's row lock, so no incremental run interleaves. Refuses days that have rollups but no
+ * event of those days stored before the watermark (the incremental runs add the rest); queue_hourly
+ * the same for the hours of those days, from the events received in them. Under the watermark's
+ * row lock, so no incremental run interleaves. Refuses days that have rollups but no
  * month partition (retention dropped it): those rollups are all that is left and are kept as they are.
  * Needs an interactive transaction (postgres.js).
  */
@@ -118,15 +122,24 @@ export async function backfillRollups(db: Db, range: BackfillRange): Promise<{ d
     const inRange = (table: string) =>
       sql.raw(`delete from ${table} where day between '${range.from}'::date and '${range.to}'::date`);
     for (const table of ['usage_daily', 'errors_daily', 'events_daily', 'sessions_daily']) await tx.execute(inRange(table));
+    const rangeStart = sql`${range.from}::date::timestamp at time zone 'UTC'`;
+    const rangeEnd = sql`(${range.to}::date + 1)::timestamp at time zone 'UTC'`;
+    await tx.execute(sql`delete from queue_hourly where hour >= ${rangeStart} and hour < ${rangeEnd}`);
     const result = await tx.execute(sql`
       with w as (select stored_before from rollup_watermarks where name = ${EVENTS_WATERMARK}),
       ev as materialized (
         select ${columns} from spark_events e, w
-        where e.occurred_at >= ${range.from}::date::timestamp at time zone 'UTC'
-          and e.occurred_at < (${range.to}::date + 1)::timestamp at time zone 'UTC'
-          and e.stored_at < w.stored_before
+        where e.occurred_at >= ${rangeStart} and e.occurred_at < ${rangeEnd} and e.stored_at < w.stored_before
       ),
-      ${addSums()}
+      ${addSums()},
+      -- The queue's hours are those the events were received in, whatever month they happened in:
+      -- no partition pruning here (a backfill is rare). An event in a month retention dropped is
+      -- no longer in its hour's sums after a backfill of that hour.
+      received as materialized (
+        select e.project_id, e.received_at, e.stored_at from spark_events e, w
+        where e.received_at >= ${rangeStart} and e.received_at < ${rangeEnd} and e.stored_at < w.stored_before
+      ),
+      ${addQueueSums(sql.raw('received'))}
       select (select count(*)::int from ev) as events`);
     const events = rowsOf<{ events: number }>(result)[0]?.events ?? 0;
     const days = Math.round((Date.parse(range.to) - Date.parse(range.from)) / 86_400_000) + 1;
@@ -177,8 +190,42 @@ function addSums(): SQL {
     )`;
 }
 
+/**
+ * A CTE that adds the queue's sums of the events in `events` to queue_hourly: per hour the edge
+ * received them in, how many, and the sum and longest of their waits until stored. Sums add up
+ * run by run; the longest is the greatest of what the runs saw.
+ *
+ * An event counts in the hour of its received_at with all of its wait: for waits much shorter than
+ * an hour (the normal case) wait_ms_sum / 1 hour is the time-averaged number waiting in that hour.
+ */
+function addQueueSums(events: SQL): SQL {
+  return sql`
+    queue_rows as (
+      insert into queue_hourly as t (project_id, hour, events, wait_ms_sum, wait_ms_max)
+      select project_id, hour, count(*), sum(wait_ms), max(wait_ms)
+      from (${queueWaitsOf(events)}) q
+      group by project_id, hour
+      on conflict (project_id, hour) do update set
+        events = t.events + excluded.events,
+        wait_ms_sum = t.wait_ms_sum + excluded.wait_ms_sum,
+        wait_ms_max = greatest(t.wait_ms_max, excluded.wait_ms_max),
+        updated_at = now()
+    )`;
+}
+
+/**
+ * One row per event: the UTC hour the edge received it in and how long it waited until stored, in
+ * ms (numeric, exact to the microsecond). Negative waits (the edge's clock ahead of Postgres's) count 0.
+ */
+function queueWaitsOf(events: SQL): SQL {
+  return sql`
+    select project_id, date_trunc('hour', received_at, 'UTC') as hour,
+      greatest(0, (extract(epoch from stored_at) - extract(epoch from received_at)) * 1000) as wait_ms
+    from ${events}`;
+}
+
 /** What the sums read of an event; the payload only of the events whose payload they read. */
-const columns = sql.raw(`e.project_id, e.id, e.occurred_at, e.stored_at, e.session_id, e.source, e.kind, e.type,
+const columns = sql.raw(`e.project_id, e.id, e.occurred_at, e.received_at, e.stored_at, e.session_id, e.source, e.kind, e.type,
   case when e.type like 'usage.%' or e.kind = 'tool' then e.payload end as payload`);
 
 /** The UTC calendar day an event happened on. */

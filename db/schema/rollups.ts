@@ -1,4 +1,4 @@
-// Daily rollups written by the rollup cron (workers/rollups.ts). Natural primary keys so each run
+// Daily (and one hourly) rollups written by the rollup cron (workers/rollups.ts). Natural primary keys so each run
 // can add its sums with an upsert; a watermark says which events are already counted.
 import { bigint, date, numeric, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 import { projectRef } from './columns';
@@ -68,6 +68,26 @@ export const sessionsDaily = pgTable(
 );
 
 /**
+ * The event queue (edge → consumer → Postgres), per UTC hour of received_at: an event waits from
+ * received_at (the edge's clock) until stored_at (Postgres's). Little's law gives the time-averaged
+ * number waiting in an hour: wait_ms_sum / 3_600_000. Waits are clamped to 0 (clock skew).
+ */
+export const queueHourly = pgTable(
+  'queue_hourly',
+  {
+    projectId: projectRef(),
+    // The start of the UTC hour the edge accepted the events in.
+    hour: timestamp('hour', { withTimezone: true, mode: 'string' }).notNull(),
+    events: counter('events'),
+    // Unbounded numeric: microsecond waits in ms sum exactly whatever order the runs add them in.
+    waitMsSum: numeric('wait_ms_sum', { mode: 'number' }).notNull().default(0),
+    waitMsMax: numeric('wait_ms_max', { mode: 'number' }).notNull().default(0),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.hour] })],
+);
+
+/**
  * How far each rollup has read: every event stored (spark_events.stored_at) before
  * `stored_before` is counted in the tables above, none after. Moved in the same statement as the sums.
  */
@@ -80,3 +100,4 @@ export const rollupWatermarks = pgTable('rollup_watermarks', {
 export type UsageDaily = typeof usageDaily.$inferSelect;
 export type ErrorsDaily = typeof errorsDaily.$inferSelect;
 export type EventsDaily = typeof eventsDaily.$inferSelect;
+export type QueueHourly = typeof queueHourly.$inferSelect;

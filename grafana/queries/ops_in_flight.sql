@@ -1,6 +1,4 @@
--- Operations started and not yet finished, at every hour and at the end of the range. Spark
--- records no queue depth (the room's queue and the agent's outbox live in memory); this is the
--- nearest measure.
+-- Operations started and not yet finished, at every hour and at the end of the range.
 select t as time,
   (select count(*) from function_calls f
     where f.project_id = '$project' and f.started_at < t

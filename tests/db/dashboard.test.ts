@@ -1,9 +1,12 @@
 // The in-flight series is computed in one pass (a running sum of starts and ends); it must equal
-// the plain definition at every point: started before it, and not finished before it.
+// the plain definition at every point: started before it, and not finished before it. The queue
+// depth, from the hourly rollup, against numbers worked out by hand.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type DbHandle } from '../../db/client';
+import { ensureEventPartitions } from '../../db/partitions';
 import { dashboard } from '../../db/queries/dashboard';
+import { rollUpEvents } from '../../db/queries/rollups';
 import { createTestDatabase, type TestDatabase } from '../support/test-db';
 import { seedProject } from './helpers';
 
@@ -61,3 +64,68 @@ describe('dashboard: ops in flight', () => {
     );
   }, 60_000);
 });
+
+describe('dashboard: queue depth', () => {
+  let tdb: TestDatabase;
+  let h: DbHandle;
+
+  beforeAll(async () => {
+    tdb = await createTestDatabase('spark_dashboard_queue');
+    h = createDb({ url: tdb.url, max: 2 });
+  });
+  afterAll(async () => {
+    await h?.close();
+    await tdb?.drop();
+  });
+
+  it('per hour and per day, and over the range: events accepted, average waiting over the time passed, longest wait', async () => {
+    const { project } = await seedProject(h.db, 'queue');
+    const { project: other } = await seedProject(h.db, 'queue-other');
+    await ensureEventPartitions(h.db, new Date('2026-02-01T00:00:00Z'), 2);
+    // [project, received_at, stored_at]: stored_at is set here (it defaults to now()).
+    const events: [string, string, string][] = [
+      [project.id, '2026-03-01T00:10:00Z', '2026-03-01T00:10:02Z'], // 2 s, hour 00
+      [project.id, '2026-03-01T00:59:59Z', '2026-03-01T01:00:05Z'], // 6 s, counted in hour 00 (received then)
+      [project.id, '2026-03-01T01:30:00Z', '2026-03-01T01:29:59Z'], // stored "before" received (skew): 0
+      [project.id, '2026-03-01T02:00:00Z', '2026-03-01T02:00:00.250Z'], // 250 ms, hour 02
+      [project.id, '2026-03-01T02:10:00Z', '2026-03-01T02:13:00Z'], // 3 min, hour 02
+      [project.id, '2026-02-28T23:59:59Z', '2026-03-01T00:00:04Z'], // 5 s, the day before
+      [other.id, '2026-03-01T00:20:00Z', '2026-03-01T00:40:00Z'], // another project's 20 min
+    ];
+    for (const [projectId, received, stored] of events) {
+      await h.sql!`insert into spark_events (id, occurred_at, project_id, session_id, source, kind, type, payload, received_at, stored_at)
+        values (${crypto.randomUUID()}, ${received}::timestamptz - interval '1 second', ${projectId}, 's', 'agent', 'system', 'unity.completed', '{}',
+          ${received}, ${stored})`;
+    }
+    expect((await rollUpEvents(h.db, { marginMs: 0 })).events).toBe(events.length);
+    const now = new Date('2026-03-01T02:30:00Z');
+
+    const hourly = await dashboard(h.db, project.id, { from: '2026-03-01', to: '2026-03-01' }, now);
+    expect(hourly.queue_depth.bucket).toBe('hour');
+    // Hours 00, 01 and 02 have begun; 02 has run 30 minutes.
+    expect(hourly.queue_depth.points.map((p) => ({ ...p, avg_waiting: round(p.avg_waiting) }))).toEqual([
+      { at: '2026-03-01T00:00:00Z', events: 2, avg_waiting: round((2000 + 6000) / HOUR), max_wait_ms: 6000 },
+      { at: '2026-03-01T01:00:00Z', events: 1, avg_waiting: 0, max_wait_ms: 0 },
+      { at: '2026-03-01T02:00:00Z', events: 2, avg_waiting: round((250 + 180_000) / (HOUR / 2)), max_wait_ms: 180_000 },
+    ]);
+    const hourlyTotal = hourly.queue_depth.total;
+    expect({ ...hourlyTotal, avg_waiting: round(hourlyTotal.avg_waiting) }).toEqual({
+      events: 5, avg_waiting: round((2000 + 6000 + 0 + 250 + 180_000) / (2.5 * HOUR)), max_wait_ms: 180_000,
+    });
+
+    const daily = await dashboard(h.db, project.id, { from: '2026-02-28', to: '2026-03-02' }, now);
+    expect(daily.queue_depth.bucket).toBe('day');
+    // 03-01 has run 2.5 hours; 03-02 has not begun.
+    expect(daily.queue_depth.points.map((p) => ({ ...p, avg_waiting: round(p.avg_waiting) }))).toEqual([
+      { at: '2026-02-28T00:00:00Z', events: 1, avg_waiting: round(5000 / (24 * HOUR)), max_wait_ms: 5000 },
+      { at: '2026-03-01T00:00:00Z', events: 5, avg_waiting: round((2000 + 6000 + 0 + 250 + 180_000) / (2.5 * HOUR)), max_wait_ms: 180_000 },
+    ]);
+    const dailyTotal = daily.queue_depth.total;
+    expect({ ...dailyTotal, avg_waiting: round(dailyTotal.avg_waiting) }).toEqual({
+      events: 6, avg_waiting: round((5000 + 2000 + 6000 + 0 + 250 + 180_000) / (26.5 * HOUR)), max_wait_ms: 180_000,
+    });
+  });
+});
+
+/** Twelve significant digits: Postgres and JS divide the same numbers, one in numeric, one in float. */
+const round = (n: number) => Number(n.toPrecision(12));

@@ -9,7 +9,7 @@ const expectedTables = [
   'telemetry', 'usage', 'previews', 'generated_scripts', 'build_jobs', 'usage_daily', 'errors_daily',
   'events_daily', 'agents', 'pairing_codes', 'patches', 'snapshots', 'webhook_sources',
   'webhook_deliveries', 'chips', 'chip_evaluations', 'digests', 'outgoing_webhooks', 'digest_deliveries', 'digest_delivery_attempts', 'audit_log', 'dead_letters', 'refresh_tokens',
-  'rollup_watermarks', 'sessions_daily', 'oauth_clients', 'oauth_grants', 'oauth_codes',
+  'rollup_watermarks', 'sessions_daily', 'queue_hourly', 'oauth_clients', 'oauth_grants', 'oauth_codes',
   'assistant_settings', 'assistant_runs', 'assistant_messages',
 ];
 

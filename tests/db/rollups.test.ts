@@ -28,6 +28,9 @@ const eventArb = fc.record({
   tokensOut: fc.integer({ min: 0, max: 100_000 }),
   microUsd: fc.integer({ min: 0, max: 5_000_000 }),
   otherType: fc.constantFrom('unity.completed', 'preview.frame', 'build.progress'),
+  // When the edge accepted it, seconds before the send: up to 3 days of queueing (hours and days
+  // apart, so backfills cut through them), or a little after it (the edge's clock ahead: waits clamp to 0).
+  receivedAgoS: fc.oneof(fc.integer({ min: 0, max: 3 * DAY_S }), fc.integer({ min: -120, max: 0 })),
 });
 type EventSpec = typeof eventArb extends fc.Arbitrary<infer T> ? T : never;
 
@@ -36,7 +39,7 @@ const actionArb = fc.oneof(
   { weight: 2, arbitrary: fc.record({ do: fc.constant('resend' as const), pick: fc.nat() }) },
   { weight: 2, arbitrary: fc.record({ do: fc.constant('rollup' as const) }) },
   { weight: 1, arbitrary: fc.record({ do: fc.constant('crashedRollup' as const) }) },
-  { weight: 1, arbitrary: fc.record({ do: fc.constant('backfill' as const), daysBack: fc.integer({ min: 0, max: 40 }), span: fc.integer({ min: 0, max: 10 }) }) },
+  { weight: 1, arbitrary: fc.record({ do: fc.constant('backfill' as const), daysBack: fc.oneof(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 40 })), span: fc.integer({ min: 0, max: 10 }) }) },
 );
 
 function toEvent(spec: EventSpec, now: number): SparkEventV1 {
@@ -80,6 +83,8 @@ describe('daily rollups', () => {
     events: (await h.sql!`select day::text, type, source, count::text
       from events_daily where project_id = ${projectId} and count > 0 order by 1, 2, 3`).map((r) => ({ ...r })),
     sessions: (await h.sql!`select day::text, session_id from sessions_daily where project_id = ${projectId} order by 1, 2`).map((r) => ({ ...r })),
+    queue: (await h.sql!`select hour::text, events::text, wait_ms_sum::text, wait_ms_max::text
+      from queue_hourly where project_id = ${projectId} and events > 0 order by 1`).map((r) => ({ ...r })),
   });
 
   /** The same, computed in one GROUP BY over every raw event (written independently of the rollup SQL). */
@@ -103,6 +108,14 @@ describe('daily rollups', () => {
     sessions: (await h.sql!`
       select distinct (occurred_at at time zone 'UTC')::date::text as day, session_id
       from spark_events where project_id = ${projectId} order by 1, 2`).map((r) => ({ ...r })),
+    queue: (await h.sql!`
+      with waits as (
+        select date_trunc('hour', received_at at time zone 'UTC') at time zone 'UTC' as hour,
+          case when stored_at > received_at then (extract(epoch from stored_at) - extract(epoch from received_at)) * 1000 else 0 end as wait_ms
+        from spark_events where project_id = ${projectId}
+      )
+      select hour::text, count(*)::text as events, sum(wait_ms)::text as wait_ms_sum, max(wait_ms)::text as wait_ms_max
+      from waits group by 1 order by 1`).map((r) => ({ ...r })),
   });
 
   /** Runs until every stored event is under the watermark (the horizon only ever moves forward). */
@@ -123,7 +136,7 @@ describe('daily rollups', () => {
         const sent: EventQueueMessage[][] = [];
         for (const action of actions) {
           if (action.do === 'send') {
-            const batch = action.events.map((spec) => ({ projectId: project.id, event: toEvent(spec, now), receivedAt: now }));
+            const batch = action.events.map((spec) => ({ projectId: project.id, event: toEvent(spec, now), receivedAt: now - spec.receivedAgoS * 1000 }));
             sent.push(batch);
             await persistEvents(h.db, batch);
           } else if (action.do === 'resend' && sent.length > 0) {
@@ -150,6 +163,7 @@ describe('daily rollups', () => {
         const got = await rollups(project.id);
         expect(got).toEqual(await groupBy(project.id));
         expect(got.events.reduce((n, r) => n + Number(r.count), 0)).toBe(distinct);
+        expect(got.queue.reduce((n, r) => n + Number(r.events), 0)).toBe(distinct);
       }),
       { numRuns: 12 },
     );
@@ -212,8 +226,10 @@ describe('daily rollups', () => {
     expect(counted).toEqual([{ day, type: 'unity.completed', source: 'import', count: '2' }]);
     const done = await dropExpiredEventPartitions(h.db, now, 13);
     expect(done.dropped).toContain(old.tag);
-    // The rollups outlive the raw events.
+    // The rollups outlive the raw events (the queue's too: both were received now).
     expect((await rollups(project.id)).events.filter((r) => r.day === day)).toEqual(counted);
+    const queued = async () => (await rollups(project.id)).queue.reduce((n, r) => n + Number(r.events), 0);
+    expect(await queued()).toBe(2);
     // A backfill cannot wipe days whose raw events are gone.
     await expect(backfillRollups(h.db, { from: day, to: day })).rejects.toThrow(/no events are kept for/);
 
@@ -221,6 +237,7 @@ describe('daily rollups', () => {
     expect((await persistEvents(h.db, [oldEvent(3)])).inserted).toBe(1);
     await settle();
     expect((await rollups(project.id)).events.filter((r) => r.day === day).map((r) => r.count)).toEqual(['3']);
+    expect(await queued()).toBe(3);
     expect(await rollupWatermark(h.db)).not.toBeNull();
   });
 });

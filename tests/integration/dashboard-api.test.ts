@@ -72,6 +72,16 @@ describe('dashboard API', () => {
     expect(d.sessions.days.find((x: { day: string }) => x.day === today).sessions).toBe(e.sessions.today);
     expect(d.sessions.days.find((x: { day: string }) => x.day === yesterday).sessions).toBe(e.sessions.yesterday);
     expect(d.builds).toEqual(e.builds);
+    // Every event was received today: today's bucket holds them all, averaged over the day so far.
+    const todayMs = Date.parse(d.generated_at) - Date.parse(`${today}T00:00:00Z`);
+    const rangeMs = Date.parse(d.generated_at) - Date.parse(`${d.range.from}T00:00:00Z`);
+    expect(d.queue_depth.bucket).toBe('day');
+    expect(d.queue_depth.points).toHaveLength(7);
+    const queueToday = d.queue_depth.points.at(-1);
+    expect(queueToday).toMatchObject({ at: `${today}T00:00:00Z`, events: e.queue.events, max_wait_ms: e.queue.maxWaitMs });
+    expect(queueToday.avg_waiting).toBeCloseTo(e.queue.waitMsSum / todayMs, 12);
+    expect(d.queue_depth.total).toMatchObject({ events: e.queue.events, max_wait_ms: e.queue.maxWaitMs });
+    expect(d.queue_depth.total.avg_waiting).toBeCloseTo(e.queue.waitMsSum / rangeMs, 12);
     expect(Date.parse(d.rolled_up_to)).toBeGreaterThan(Date.now() - 60_000);
   });
 
@@ -86,6 +96,9 @@ describe('dashboard API', () => {
     const day = await get(`/api/projects/${projectId}/dashboard?from=${today}&to=${today}`, token);
     expect(day.json.in_flight.bucket).toBe('hour');
     expect(day.json.in_flight.points.length).toBe(new Date().getUTCHours() + 1);
+    expect(day.json.queue_depth.bucket).toBe('hour');
+    expect(day.json.queue_depth.points.length).toBe(day.json.in_flight.points.length);
+    expect(day.json.queue_depth.points.reduce((n: number, p: { events: number }) => n + p.events, 0)).toBe(expectedPanels.queue.events);
   });
 
   it('both routes are in the OpenAPI document, with the range parameters', async () => {
@@ -125,6 +138,8 @@ describe('dashboard API', () => {
       'spark_tool_failures{tool="run_build"} 1',
       'spark_tool_error_ratio{tool="render_preview"} 0.5',
       'spark_ops_in_flight 1',
+      `spark_queue_events ${expectedPanels.queue.events}`,
+      `spark_queue_wait_max_milliseconds ${expectedPanels.queue.maxWaitMs}`,
       `spark_session_latency_p95_milliseconds{session_id="${sessions.a}"} 5000`,
       'spark_function_calls{status="timeout"} 1',
       'spark_llm_tokens{provider="anthropic",model="claude-x",direction="output"} 400',
@@ -135,6 +150,8 @@ describe('dashboard API', () => {
     ]) {
       expect(lines, line).toContain(line);
     }
+    const waiting = lines.find((l) => l.startsWith('spark_queue_events_waiting '));
+    expect(Number(waiting?.split(' ')[1])).toBeGreaterThan(0);
     // Every sample line is `name{labels} value`, every family has HELP and TYPE.
     for (const line of lines.filter((l) => l && !l.startsWith('#'))) expect(line).toMatch(/^[a-z_0-9]+(\{[^}]*\})? -?[0-9.e+-]+$/);
     expect((await get(`/api/projects/${projectId}/metrics`, ingest)).status).toBe(403);

@@ -22,10 +22,12 @@ describe('Grafana dashboard', () => {
   const fromDay = new Date(now.getTime() - 6 * 86_400_000).toISOString().slice(0, 10);
   const from = `${fromDay}T00:00:00Z`;
 
+  /** Grafana's "now" (the range's end) of the last query run. */
+  let drawnAt = '';
   /** A panel's SQL with the macros expanded the way Grafana's Postgres data source does. */
   const run = async (name: string) => {
     // Grafana's "now", when the panel is drawn.
-    const to = new Date(Date.now() + 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+    const to = (drawnAt = new Date(Date.now() + 1000).toISOString().replace(/\.\d+Z$/, 'Z'));
     const text = sqlOf(name)
       .replaceAll('$project', projectId)
       .replace(/\$__timeFilter\(([^()]*(?:\([^()]*\)[^()]*)*)\)/g, (_m, col: string) => `${col} BETWEEN '${from}' AND '${to}'`)
@@ -80,8 +82,18 @@ describe('Grafana dashboard', () => {
     expect((await run('sessions_by_day')).map((r) => Number(r.sessions))).toEqual(api.sessions.days.filter((d) => d.sessions > 0).map((d) => d.sessions));
     expect((await run('build_jobs')).map((r) => ({ status: r.status, jobs: Number(r.jobs) }))).toEqual(api.builds);
     expect((await run('projects')).map((r) => r.__value)).toContain(projectId);
+    // Queue depth: each hour's average times the part of it that had passed is its total wait,
+    // and those add up to the script's 23.1 s; the longest wait is the API's.
+    const queue = await run('queue_depth');
+    const waitedMs = queue.reduce((n, r) => {
+      const hour = Date.parse(String(r.time));
+      return n + Number(r['events waiting'] ?? 0) * (Math.min(hour + 3_600_000, Date.parse(drawnAt)) - hour);
+    }, 0);
+    expect(waitedMs).toBeCloseTo(expectedPanels.queue.waitMsSum, 6);
+    expect(Number((await run('queue_wait'))[0]!['longest wait ms'])).toBe(api.queue_depth.total.max_wait_ms);
     // And the API's own numbers are the hand-worked ones.
     expect(api.errors).toEqual(expectedPanels.errors);
     expect(api.builds).toEqual(expectedPanels.builds);
+    expect(api.queue_depth.total).toMatchObject({ events: expectedPanels.queue.events, max_wait_ms: expectedPanels.queue.maxWaitMs });
   });
 });

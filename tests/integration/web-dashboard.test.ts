@@ -9,7 +9,7 @@ import { createDb, type DbHandle } from '../../db/client';
 import { rollUpEvents } from '../../db/queries/rollups';
 import { buildWeb } from '../../scripts/build-web';
 import { userWithProject } from '../support/api';
-import { scriptSession } from '../support/dashboard-script';
+import { expectedPanels, scriptSession } from '../support/dashboard-script';
 import { logInToProject } from '../support/browser';
 import { startSparkWorker, type SparkWorker } from '../support/spark-worker';
 import { createTestDatabase, type TestDatabase } from '../support/test-db';
@@ -94,6 +94,9 @@ describe('Dashboard page', () => {
     expect(await bars('latency')).toEqual(['render_preview: 5.0 s 2 calls', 'run_build: 2.0 s 1 call', 'generate_script: 300 ms 3 calls']);
     expect(await bars('errors')).toEqual(['render_preview: 50% 1 of 2', 'run_build: 100% 1 of 1', 'generate_script: 0% 0 of 3']);
     expect(await big('in-flight')).toEqual(['1', 'now']);
+    // The 21st event waited 21 × 100 ms; 23.1 s of waiting over days is well under 0.01 events on average.
+    expect(await big('queue')).toEqual(['2.1 s', 'longest wait']);
+    expect(await panel('queue').getByTestId('queue-summary').textContent()).toBe(`<0.01 waiting on average · ${expectedPanels.queue.events} events`);
     const slow = await panel('slowest').getByTestId('slow-session').evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)));
     expect(slow).toEqual([
       ['Level 1', '4', '5.0 s', '5.0 s'],

@@ -1,5 +1,6 @@
 // A scripted day of Unity work (ops, failures, builds, previews, model usage) stored through the
 // consumer's own path, and the dashboard numbers it must give, worked out by hand below.
+import { sql } from 'drizzle-orm';
 import type { EventQueueMessage, SparkEventV1 } from '../../contracts/event';
 import type { Db } from '../../db/client';
 import { persistEvents } from '../../workers/persist-events';
@@ -20,6 +21,8 @@ export interface ScriptedSessions {
  * - usage: anthropic/claude-x 1000 in, 200 out, $0.012, twice today; openai/gpt-y 500 in, 50 out,
  *   $0.001 yesterday (in session B).
  * - builds: b1 started → completed, b2 started → failed, b3 started.
+ * - queue: the edge accepted all 21 events 10 minutes ago (or at today's start, just past
+ *   midnight); the n-th of them (1..21) waited n × 100 ms until stored.
  */
 export async function scriptSession(db: Db, projectId: string, s: ScriptedSessions, nowMs = Date.now()): Promise<number> {
   const now = nowMs / 1000;
@@ -27,9 +30,10 @@ export async function scriptSession(db: Db, projectId: string, s: ScriptedSessio
   const dayStart = Math.floor(now / 86_400) * 86_400;
   const yesterday = dayStart - 12 * 3600;
   const t = (secondsAgo: number) => Math.max(dayStart + 1, now - secondsAgo);
+  const receivedAt = Math.round(t(600) * 1000);
   const ev = (session: string, type: string, kind: SparkEventV1['kind'], ts: number, payload: Record<string, unknown>, source = 'agent'): EventQueueMessage => ({
     projectId,
-    receivedAt: nowMs,
+    receivedAt,
     event: { v: 1, id: crypto.randomUUID(), type, kind, source, ts, session_id: session, payload: payload as SparkEventV1['payload'] },
   });
   const call = (session: string, callId: string, name: string, status: string, latency: number | null, at: number, source = 'agent') =>
@@ -76,7 +80,15 @@ export async function scriptSession(db: Db, projectId: string, s: ScriptedSessio
     build('b2', 'failed', t(19)),
     build('b3', 'started', t(10)),
   ];
-  return (await persistEvents(db, messages)).inserted;
+  const { inserted } = await persistEvents(db, messages);
+  // The consumer stores the batch at one instant (Postgres's now()); known waits are set here, still
+  // before now and before any rollup has read these rows.
+  const waits = messages.map((m, i) => ({ id: m.event.id, wait_ms: (i + 1) * 100 }));
+  await db.execute(sql`
+    update spark_events e set stored_at = e.received_at + make_interval(secs => w.wait_ms / 1000.0)
+    from jsonb_to_recordset(${JSON.stringify(waits)}::jsonb) as w(id uuid, wait_ms int)
+    where e.project_id = ${projectId} and e.id = w.id`);
+  return inserted;
 }
 
 /** What the dashboard must show for the script above (range: the default last 7 days). */
@@ -113,4 +125,6 @@ export const expectedPanels = {
     { status: 'failed', jobs: 1 },
     { status: 'started', jobs: 1 },
   ],
+  // 100 + 200 + … + 2100 ms, all received today.
+  queue: { events: 21, waitMsSum: 23_100, maxWaitMs: 2_100 },
 };

@@ -19,6 +19,8 @@ const dayOf = (t: number) => new Date(t).toISOString().slice(0, 10);
 const count = (n: number) => n.toLocaleString('en-US');
 const usd = (n: number) => `$${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: n < 1 ? 4 : 2 })}`;
 const rate = (r: number | null) => (r === null ? '—' : formatPercent(r));
+// An average number of events waiting: mostly well under one.
+const waiting = (n: number) => (n === 0 ? '0' : n < 0.01 ? '<0.01' : n.toLocaleString('en-US', { maximumFractionDigits: 2 }));
 
 export function DashboardPage(props: { projectId: string }) {
   const [days, setDays] = useState<number>(7);
@@ -76,9 +78,20 @@ export function DashboardPage(props: { projectId: string }) {
               empty="No finished calls."
             />
           </Panel>
-          <Panel title="Ops in flight" id="in-flight" note="Started, not finished, per hour or day. Spark records no queue depth; this is the nearest measure.">
+          <Panel title="Ops in flight" id="in-flight" note="Operations started and not finished yet, per hour or day.">
             <Big value={count(d.in_flight.points.at(-1)?.ops ?? 0)} note="now" />
             <Line label="Ops in flight over time" points={d.in_flight.points.map((p) => p.ops)} />
+          </Panel>
+          <Panel
+            title="Queue depth"
+            id="queue"
+            note="Events Spark has received but not yet saved: how many wait on average, per hour or day, and the longest any one waited."
+          >
+            <Big value={d.queue_depth.total.events > 0 ? formatMs(d.queue_depth.total.max_wait_ms) : '—'} note="longest wait" />
+            <p class="muted small" data-testid="queue-summary">
+              {waiting(d.queue_depth.total.avg_waiting)} waiting on average · {count(d.queue_depth.total.events)} {d.queue_depth.total.events === 1 ? 'event' : 'events'}
+            </p>
+            <Line label="Events waiting on average over time" points={d.queue_depth.points.map((p) => Number(p.avg_waiting.toPrecision(3)))} />
           </Panel>
           <Panel title="Slowest sessions" id="slowest">
             {d.slowest_sessions.length === 0 ? (
@@ -211,7 +224,7 @@ function Columns(props: { label: string; items: { label: string; parts: number[]
   );
 }
 
-/** A line over the in-flight points. */
+/** A line over a series of points (in flight, queue depth). */
 function Line(props: { label: string; points: number[] }) {
   const top = Math.max(...props.points, 1);
   const n = props.points.length;
