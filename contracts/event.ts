@@ -5,7 +5,7 @@
 // The payload here is generic; the types Spark itself produces have their schemas in ./event-catalog.
 import { z } from 'zod';
 import { fitsUtf8Bytes } from './bytes';
-import { findUnstorableText, storableString } from './text';
+import { findUnstorableJson, storableString } from './text';
 import {
   MAX_CALL_ID_LEN,
   MAX_EVENT_PAYLOAD_BYTES,
@@ -35,10 +35,14 @@ export const unixSeconds = z
   .min(0, 'timestamp must be unix seconds >= 0')
   .max(MAX_EVENT_TS_SECONDS, 'timestamp must be unix seconds (this looks like milliseconds)');
 
+/** Any JSON value, as z.json() types it. */
+export type JsonValue = z.core.util.JSONType;
+
 /**
  * A JSON object whose JSON.stringify is at most MAX_EVENT_PAYLOAD_BYTES of UTF-8. The size is
  * checked first (it also catches cycles and BigInt, which stringify rejects), and only then is the
- * structure walked, so an oversized or cyclic payload is never traversed deeply.
+ * structure walked, once, for anything jsonb cannot hold; so an oversized or cyclic payload is
+ * never traversed deeply.
  */
 export const eventPayload = z
   .record(z.string(), z.unknown())
@@ -51,17 +55,14 @@ export const eventPayload = z
       return;
     }
     if (!fitsUtf8Bytes(json, MAX_EVENT_PAYLOAD_BYTES)) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `payload must be at most ${MAX_EVENT_PAYLOAD_BYTES} bytes as JSON (UTF-8)`,
-      });
+      ctx.addIssue({ code: 'custom', message: `payload must be at most ${MAX_EVENT_PAYLOAD_BYTES} bytes as JSON (UTF-8)` });
+      return;
     }
+    const found = findUnstorableJson(value);
+    if (found) ctx.addIssue({ code: 'custom', path: found.path, message: `payload ${found.kind === 'text' ? 'text ' : ''}${found.problem}` });
   })
-  .pipe(z.record(z.string(), z.json()))
-  .superRefine((value, ctx) => {
-    const found = findUnstorableText(value);
-    if (found) ctx.addIssue({ code: 'custom', path: found.path, message: `payload text ${found.problem}` });
-  });
+  // Checked above; this only types what passed as JSON.
+  .pipe(z.custom<Record<string, JsonValue>>(() => true));
 export type EventPayload = z.infer<typeof eventPayload>;
 
 // Strict: an unknown top-level field is rejected rather than silently dropped, so a producer's

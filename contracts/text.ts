@@ -16,15 +16,28 @@ export function unstorableTextProblem(s: string): string | undefined {
   return undefined;
 }
 
+/** What stops a value from being stored as jsonb, and where in it. */
+export interface UnstorableJson {
+  path: (string | number)[];
+  /** `text`: a string or key Postgres refuses; `value`: not JSON at all (undefined, NaN, a Date…). */
+  kind: 'text' | 'value';
+  problem: string;
+}
+
 /**
- * The first string in a JSON value (an object key or a string value) that Postgres cannot store:
- * its path and the problem. A bad key is blamed on the object that holds it.
+ * The first thing in a value that jsonb cannot hold: a string or object key Postgres refuses, or
+ * anything that is not JSON (only strings, finite numbers, booleans, null, arrays and plain
+ * objects are). A bad key is blamed on the object that holds it. One walk with no copies: it is
+ * the check of every event's payload (zod's recursive z.json() took 6 of the 12 µs per event).
  */
-export function findUnstorableText(value: unknown): { path: (string | number)[]; problem: string } | undefined {
+export function findUnstorableJson(value: unknown): UnstorableJson | undefined {
   const path: (string | number)[] = [];
+  let kind: UnstorableJson['kind'] = 'text';
   // One shared path, pushed and popped: deep payloads cost no copies.
   const walk = (v: unknown): string | undefined => {
     if (typeof v === 'string') return unstorableTextProblem(v);
+    if (typeof v === 'boolean' || v === null) return undefined;
+    if (typeof v === 'number') return Number.isFinite(v) ? undefined : notJson(`${v}`);
     if (Array.isArray(v)) {
       for (let i = 0; i < v.length; i++) {
         path.push(i);
@@ -32,20 +45,27 @@ export function findUnstorableText(value: unknown): { path: (string | number)[];
         if (problem !== undefined) return problem;
         path.pop();
       }
-    } else if (typeof v === 'object' && v !== null) {
-      for (const [key, inner] of Object.entries(v)) {
-        const keyProblem = unstorableTextProblem(key);
-        if (keyProblem !== undefined) return `keys ${keyProblem}`;
-        path.push(key);
-        const problem = walk(inner);
-        if (problem !== undefined) return problem;
-        path.pop();
-      }
+      return undefined;
+    }
+    if (typeof v !== 'object') return notJson(typeof v);
+    const proto = Object.getPrototypeOf(v);
+    if (proto !== Object.prototype && proto !== null) return notJson(`a ${proto?.constructor?.name ?? 'class'} object`);
+    for (const key in v) {
+      const keyProblem = unstorableTextProblem(key);
+      if (keyProblem !== undefined) return `keys ${keyProblem}`;
+      path.push(key);
+      const problem = walk((v as Record<string, unknown>)[key]);
+      if (problem !== undefined) return problem;
+      path.pop();
     }
     return undefined;
   };
+  const notJson = (what: string) => {
+    kind = 'value';
+    return `must be JSON (a string, finite number, boolean, null, array or plain object), not ${what}`;
+  };
   const problem = walk(value);
-  return problem === undefined ? undefined : { path, problem };
+  return problem === undefined ? undefined : { path, kind, problem };
 }
 
 /** `s` with NUL shown as "\0" and lone surrogates as U+FFFD: for messages we store, not for data. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sparkEventV1 } from '../../contracts/event';
 import { unityOperation } from '../../contracts/unity-ops';
-import { findUnstorableText, toStorableText, unstorableTextProblem } from '../../contracts/text';
+import { findUnstorableJson, toStorableText, unstorableTextProblem } from '../../contracts/text';
 import { makeEvent } from '../support/api';
 
 describe('text Postgres can store', () => {
@@ -12,9 +12,26 @@ describe('text Postgres can store', () => {
   });
 
   it('finds the first bad string or key in a JSON value, with its path', () => {
-    expect(findUnstorableText({ a: [1, 'ok', { b: 'x\u0000' }] })).toEqual({ path: ['a', 2, 'b'], problem: expect.stringMatching(/NUL/) });
-    expect(findUnstorableText({ a: { ['k\ud800']: 1 } })).toEqual({ path: ['a'], problem: expect.stringMatching(/^keys .*surrogate/) });
-    expect(findUnstorableText({ a: ['fine', { b: null }] })).toBeUndefined();
+    expect(findUnstorableJson({ a: [1, 'ok', { b: 'x\u0000' }] })).toEqual({ path: ['a', 2, 'b'], kind: 'text', problem: expect.stringMatching(/NUL/) });
+    expect(findUnstorableJson({ a: { ['k\ud800']: 1 } })).toEqual({ path: ['a'], kind: 'text', problem: expect.stringMatching(/^keys .*surrogate/) });
+    expect(findUnstorableJson({ a: ['fine', { b: null, c: -1.5e300, d: true }], e: Object.assign(Object.create(null), { f: 'x' }) })).toBeUndefined();
+  });
+
+  it('finds the first value that is not JSON, with its path', () => {
+    expect(findUnstorableJson({ a: [1, { b: undefined }] })).toEqual({ path: ['a', 1, 'b'], kind: 'value', problem: expect.stringMatching(/not undefined$/) });
+    expect(findUnstorableJson({ n: Number.NaN })).toEqual({ path: ['n'], kind: 'value', problem: expect.stringMatching(/not NaN$/) });
+    expect(findUnstorableJson({ n: Infinity })?.problem).toMatch(/not Infinity$/);
+    expect(findUnstorableJson({ d: new Date(0) })).toEqual({ path: ['d'], kind: 'value', problem: expect.stringMatching(/not a Date object$/) });
+    expect(findUnstorableJson({ f: () => 1 })?.problem).toMatch(/not function$/);
+    expect(findUnstorableJson({ b: 1n })?.problem).toMatch(/not bigint$/);
+  });
+
+  it('refuses such a payload in an event, naming the field, as the recursive z.json() did', () => {
+    const r = sparkEventV1.safeParse(makeEvent({ payload: { at: new Date(0) } as never }));
+    expect(r.success).toBe(false);
+    expect(r.error?.issues[0]).toMatchObject({ path: ['payload', 'at'], message: expect.stringMatching(/^payload must be JSON/) });
+    const ok = sparkEventV1.safeParse(makeEvent({ payload: { a: [1, 'x', { b: null }] } }));
+    expect(ok.success && ok.data.payload).toEqual({ a: [1, 'x', { b: null }] });
   });
 
   it('names the failing event field', () => {
