@@ -31,7 +31,16 @@ export interface IngestFigures {
   copyPerSecond?: number;
   profile?: StageTimes;
   /** What the consumer reported per batch: how many, events in each, and the time it waited on its insert statements. */
-  consumer: { batches: number; eventsPerBatch: number; insertSeconds: number };
+  consumer: {
+    batches: number;
+    eventsPerBatch: number;
+    insertSeconds: number;
+    /** Seconds into the run when the first insert began, and when the last one ended (as the consumer's report reached the bench). */
+    firstInsertS: number;
+    lastInsertS: number;
+  };
+  /** Seconds into the run when the producers had every batch accepted. */
+  postedSeconds: number;
 }
 
 const BATCH = 500;
@@ -46,25 +55,33 @@ export async function benchIngest(mode: IngestMode, events: number, opts: { prod
   const producers = opts.producers ?? 8;
   const db = await createTestDatabase(`bench_${mode.replace('-', '_')}`);
   const inspectorPort = opts.profile ? 9300 + Math.floor(Math.random() * 500) : undefined;
-  const batches: { events: number; insertMs: number }[] = [];
+  const batches: { events: number; insertMs: number; endS: number }[] = [];
+  let started = performance.now();
   const worker = await startSparkWorker({
     databaseUrl: db.url,
-    vars: { ...VARS[mode], EVENTS_LOG_BATCHES: 'on' },
+    // Connected as `npm start` connects (DATABASE_URL with DB_DIRECT=on), not through the emulated
+    // Hyperdrive binding, whose local proxy is slower than the Postgres behind it.
+    direct: true,
+    vars: { ...VARS[mode], EVENTS_LOG_BATCHES: 'on', DB_DIRECT: 'on' },
     inspectorPort,
     onLog: ({ message }) => {
       const m = /^spark-events: (\{.*\})$/.exec(message.trim());
-      if (m) batches.push(JSON.parse(m[1]!) as { events: number; insertMs: number });
+      if (m) batches.push({ ...(JSON.parse(m[1]!) as { events: number; insertMs: number }), endS: (performance.now() - started) / 1000 });
     },
   });
   const sql = postgres(db.url, { max: 1, onnotice: () => {} });
   try {
     const u = await userWithProject(worker.url, 'bench');
+    // Producers post with an ingest token, as CI, webhooks and the AI-tool adapters do.
+    const minted = await u.api.post(`/api/projects/${u.projectId}/tokens`, { name: 'bench', scope: 'ingest' });
+    if (minted.status !== 201) throw new Error(`ingest token: ${minted.status} ${JSON.stringify(minted.body)}`);
+    const ingestToken = minted.body.token as string;
     const t0s = Date.now() / 1000;
-    const all = Array.from({ length: events }, (_, i) => makeEvent({ ts: t0s + i / 1e6, payload: { i, note: 'bench' } }));
+    const all = Array.from({ length: events }, (_, i) => makeEvent({ type: 'bench.tick', ts: t0s + i / 1e6, payload: { i, note: 'bench' } }));
     const requests = Array.from({ length: Math.ceil(events / BATCH) }, (_, b) => all.slice(b * BATCH, (b + 1) * BATCH));
     const profiler = inspectorPort ? await startWorkerProfile(inspectorPort) : null;
     let refusals = 0;
-    const started = performance.now();
+    started = performance.now();
     let next = 0;
     await Promise.all(
       Array.from({ length: producers }, async () => {
@@ -73,7 +90,7 @@ export async function benchIngest(mode: IngestMode, events: number, opts: { prod
           for (;;) {
             const res = await fetch(`${worker.url}/api/projects/${u.projectId}/events`, {
               method: 'POST',
-              headers: { authorization: `Bearer ${u.token}`, 'content-type': 'application/json' },
+              headers: { authorization: `Bearer ${ingestToken}`, 'content-type': 'application/json' },
               body: JSON.stringify({ events: batch }),
             });
             await res.arrayBuffer();
@@ -86,6 +103,7 @@ export async function benchIngest(mode: IngestMode, events: number, opts: { prod
         }
       }),
     );
+    const postedSeconds = (performance.now() - started) / 1000;
     for (;;) {
       const [{ n }] = (await sql`select count(*)::int as n from spark_events where project_id = ${u.projectId}`) as unknown as [{ n: number }];
       if (n >= events) break;
@@ -99,8 +117,10 @@ export async function benchIngest(mode: IngestMode, events: number, opts: { prod
       batches: consumed.length,
       eventsPerBatch: consumed.reduce((n, b) => n + b.events, 0) / Math.max(1, consumed.length),
       insertSeconds: consumed.reduce((n, b) => n + b.insertMs, 0) / 1000,
+      firstInsertS: consumed.length > 0 ? Math.min(...consumed.map((b) => b.endS - b.insertMs / 1000)) : 0,
+      lastInsertS: consumed.length > 0 ? Math.max(...consumed.map((b) => b.endS)) : 0,
     };
-    return { mode, events, producers, seconds, eventsPerSecond: events / seconds, refusals, copyPerSecond, profile, consumer };
+    return { mode, events, producers, seconds, eventsPerSecond: events / seconds, refusals, copyPerSecond, profile, consumer, postedSeconds };
   } finally {
     await sql.end();
     await worker.dispose();
