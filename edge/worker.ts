@@ -26,6 +26,7 @@ export default {
   fetch: app.fetch,
 
   async queue(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext) {
+    const started = Date.now();
     const { db, close } = createDb(dbConfigFromEnv(env));
     try {
       if (batch.queue === EVENTS_QUEUE) {
@@ -35,7 +36,8 @@ export default {
           insertMode: env.EVENTS_INSERT_MODE === 'per-event' ? 'per-event' : 'batch',
         });
         if (report.retried > 0 || report.invalid > 0 || report.deadLettered > 0 || report.leftToLog.length > 0 || env.EVENTS_LOG_BATCHES === 'on') {
-          console.log(`${EVENTS_QUEUE}:`, JSON.stringify({ ...report, persisted: report.persisted.length, leftToLog: report.leftToLog.length }));
+          const summary = { ...report, persisted: report.persisted.length, leftToLog: report.leftToLog.length, messages: batch.messages.length, batchMs: Date.now() - started };
+          console.log(`${EVENTS_QUEUE}:`, JSON.stringify(summary));
         }
         await tellIngestLog(env, 'ack', report.persisted);
         await tellIngestLog(env, 'sendLater', report.leftToLog);

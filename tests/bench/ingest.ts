@@ -38,6 +38,8 @@ export interface IngestFigures {
     /** Seconds into the run when the first insert began, and when the last one ended (as the consumer's report reached the bench). */
     firstInsertS: number;
     lastInsertS: number;
+    /** Events/s from the start of the second batch to the end of the last: the consumer once the queue is full. */
+    steadyPerSecond: number | null;
   };
   /** Seconds into the run when the producers had every batch accepted. */
   postedSeconds: number;
@@ -55,7 +57,7 @@ export async function benchIngest(mode: IngestMode, events: number, opts: { prod
   const producers = opts.producers ?? 8;
   const db = await createTestDatabase(`bench_${mode.replace('-', '_')}`);
   const inspectorPort = opts.profile ? 9300 + Math.floor(Math.random() * 500) : undefined;
-  const batches: { events: number; insertMs: number; endS: number }[] = [];
+  const batches: { events: number; insertMs: number; batchMs: number; endS: number }[] = [];
   let started = performance.now();
   const worker = await startSparkWorker({
     databaseUrl: db.url,
@@ -66,7 +68,7 @@ export async function benchIngest(mode: IngestMode, events: number, opts: { prod
     inspectorPort,
     onLog: ({ message }) => {
       const m = /^spark-events: (\{.*\})$/.exec(message.trim());
-      if (m) batches.push({ ...(JSON.parse(m[1]!) as { events: number; insertMs: number }), endS: (performance.now() - started) / 1000 });
+      if (m) batches.push({ ...(JSON.parse(m[1]!) as { events: number; insertMs: number; batchMs: number }), endS: (performance.now() - started) / 1000 });
     },
   });
   const sql = postgres(db.url, { max: 1, onnotice: () => {} });
@@ -119,6 +121,7 @@ export async function benchIngest(mode: IngestMode, events: number, opts: { prod
       insertSeconds: consumed.reduce((n, b) => n + b.insertMs, 0) / 1000,
       firstInsertS: consumed.length > 0 ? Math.min(...consumed.map((b) => b.endS - b.insertMs / 1000)) : 0,
       lastInsertS: consumed.length > 0 ? Math.max(...consumed.map((b) => b.endS)) : 0,
+      steadyPerSecond: steadyRate(consumed),
     };
     return { mode, events, producers, seconds, eventsPerSecond: events / seconds, refusals, copyPerSecond, profile, consumer, postedSeconds };
   } finally {
@@ -126,6 +129,14 @@ export async function benchIngest(mode: IngestMode, events: number, opts: { prod
     await worker.dispose();
     await db.drop();
   }
+}
+
+/** The consumer's rate after its first batch (which waits for the queue to fill): null with fewer than three batches. */
+function steadyRate(batches: { events: number; batchMs: number; endS: number }[]): number | null {
+  if (batches.length < 3) return null;
+  const rest = batches.slice(1);
+  const seconds = rest[rest.length - 1]!.endS - (rest[0]!.endS - rest[0]!.batchMs / 1000);
+  return rest.reduce((n, b) => n + b.events, 0) / seconds;
 }
 
 /** The same rows (new ids, same project, same table) by COPY FROM STDIN: what this Postgres takes at most. */

@@ -50,6 +50,7 @@ if (!only || only === 'ingest') {
     ),
     '  the packed run in time (seconds from the first POST):',
     `    every batch accepted (202) at ${packed.postedSeconds.toFixed(2)} s; the first insert began at ${packed.consumer.firstInsertS.toFixed(2)} s, the last ended at ${packed.consumer.lastInsertS.toFixed(2)} s`,
+    `    the consumer from its second batch on: ${packed.consumer.steadyPerSecond === null ? 'too few batches to tell' : `${fmt(packed.consumer.steadyPerSecond)} events/s`}`,
     '    (the local queue hands the consumer one batch of at most 100 messages at a time, and waits',
     '    max_batch_timeout = 1 s for a batch that is not full: Miniflare runs no consumer concurrency)',
   ];
