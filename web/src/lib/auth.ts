@@ -35,7 +35,10 @@ export function isRestoring(): boolean {
 export type SignInAnswer = AuthResponse;
 
 export function setAuthFrom(res: SignInAnswer) {
-  const lifetimeMs = res.expires_in * 1000;
+  // The token's exp counts whole seconds from when the edge signed it (so up to 1 s less than
+  // expires_in), and the answer took a moment to arrive: count its life from a second before now,
+  // so that neither the timer below nor getAuth() trusts a token the edge already refuses.
+  const lifetimeMs = Math.max(0, res.expires_in * 1000 - 1_000);
   const a: Auth = { token: res.token, email: res.user.email, expiresAt: Date.now() + lifetimeMs };
   current = a;
   restoring = false;
