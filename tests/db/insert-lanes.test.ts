@@ -3,12 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type DbHandle } from '../../db/client';
 import { byLane, persistEvents } from '../../workers/persist-events';
 import { readCatalog } from '../../workers/projections/projection';
-import { insertProjectWithOwner, insertUser } from '../../db/queries/identity';
 import { insertSession } from '../../db/queries/sessions';
 import type { EventPayload, EventQueueMessage } from '../../contracts/event';
 import { EVENT_CATALOG, isCatalogType } from '../../contracts/event-catalog';
 import { makeEvent } from '../support/api';
 import { createTestDatabase } from '../support/test-db';
+import { seedProject } from './helpers';
 
 // A large batch goes in as two statements at once (workers/persist-events.ts INSERT_LANES):
 // every event lands once, a session's projections still see its events in order, and a
@@ -21,8 +21,8 @@ describe('a batch split over insert lanes', () => {
   beforeAll(async () => {
     tdb = await createTestDatabase('insert_lanes');
     h = createDb({ url: tdb.url });
-    const user = (await insertUser(h.db, `l-${randomUUID()}@example.com`, 'x'))!;
-    projectId = (await insertProjectWithOwner(h.db, 'game', user.id)).id;
+    const { user, project } = await seedProject(h.db, 'lanes');
+    projectId = project.id;
     sessionId = (await insertSession(h.db, { projectId, name: 's', createdBy: user.id, expiresAt: null })).id;
   });
   afterAll(async () => {
