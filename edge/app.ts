@@ -1,5 +1,5 @@
 import { limitBodies } from './http/body-limit';
-import { errorBody, handleError } from './http/errors';
+import { errorBody } from './http/errors';
 import { createRouter } from './http/router';
 import { buildOpenApiDocument } from './openapi';
 import { securityHeaders } from './http/security-headers';
@@ -18,7 +18,7 @@ import { eventLogRoutes } from './routes/event-log';
 import { healthRoutes, readyRoutes } from './routes/health';
 import { historyRoutes } from './routes/history';
 import { mcpRoutes } from './routes/mcp';
-import { mcpGrantRoutes, oauthRoutes } from './routes/oauth';
+import { handleErrorOAuthAware, mcpGrantRoutes, oauthRoutes } from './routes/oauth';
 import { hookRoutes } from './routes/hooks';
 import { connectRoutes, liveRoutes } from './routes/live';
 import { projectRoutes } from './routes/projects';
@@ -86,7 +86,7 @@ export function createApp(deps: AppDeps = {}) {
   let openApiDoc: ReturnType<typeof buildOpenApiDocument> | undefined;
   app.get('/api/openapi.json', (c) => c.json((openApiDoc ??= buildOpenApiDocument(app))));
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404));
-  app.onError(handleError);
+  app.onError(handleErrorOAuthAware);
   return app;
 }
 

@@ -13,7 +13,7 @@ import { credentials } from '../../contracts/api';
 import { findUserByEmail } from '../../db/queries/identity';
 import { listGrants, revokeGrant } from '../../db/queries/oauth';
 import { burnPasswordCheck, verifyPassword } from '../auth/password';
-import { notFound } from '../http/errors';
+import { handleError, notFound } from '../http/errors';
 import { authenticate, jwtSecret, rateLimitByAddress, withDb, type OpenDb } from '../http/middleware';
 import { createRouter, errorResponses, jsonBody, jsonContent, PUBLIC, type AppRouteHandler } from '../http/router';
 import { consentCsp, loginPage, pickProjectPage, refusedPage } from '../oauth/consent-page';
@@ -242,6 +242,22 @@ const revokeGrant_: AppRouteHandler<typeof revokeGrantRoute> = async (c) => {
   if (!isUuid(grantId) || !(await revokeGrant(c.var.db, grantId, user.userId))) throw notFound('grant');
   return c.body(null, 204);
 };
+
+/**
+ * The app's error answer (handleError), in the form each OAuth endpoint's caller reads, for what
+ * Spark's own checks refuse before an OAuth handler runs (a body that is not JSON or not a form, a
+ * repeated query field, a rate limit): the authorize pages are a person's browser, so an HTML
+ * page; register, token and revoke are OAuth clients, so `{error, error_description}` (RFC 6749
+ * §5.2). The status stays; a 5xx and every other path keep Spark's form.
+ */
+export async function handleErrorOAuthAware(err: Error, c: Context) {
+  const answer = handleError(err, c);
+  if (answer.status >= 500 || !c.req.path.startsWith('/oauth/')) return answer;
+  const { error } = (await answer.clone().json()) as { error: { message: string; path?: string } };
+  const description = error.path ? `${error.path}: ${error.message}` : error.message;
+  if (c.req.path === '/oauth/authorize') return htmlAnswer(c, refusedPage(description), answer.status as 400);
+  return c.json({ error: 'invalid_request', error_description: description }, answer.status as 400, noStore);
+}
 
 /** Discovery and the authorization server's endpoints, at the origin's root. */
 export function oauthRoutes(openDb: OpenDb) {

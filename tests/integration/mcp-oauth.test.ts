@@ -238,4 +238,24 @@ describe('OAuth 2.1 for remote MCP clients', () => {
     expect(plain.status).toBe(302);
     expect(new URL(plain.headers.get('location')!).searchParams.get('error')).toBe('invalid_request');
   });
+
+  it('answers what Spark refuses before the OAuth handlers run in OAuth’s form too: JSON errors to clients, a page to the person', async () => {
+    // A body that is not JSON, and a token request sent as JSON instead of a form.
+    const notJson = await fetch(`${worker.url}/oauth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"redirect_uris": [' });
+    expect(notJson.status).toBe(400);
+    expect(await notJson.json()).toEqual({ error: 'invalid_request', error_description: expect.stringMatching(/JSON/) });
+    const asJson = await fetch(`${worker.url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"grant_type":"refresh_token"}' });
+    expect(asJson.status).toBe(415);
+    expect(asJson.headers.get('cache-control')).toMatch(/no-store/);
+    expect(Object.keys((await asJson.json()) as object).sort()).toEqual(['error', 'error_description']);
+    // A repeated query field on the authorize page: the person gets a page saying so, not JSON.
+    const twice = await fetch(`${worker.url}/oauth/authorize?client_id=a&client_id=b`, { redirect: 'manual' });
+    expect(twice.status).toBe(400);
+    expect(twice.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await twice.text()).toMatch(/client_id/);
+    // Discovery keeps Spark's own form.
+    const noProject = await fetch(`${worker.url}/.well-known/oauth-protected-resource/mcp/not-a-project`);
+    expect(noProject.status).toBe(404);
+    expect(await noProject.json()).toMatchObject({ error: { code: 'not_found' } });
+  });
 });
