@@ -10,6 +10,7 @@ import { call, diff, judge, pool, tableCounts, type Answer } from './support';
 import { createDb, type DbHandle } from '../../db/client';
 import { createApp } from '../../edge/app';
 import type { Env } from '../../edge/env';
+import { startScriptedLlm } from '../support/scripted-llm';
 import { startSparkWorker, TEST_JWT_SECRET, type SparkWorker } from '../support/spark-worker';
 
 // The app's modules import the Durable Object base class; the in-process app runs none itself.
@@ -36,11 +37,20 @@ describe('fuzz: every HTTP route', () => {
   let real: Record<string, string>;
   let token: string;
   let pooled: DbHandle;
+  let llm: Awaited<ReturnType<typeof startScriptedLlm>>;
 
   beforeAll(async () => {
     db = await createTestDatabase('fuzz_http');
     const unlimited = { limit: 10_000_000, period: 60 as const };
-    worker = await startSparkWorker({ databaseUrl: db.url, rateLimit: unlimited, authRateLimit: unlimited });
+    // The assistant's routes take their input only with a model configured (else 503 for every
+    // input): a scripted one that answers each turn in a word.
+    llm = await startScriptedLlm(() => ({ text: 'ok', usage: { prompt_tokens: 1, completion_tokens: 1 } }));
+    worker = await startSparkWorker({
+      databaseUrl: db.url,
+      rateLimit: unlimited,
+      authRateLimit: unlimited,
+      vars: { LLM_BASE_URL: llm.url, LLM_MODEL: 'fuzz-model', LLM_API_KEY: 'fuzz-key' },
+    });
     sql = postgres(db.url, { max: 2, onnotice: () => {} });
     pooled = createDb({ url: db.url, max: 8 });
     const u = await userWithProject(worker.url, 'fuzz');
@@ -52,6 +62,7 @@ describe('fuzz: every HTTP route', () => {
     await sql?.end();
     await pooled?.close();
     await worker?.dispose();
+    await llm?.close();
     await db?.drop();
   });
 
@@ -136,7 +147,8 @@ describe('fuzz: every HTTP route', () => {
         }
         sent++;
         statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
-        const problem = judge(answer, { jsonRpc: path.startsWith('/mcp') });
+        const oauth = path === '/oauth/authorize' ? 'page' : path.startsWith('/oauth/') ? 'api' : undefined;
+        const problem = judge(answer, { jsonRpc: path.startsWith('/mcp'), oauth });
         if (problem && ++routeFailures <= 3) failures.push(`[${where}] ${method.toUpperCase()} ${input.path.slice(0, 200)} ${JSON.stringify(input.body?.slice(0, 300))} → ${problem}`);
       });
       const accepted = [...statuses].filter(([s]) => s < 300).reduce((n, [, c]) => n + c, 0);

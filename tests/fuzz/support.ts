@@ -4,10 +4,16 @@ import postgres from 'postgres';
 
 export type Answer = { status: number; text: string; contentType: string | null; allow?: string | null };
 
-/** Null when the answer is acceptable; else why not. `jsonRpc`: /mcp answers JSON-RPC errors. */
-export function judge(a: Answer, opts: { jsonRpc?: boolean } = {}): string | null {
+/**
+ * Null when the answer is acceptable; else why not. `jsonRpc`: /mcp answers JSON-RPC errors.
+ * `oauth`: the OAuth endpoints answer as their RFCs say: `api` (register, token, revoke) with
+ * `{error, error_description?}` (RFC 6749 §5.2, RFC 7591 §3.2.2), `page` (authorize, which a
+ * person's browser opens) with an HTML page that says what went wrong.
+ */
+export function judge(a: Answer, opts: { jsonRpc?: boolean; oauth?: 'api' | 'page' } = {}): string | null {
   if (a.status >= 500) return `${a.status} ${a.text.slice(0, 200)}`;
   if (a.status < 400) return null;
+  if (opts.oauth === 'page' && a.contentType?.startsWith('text/html') && a.text.includes('</html>')) return null;
   // The one answer without a body, on purpose (edge/routes/mcp.ts): GET/DELETE of the stateless MCP
   // endpoint, which MCP clients cancel unread. The Allow header says what to do instead.
   if (a.status === 405 && a.text === '' && a.allow === 'POST') return null;
@@ -18,6 +24,10 @@ export function judge(a: Answer, opts: { jsonRpc?: boolean } = {}): string | nul
     return `${a.status} body is not JSON: ${a.text.slice(0, 120)}`;
   }
   if (opts.jsonRpc && isJsonRpcError(body)) return null;
+  if (opts.oauth) {
+    const problem = oauthErrorProblem(body);
+    return problem ? `${a.status} ${problem}: ${a.text.slice(0, 200)}` : null;
+  }
   const shape = errorShapeProblem(body);
   if (shape) return `${a.status} ${shape}: ${a.text.slice(0, 200)}`;
   // handleError's fallback for a value Postgres refused: the documented form, but no rule at the
@@ -37,6 +47,17 @@ export function errorShapeProblem(body: unknown): string | null {
   if ('path' in e && typeof e.path !== 'string') return 'error.path is not a string';
   const extra = Object.keys(e).filter((k) => !['code', 'message', 'path'].includes(k));
   return extra.length ? `error has extra keys ${extra.join(',')}` : null;
+}
+
+/** An OAuth error body: `error` a code, `error_description` (and `error_uri`) text when present, nothing else. */
+function oauthErrorProblem(body: unknown): string | null {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return 'not an object';
+  const b = body as Record<string, unknown>;
+  if (typeof b.error !== 'string' || !/^[a-z_]+$/.test(b.error)) return 'error is not an OAuth error code';
+  const extra = Object.keys(b).filter((k) => !['error', 'error_description', 'error_uri'].includes(k));
+  if (extra.length) return `OAuth error has extra keys ${extra.join(',')}`;
+  if ('error_description' in b && typeof b.error_description !== 'string') return 'error_description is not a string';
+  return null;
 }
 
 function isJsonRpcError(b: unknown): boolean {
