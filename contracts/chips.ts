@@ -165,7 +165,17 @@ export function parseChipYaml(text: string): ChipParse {
     const line = syntax.linePos?.[0]?.line ?? lines.linePos(syntax.pos[0]).line;
     return { ok: false, problem: { message: `line ${line}: ${syntax.message.split('\n')[0]}`, path: '', line } };
   }
-  const value: unknown = doc.toJS({ maxAliasCount: 50 });
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 50 });
+  } catch (err) {
+    // Building the values throws on an alias with no anchor before it, or on too many aliases.
+    const message = (err as Error).message.split('\n')[0]!;
+    const alias = /alias\b.*\): (.+)$/.exec(message)?.[1];
+    const at = alias === undefined ? -1 : text.indexOf(`*${alias}`);
+    const line = at >= 0 ? lines.linePos(at).line : 1;
+    return { ok: false, problem: { message: `line ${line}: ${message}`, path: '', line } };
+  }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     return { ok: false, problem: { message: 'line 1: a chip is a YAML mapping', path: '', line: 1 } };
   }

@@ -124,6 +124,10 @@ describe('chips and their evaluations over the API', () => {
     const missing = await u.api.post(`/api/projects/${u.projectId}/chips`, { yaml: 'chip: { id: x }\ntriggers: { patterns: [a] }\nobservers:\n  - triggers: [a]\n' });
     expect(missing.status).toBe(400);
     expect(missing.body.error).toMatchObject({ message: 'line 4: observers.0.name is required', path: 'observers.0.name' });
+    // An alias with no anchor (the fuzz suite found it answered 500).
+    const alias = await u.api.post(`/api/projects/${u.projectId}/chips`, { yaml: '*PHBJGW3SD' });
+    expect(alias.status).toBe(400);
+    expect(alias.body.error).toMatchObject({ code: 'invalid_chip', message: expect.stringMatching(/^line 1: Unresolved alias/) });
     // A YAML body arrives raw: it still has the default 64 KiB limit, and only YAML or JSON is read.
     const huge = await postYaml(u.projectId, u.token, `${GAME_DEV_CHIP}# ${'x'.repeat(70 * 1024)}\n`);
     expect(huge.status).toBe(413);

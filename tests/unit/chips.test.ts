@@ -95,6 +95,14 @@ describe('chip YAML errors name the line and the field', () => {
     }
   });
 
+  it('an alias with no anchor, and a flood of aliases: refused with the line, never thrown', () => {
+    const yaml = 'chip: { id: x, version: 1 }\ntriggers: { patterns: [a] }\nobservers: *nowhere\n';
+    expect(parseChipYaml(yaml)).toEqual({ ok: false, problem: { message: expect.stringMatching(/^line 3: Unresolved alias.*nowhere$/), path: '', line: 3 } });
+    expect(parseChipYaml('*PHBJGW3SD')).toMatchObject({ ok: false, problem: { line: 1 } });
+    const flood = `a: &a [x, x]\nb: &b [${Array(30).fill('*a').join(', ')}]\nc: [${Array(30).fill('*b').join(', ')}]\n`;
+    expect(parseChipYaml(flood)).toMatchObject({ ok: false, problem: { message: expect.stringMatching(/^line 1: .*alias/i), line: 1 } });
+  });
+
   it('an unknown field in the chip header', () => {
     const r = parseChipYaml('chip: { id: x, verison: 1 }\ntriggers: { patterns: [a] }\nobservers: [{ name: o, triggers: [a] }]\n');
     expect(r.ok).toBe(false);
