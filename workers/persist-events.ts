@@ -19,14 +19,20 @@ export async function persistEvents(db: Db, messages: EventQueueMessage[], lanes
     const first = invalid[0]!;
     logWarn(`${invalid.length} event(s) broke the event catalog and were stored without projecting`, `${first.type} ${first.id}: ${first.error.message}`);
   }
-  const counts = await Promise.all(
+  const lanesDone = await Promise.allSettled(
     byLane(fresh, events, lanes).map(({ messages: part, events: projected }) =>
       // A month without a partition (an old event imported late) gets one, instead of a dead letter.
       withEventPartitions(db, part.map((m) => new Date(m.event.ts * 1000)), () => insertEventBatch(db, part, statementWrites(projected))),
     ),
   );
+  // Every lane has ended before a failure is passed on: the caller's retry never races a lane still writing.
+  let inserted = 0;
+  for (const lane of lanesDone) {
+    if (lane.status === 'rejected') throw lane.reason;
+    inserted += lane.value;
+  }
   await upsertFunctionCalls(db, [...functionCalls.rows(eventsFor(functionCalls, events)), ...functionCalls.foreignRows(fresh)]);
-  return { inserted: counts.reduce((n, c) => n + c, 0) };
+  return { inserted };
 }
 
 /**
