@@ -12,19 +12,20 @@ import { seedProject } from './helpers';
 
 const HOUR = 3_600_000;
 
+// One database for both: each test works in projects of its own.
+let tdb: TestDatabase;
+let h: DbHandle;
+
+beforeAll(async () => {
+  tdb = await createTestDatabase('spark_dashboard');
+  h = createDb({ url: tdb.url, max: 2 });
+});
+afterAll(async () => {
+  await h?.close();
+  await tdb?.drop();
+});
+
 describe('dashboard: ops in flight', () => {
-  let tdb: TestDatabase;
-  let h: DbHandle;
-
-  beforeAll(async () => {
-    tdb = await createTestDatabase('spark_dashboard_q');
-    h = createDb({ url: tdb.url, max: 2 });
-  });
-  afterAll(async () => {
-    await h?.close();
-    await tdb?.drop();
-  });
-
   const call = fc.record({
     // Hours from the range's start (negative: before it), and how long (null: never finished;
     // negative: an end reported before the start, as clocks of two machines allow).
@@ -66,18 +67,6 @@ describe('dashboard: ops in flight', () => {
 });
 
 describe('dashboard: queue depth', () => {
-  let tdb: TestDatabase;
-  let h: DbHandle;
-
-  beforeAll(async () => {
-    tdb = await createTestDatabase('spark_dashboard_queue');
-    h = createDb({ url: tdb.url, max: 2 });
-  });
-  afterAll(async () => {
-    await h?.close();
-    await tdb?.drop();
-  });
-
   it('per hour and per day, and over the range: events accepted, average waiting over the time passed, longest wait', async () => {
     const { project } = await seedProject(h.db, 'queue');
     const { project: other } = await seedProject(h.db, 'queue-other');
