@@ -4,6 +4,7 @@ import type { SparkEventV1 } from '../../contracts/event';
 import { makeEvent, userWithProject } from '../support/api';
 import { startSparkWorker } from '../support/spark-worker';
 import { createTestDatabase } from '../support/test-db';
+import { cpuBetween, readCpu, type CpuReading } from './process-cpu';
 import { startWorkerProfile, type StageTimes } from './worker-profile';
 
 /**
@@ -43,6 +44,8 @@ export interface IngestFigures {
   };
   /** Seconds into the run when the producers had every batch accepted. */
   postedSeconds: number;
+  /** CPU seconds each process spent in the run (null where /proc is not there). */
+  cpu: CpuReading | null;
 }
 
 const BATCH = 500;
@@ -84,6 +87,7 @@ export async function benchIngest(mode: IngestMode, events: number, opts: { prod
     const profiler = inspectorPort ? await startWorkerProfile(inspectorPort) : null;
     let refusals = 0;
     started = performance.now();
+    const cpuAtStart = readCpu();
     let next = 0;
     await Promise.all(
       Array.from({ length: producers }, async () => {
@@ -112,6 +116,7 @@ export async function benchIngest(mode: IngestMode, events: number, opts: { prod
       await new Promise((r) => setTimeout(r, 20));
     }
     const seconds = (performance.now() - started) / 1000;
+    const cpu = cpuBetween(cpuAtStart, readCpu());
     const profile = await profiler?.stop();
     const copyPerSecond = opts.copy ? await copyRate(sql, u.projectId, all) : undefined;
     const consumed = batches.filter((b) => b.events > 0);
@@ -123,7 +128,7 @@ export async function benchIngest(mode: IngestMode, events: number, opts: { prod
       lastInsertS: consumed.length > 0 ? Math.max(...consumed.map((b) => b.endS)) : 0,
       steadyPerSecond: steadyRate(consumed),
     };
-    return { mode, events, producers, seconds, eventsPerSecond: events / seconds, refusals, copyPerSecond, profile, consumer, postedSeconds };
+    return { mode, events, producers, seconds, eventsPerSecond: events / seconds, refusals, copyPerSecond, profile, consumer, postedSeconds, cpu };
   } finally {
     await sql.end();
     await worker.dispose();

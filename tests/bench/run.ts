@@ -53,6 +53,14 @@ if (!only || only === 'ingest') {
     `    the consumer from its second batch on: ${packed.consumer.steadyPerSecond === null ? 'too few batches to tell' : `${fmt(packed.consumer.steadyPerSecond)} events/s`}`,
     '    (the local queue hands the consumer one batch of at most 100 messages at a time, and waits',
     '    max_batch_timeout = 1 s for a batch that is not full: Miniflare runs no consumer concurrency)',
+    ...(packed.cpu
+      ? [
+          `  CPU of each process in the packed run (${packed.seconds.toFixed(2)} s of wall time, ${os.cpus().length} cores):`,
+          `    workerd (edge, local queue and consumer on its one JS thread) : ${packed.cpu.workerd.toFixed(2)} s  (${pct(packed.cpu.workerd, packed.seconds)} of one core)`,
+          `    Postgres (every backend, the two insert lanes' included)       : ${packed.cpu.postgres.toFixed(2)} s  (${pct(packed.cpu.postgres, packed.seconds)} of one core)`,
+          `    the bench's producers (node)                                    : ${packed.cpu.bench.toFixed(2)} s  (${pct(packed.cpu.bench, packed.seconds)} of one core)`,
+        ]
+      : []),
   ];
   profileLines.push(...(packed.profile
     ? [

@@ -1,6 +1,7 @@
 // A CPU profile of the Worker's isolate in workerd (edge and queue consumer run there), taken
 // through workerd's inspector with the DevTools protocol, and summed into stages: where the
 // Worker's time goes, measured rather than guessed.
+import { writeFileSync } from 'node:fs';
 import WebSocket from 'ws';
 
 interface ProfileNode {
@@ -64,6 +65,8 @@ export async function startWorkerProfile(inspectorPort: number, workerName = 'sp
     async stop(): Promise<StageTimes> {
       const { profile } = await call<{ profile: Profile }>('Profiler.stop');
       ws.close();
+      // BENCH_PROFILE_OUT=file.cpuprofile keeps the whole profile, for DevTools or a closer look.
+      if (process.env.BENCH_PROFILE_OUT) writeFileSync(process.env.BENCH_PROFILE_OUT, JSON.stringify(profile));
       return summarise(profile);
     },
   };
