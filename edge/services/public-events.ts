@@ -44,8 +44,15 @@ export async function splitPublicEvents(raw: readonly unknown[]): Promise<{ vali
       rejected.push({ index, error: { ...firstIssue(r.error), code: 'invalid_event' } });
       continue;
     }
+    // With its own id and type the event passed every field's check of SparkEventV1 already (the
+    // public schema is the same object with those two optional): checked once, not twice.
+    const { id, type } = r.data;
+    if (id !== undefined && type !== undefined) {
+      valid.push({ ...r.data, id, type });
+      continue;
+    }
     // A derived type can still break the contract (e.g. a source of symbols only): say so by index.
-    const complete = sparkEventV1.safeParse(r.data.id !== undefined && r.data.type !== undefined ? r.data : await completePublicEvent(r.data));
+    const complete = sparkEventV1.safeParse(await completePublicEvent(r.data));
     if (complete.success) valid.push(complete.data);
     else rejected.push({ index, error: { ...firstIssue(complete.error), code: 'invalid_event' } });
   }

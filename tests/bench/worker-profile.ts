@@ -22,7 +22,7 @@ const STAGES: [stage: string, functions: RegExp][] = [
   ['consumer: unpack + contract check of each event', /^(unpackMessage|unpackWork)$/],
   ['consumer: build rows + SQL (drizzle), send and read (postgres.js)', /^(persistEvents|insertEventBatch|upsertFunctionCalls|functionCallUpdates|firstOfEach|storeIsolating|insertWhole)$/],
   ['consumer: the rest of the batch (ack, report, ingest-log acks)', /^(consumeEventBatch|queue)$/],
-  ['edge: contract check of each posted event', /^(splitEvents)$/],
+  ['edge: contract check of each posted event', /^(splitEvents|splitPublicEvents|completePublicEvent)$/],
   ['edge: pack + send to the queue', /^(acceptEvents|packEvents|sendInBatches)$/],
   ['edge: routing, auth, body read (Hono, limits)', /^(fetch|dispatch|limitBodies|requireProject|producersOf)$/],
 ];

@@ -274,3 +274,30 @@ describe('functionCallPayload', () => {
     expect(sparkEventV1.safeParse(event({ kind: 'tool', payload: call })).success).toBe(true);
   });
 });
+
+// splitPublicEvents takes a public event that has its own id and type as checked: it must then
+// have passed exactly what SparkEventV1 checks.
+describe('the public event with id and type', () => {
+  const cases: [string, Record<string, unknown>][] = [
+    ['complete', {}],
+    ['a trace id', { trace_id: 't-1' }],
+    ['an unknown field', { sessionId: 's' }],
+    ['a bad id', { id: 'not-a-uuid' }],
+    ['an empty type', { type: '' }],
+    ['a bad kind', { kind: 'nope' }],
+    ['a NUL in session_id', { session_id: 'a\u0000b' }],
+    ['a ts out of range', { ts: MAX_EVENT_TS_SECONDS + 1 }],
+    ['an over-long source', { source: 'x'.repeat(MAX_SOURCE_LEN + 1) }],
+    ['a payload that is not an object', { payload: [1, 2] }],
+    ['an over-long trace id', { trace_id: 'x'.repeat(MAX_TRACE_ID_LEN + 1) }],
+    ['v 2', { v: 2 }],
+  ];
+  it.each(cases)('is accepted by the public schema exactly when SparkEventV1 accepts it: %s', async (_, overrides) => {
+    const { publicSparkEvent } = await import('../../contracts/public-event');
+    const e = event(overrides);
+    const pub = publicSparkEvent.safeParse(e);
+    const full = sparkEventV1.safeParse(e);
+    expect(pub.success).toBe(full.success);
+    if (pub.success && full.success) expect(pub.data).toEqual(full.data);
+  });
+});
