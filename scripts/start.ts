@@ -1,5 +1,6 @@
 // `npm start`: the whole local stack on this machine.
-// - Postgres: DATABASE_URL when set, otherwise an embedded PGlite server whose data lives in .spark/pgdata;
+// - Postgres: DATABASE_URL when set (the Worker reaches it through a local session pool, as
+//   Hyperdrive pools in production), otherwise an embedded PGlite server whose data lives in .spark/pgdata;
 // - migrations applied;
 // - the edge (Worker, Queues, Durable Objects, R2, cron) under `wrangler dev`;
 // then it prints the URL to open. Ctrl-C stops everything.
@@ -13,6 +14,7 @@ import { defaultHome, loadConfig, readCredentials } from '../local-agent/config'
 import { consoleLogger, errorMessage } from '../local-agent/log';
 import { buildWeb } from './build-web';
 import { startEmbeddedPostgres } from './embedded-postgres';
+import { startSessionPool } from './pg-session-pool';
 import { takeStartLock } from './start-lock';
 
 const HOST = process.env.SPARK_HOST ?? '127.0.0.1';
@@ -49,10 +51,20 @@ function ensureDevVars() {
   console.log('• wrote .dev.vars with a fresh JWT_SECRET');
 }
 
-async function database(): Promise<string> {
-  if (process.env.DATABASE_URL) {
-    console.log(`• Postgres: DATABASE_URL (${new URL(process.env.DATABASE_URL).host})`);
-    return process.env.DATABASE_URL;
+/** Where Postgres is, and where the Worker connects to it. */
+async function database(): Promise<{ url: string; workerUrl: string }> {
+  const configured = process.env.DATABASE_URL;
+  if (configured) {
+    // The Worker opens a connection per request; a new backend each time costs ~13 ms before the
+    // first row (the reads bench). SPARK_DB_POOL=off connects it straight to Postgres.
+    if (process.env.SPARK_DB_POOL === 'off') {
+      console.log(`• Postgres: DATABASE_URL (${new URL(configured).host})`);
+      return { url: configured, workerUrl: configured };
+    }
+    const pool = await startSessionPool(configured);
+    stops.push(() => pool.close());
+    console.log(`• Postgres: DATABASE_URL (${new URL(configured).host}), for the Worker through a session pool on 127.0.0.1:${pool.port}`);
+    return { url: configured, workerUrl: pool.url };
   }
   const dataDir = `${STATE_DIR}/pgdata`;
   const pg = await startEmbeddedPostgres({ dataDir, port: EMBEDDED_PG_PORT }).catch(() =>
@@ -61,7 +73,7 @@ async function database(): Promise<string> {
   );
   stops.push(() => pg.stop());
   console.log(`• Postgres: embedded PGlite on 127.0.0.1:${pg.port}, data in ${dataDir}`);
-  return pg.url;
+  return { url: pg.url, workerUrl: pg.url };
 }
 
 /**
@@ -106,21 +118,21 @@ async function waitForHealth(url: string, child: ChildProcess, timeoutMs = 60_00
 try {
   stops.push(takeStartLock(STATE_DIR));
   await ensurePortFree(HOST, PORT);
-  const url = await database();
+  const { url, workerUrl } = await database();
   await runMigrations(url);
   console.log('• migrations applied');
   ensureDevVars();
   await buildWeb({ log: false });
   console.log('• web UI built');
 
-  const withPassword = new URL(url);
+  const withPassword = new URL(workerUrl);
   if (!withPassword.password) withPassword.password = 'local'; // Hyperdrive's local emulation wants one
   const wrangler = spawn('npx', ['wrangler', 'dev', '--ip', HOST, '--port', String(PORT), '--test-scheduled', '--persist-to', `${STATE_DIR}/wrangler`, '--show-interactive-dev-session=false',
     // Miniflare's queue keeps messages in memory: the ingest log keeps accepted events on disk until persisted.
     '--var', 'INGEST_LOG:on',
     // Straight to Postgres, not through the local Hyperdrive emulation: its proxy crashes wrangler
     // dev when the database refuses a connection (see dbConfigFromEnv).
-    '--var', `DATABASE_URL:${url}`, '--var', 'DB_DIRECT:on'], {
+    '--var', `DATABASE_URL:${workerUrl}`, '--var', 'DB_DIRECT:on'], {
     stdio: ['ignore', 'inherit', 'inherit'],
     env: { ...process.env, CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: withPassword.toString(),
       WRANGLER_SEND_METRICS: 'false',

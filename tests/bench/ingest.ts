@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
 import type { SparkEventV1 } from '../../contracts/event';
+import { startSessionPool } from '../../scripts/pg-session-pool';
 import { makeEvent, userWithProject } from '../support/api';
 import { startSparkWorker } from '../support/spark-worker';
 import { createTestDatabase } from '../support/test-db';
@@ -62,10 +63,11 @@ export async function benchIngest(mode: IngestMode, events: number, opts: { prod
   const inspectorPort = opts.profile ? 9300 + Math.floor(Math.random() * 500) : undefined;
   const batches: { events: number; insertMs: number; batchMs: number; endS: number }[] = [];
   let started = performance.now();
+  const pool = await startSessionPool(db.url);
   const worker = await startSparkWorker({
-    databaseUrl: db.url,
-    // Connected as `npm start` connects (DATABASE_URL with DB_DIRECT=on), not through the emulated
-    // Hyperdrive binding, whose local proxy is slower than the Postgres behind it.
+    // Connected as `npm start` connects (DATABASE_URL through its session pool, DB_DIRECT=on), not
+    // through the emulated Hyperdrive binding, whose local proxy is slower than the Postgres behind it.
+    databaseUrl: pool.url,
     direct: true,
     vars: { ...VARS[mode], EVENTS_LOG_BATCHES: 'on', DB_DIRECT: 'on' },
     inspectorPort,
@@ -132,6 +134,7 @@ export async function benchIngest(mode: IngestMode, events: number, opts: { prod
   } finally {
     await sql.end();
     await worker.dispose();
+    await pool.close();
     await db.drop();
   }
 }

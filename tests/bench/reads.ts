@@ -9,6 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import postgres from 'postgres';
+import { startSessionPool } from '../../scripts/pg-session-pool';
 import { userWithProject } from '../support/api';
 import { startSparkWorker } from '../support/spark-worker';
 import { createTestDatabase } from '../support/test-db';
@@ -73,9 +74,10 @@ export function shippedSizes() {
 
 export async function benchReads(events: number, runs = 50, deepPage = 200): Promise<ReadsFigures> {
   const db = await createTestDatabase('bench_reads');
-  // Connected as `npm start` connects (DATABASE_URL with DB_DIRECT=on); the emulated Hyperdrive
-  // binding is timed apart below, as one more baseline.
-  const worker = await startSparkWorker({ databaseUrl: db.url, direct: true, vars: { DB_DIRECT: 'on' }, rateLimit: { limit: 1_000_000, period: 60 } });
+  // Connected as `npm start` connects (DATABASE_URL through its session pool, DB_DIRECT=on);
+  // straight to Postgres and through the emulated Hyperdrive binding are timed below as baselines.
+  const pool = await startSessionPool(db.url);
+  const worker = await startSparkWorker({ databaseUrl: pool.url, direct: true, vars: { DB_DIRECT: 'on' }, rateLimit: { limit: 1_000_000, period: 60 } });
   const sql = postgres(db.url, { max: 1, onnotice: () => {} });
   try {
     const { projectId, token } = await userWithProject(worker.url, 'reads');
@@ -148,6 +150,15 @@ export async function benchReads(events: number, runs = 50, deepPage = 200): Pro
     }
     figures.push(await time(`page ${deepPage} of type=tool.call by cursor`, `?type=tool.call&limit=100&cursor=${typeCursor}`));
 
+    // The same reads with a new Postgres backend for each request (npm start with SPARK_DB_POOL=off).
+    const straight = await startSparkWorker({ databaseUrl: db.url, direct: true, vars: { DB_DIRECT: 'on' }, rateLimit: { limit: 1_000_000, period: 60 } });
+    try {
+      figures.push(await time('baseline: no pool, GET /api/projects/:id', '', `/api/projects/${projectId}`, straight));
+      figures.push(await time('baseline: no pool, newest 100', '?limit=100', undefined, straight));
+    } finally {
+      await straight.dispose();
+    }
+
     // The same reads through wrangler's emulated Hyperdrive binding, which proxies each new
     // connection through a local socket (production Hyperdrive keeps pooled connections instead).
     const viaHyperdrive = await startSparkWorker({ databaseUrl: db.url, rateLimit: { limit: 1_000_000, period: 60 } });
@@ -175,6 +186,7 @@ export async function benchReads(events: number, runs = 50, deepPage = 200): Pro
   } finally {
     await sql.end();
     await worker.dispose();
+    await pool.close();
     await db.drop();
   }
 }
