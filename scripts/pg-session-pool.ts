@@ -127,7 +127,7 @@ export async function startSessionPool(upstreamUrl: string, opts: SessionPoolOpt
     const { socket } = backend;
     let pending = 0; // Syncs and Queries sent that Postgres has not answered with ReadyForQuery
     let status = 'I';
-    const toServer = framer(
+    const toServer = relay(
       (type) => {
         if (type === 'X') {
           client.end(); // the client's goodbye ends its turn, not the backend
@@ -137,14 +137,12 @@ export async function startSessionPool(upstreamUrl: string, opts: SessionPoolOpt
       },
       (bytes) => socket.write(bytes),
     );
-    const toClient = framer(
-      (type, frame) => {
-        if (type === 'Z') {
-          pending = Math.max(0, pending - 1);
-          status = String.fromCharCode(frame[5]!);
-        }
+    const toClient = relay(
+      (type) => {
+        if (type === 'Z') pending = Math.max(0, pending - 1);
       },
       (bytes) => client.write(bytes),
+      (byte) => (status = String.fromCharCode(byte)),
     );
     fromClient.on('data', toServer);
     socket.on('data', toClient);
@@ -246,31 +244,78 @@ function readGreeting(socket: net.Socket, client: net.Socket): Promise<{ greetin
   });
 }
 
-/**
- * Splits a stream of protocol messages (type byte, int32 length) into whole frames for `onFrame`
- * to look at; `forward`, when given, gets the whole frames of each chunk in one write, less any
- * frame `onFrame` answered `false` for.
- */
-function framer(onFrame: (type: string, frame: Buffer) => boolean | void, forward?: (bytes: Buffer) => void) {
+/** Splits a stream of protocol messages (type byte, int32 length) into whole frames: for the short exchanges (authentication, reset). */
+function framer(onFrame: (type: string, frame: Buffer) => void) {
   let buf: Buffer = Buffer.alloc(0);
   const fn = (chunk: Buffer) => {
     buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
-    let at = 0;
-    let from = 0;
-    while (buf.length - at >= 5) {
-      const len = buf.readInt32BE(at + 1) + 1;
-      if (buf.length - at < len) break;
-      const keep = onFrame(String.fromCharCode(buf[at]!), buf.subarray(at, at + len));
-      if (keep === false) {
-        if (at > from) forward?.(buf.subarray(from, at));
-        from = at + len;
-      }
-      at += len;
+    while (buf.length >= 5) {
+      const len = buf.readInt32BE(1) + 1;
+      if (buf.length < len) break;
+      const frame = buf.subarray(0, len);
+      buf = buf.subarray(len);
+      onFrame(String.fromCharCode(frame[0]!), frame);
     }
-    if (at > from) forward?.(buf.subarray(from, at));
-    buf = buf.subarray(at);
   };
-  return Object.assign(fn, { atBoundary: () => buf.length === 0, leftover: () => buf });
+  return Object.assign(fn, { leftover: () => buf });
+}
+
+/**
+ * Passes a stream of protocol messages on as it comes, without holding a message whole (an insert
+ * of 50,000 events is one 10 MB message): `onHeader` sees each message's type as its header
+ * passes (answering `false` drops the message), `onStatus` the first byte of each ReadyForQuery.
+ */
+export function relay(onHeader: (type: string) => boolean | void, forward: (bytes: Buffer) => void, onStatus?: (byte: number) => void) {
+  const header = Buffer.alloc(5);
+  let headerLength = 0; // bytes of a header split across chunks
+  let left = 0; // body bytes of the current message still to come
+  let keep = true;
+  let statusNext = false;
+  const begin = (type: string, bodyLength: number) => {
+    left = bodyLength;
+    keep = onHeader(type) !== false;
+    statusNext = type === 'Z' && bodyLength > 0;
+  };
+  const fn = (chunk: Buffer) => {
+    let at = 0;
+    let run = -1; // where the bytes to forward in one write begin
+    const endRun = (to: number) => {
+      if (run >= 0 && to > run) forward(chunk.subarray(run, to));
+      run = -1;
+    };
+    while (at < chunk.length) {
+      if (left > 0) {
+        const n = Math.min(left, chunk.length - at);
+        if (statusNext) {
+          onStatus?.(chunk[at]!);
+          statusNext = false;
+        }
+        if (keep && run < 0) run = at;
+        at += n;
+        left -= n;
+        continue;
+      }
+      if (headerLength === 0 && chunk.length - at >= 5) {
+        begin(String.fromCharCode(chunk[at]!), chunk.readInt32BE(at + 1) - 4);
+        if (keep && run < 0) run = at;
+        if (!keep) endRun(at);
+        at += 5;
+        continue;
+      }
+      // A header split across chunks: gathered apart, forwarded once whole.
+      endRun(at);
+      const take = Math.min(5 - headerLength, chunk.length - at);
+      chunk.copy(header, headerLength, at, at + take);
+      headerLength += take;
+      at += take;
+      if (headerLength < 5) break;
+      headerLength = 0;
+      begin(String.fromCharCode(header[0]!), header.readInt32BE(1) - 4);
+      if (keep) forward(Buffer.from(header));
+    }
+    endRun(at);
+  };
+  return Object.assign(fn, { atBoundary: () => headerLength === 0 && left === 0 });
 }
 
 /** Reads the untyped startup packets, then hands over the rest of the client's stream. */

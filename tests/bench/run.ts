@@ -58,7 +58,7 @@ if (!only || only === 'ingest') {
           `  CPU of each process in the packed run (${packed.seconds.toFixed(2)} s of wall time, ${os.cpus().length} cores):`,
           `    workerd (edge, local queue and consumer on its one JS thread) : ${packed.cpu.workerd.toFixed(2)} s  (${pct(packed.cpu.workerd, packed.seconds)} of one core)`,
           `    Postgres (every backend, the two insert lanes' included)       : ${packed.cpu.postgres.toFixed(2)} s  (${pct(packed.cpu.postgres, packed.seconds)} of one core)`,
-          `    the bench's producers (node)                                    : ${packed.cpu.bench.toFixed(2)} s  (${pct(packed.cpu.bench, packed.seconds)} of one core)`,
+          `    the bench's producers and the session pool (node)               : ${packed.cpu.bench.toFixed(2)} s  (${pct(packed.cpu.bench, packed.seconds)} of one core)`,
         ]
       : []),
   ];

@@ -122,6 +122,21 @@ describe('the local session pool', () => {
     expect(answers).toEqual(Array.from({ length: 24 }, (_, i) => i * 2));
   });
 
+  it('carries a message of megabytes and a result of many rows', async () => {
+    const c = client();
+    try {
+      const big = 'é'.repeat(3_000_000); // 6 MB of UTF-8 in one Bind message
+      const { length, md5 } = row(await c<{ length: number; md5: string }[]>`select length(${big}::text)::int as length, md5(${big}::text) as md5`);
+      expect(length).toBe(big.length);
+      expect(md5).toBe((await import('node:crypto')).createHash('md5').update(big).digest('hex'));
+      const rows = await c<{ n: number }[]>`select n from generate_series(1, 100000) as n`;
+      expect(rows.length).toBe(100_000);
+      expect(rows[99_999]!.n).toBe(100_000);
+    } finally {
+      await c.end();
+    }
+  });
+
   it('answers a connection-class error when Postgres cannot be reached', async () => {
     // A port with nothing listening on it.
     const probe = net.createServer();
