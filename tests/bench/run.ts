@@ -15,7 +15,7 @@ const pct = (a: number, b: number) => `${((100 * a) / b).toFixed(0)}%`;
 
 // Fewer events for the slower modes: each runs long enough to reach its steady rate, and the bench stays short.
 const PACKED_EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000);
-const PER_MESSAGE_EVENTS = Number(process.env.BENCH_PER_MESSAGE_EVENTS ?? 8_000);
+const PER_MESSAGE_EVENTS = Number(process.env.BENCH_PER_MESSAGE_EVENTS ?? 40_000);
 const ONE_ROW_EVENTS = Number(process.env.BENCH_ONE_ROW_EVENTS ?? 2_000);
 const PRODUCERS = Number(process.env.BENCH_PRODUCERS ?? 8);
 
