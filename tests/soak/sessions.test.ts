@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userWithProject } from '../support/api';
 import { rssMb, workerdPids } from '../support/proc';
@@ -69,6 +70,13 @@ describe(`soak: ${SESSIONS} sessions, one agent, ${MINUTES} min`, () => {
 
   it('completes every op and keeps the Worker and the agent at a flat memory', async () => {
     const user = await userWithProject(worker.url, 'soak');
+    // A project's session quotas (10 active, 50 in all by default) are the operator's to raise, in the database.
+    const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+    try {
+      await sql`update projects set max_active_sessions = ${SESSIONS}, max_sessions = ${SESSIONS} where id = ${user.projectId}`;
+    } finally {
+      await sql.end();
+    }
     const sessions: string[] = [];
     for (let i = 0; i < SESSIONS; i++) {
       const res = await user.api.post(`/api/projects/${user.projectId}/sessions`, { name: `soak ${i}` });
