@@ -130,8 +130,8 @@ try {
   const wrangler = spawn('npx', ['wrangler', 'dev', '--ip', HOST, '--port', String(PORT), '--test-scheduled', '--persist-to', `${STATE_DIR}/wrangler`, '--show-interactive-dev-session=false',
     // Miniflare's queue keeps messages in memory: the ingest log keeps accepted events on disk until persisted.
     '--var', 'INGEST_LOG:on',
-    // Straight to Postgres, not through the local Hyperdrive emulation: its proxy crashes wrangler
-    // dev when the database refuses a connection (see dbConfigFromEnv).
+    // With the Worker's own driver (through the session pool above), not through the local Hyperdrive
+    // emulation: its proxy crashes wrangler dev when the database refuses a connection (see dbConfigFromEnv).
     '--var', `DATABASE_URL:${workerUrl}`, '--var', 'DB_DIRECT:on'], {
     stdio: ['ignore', 'inherit', 'inherit'],
     env: { ...process.env, CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: withPassword.toString(),

@@ -30,7 +30,7 @@ export interface CpuReading {
   workerd: number;
   /** Every Postgres process of the machine, with the backends that ended since (the bench runs alone). */
   postgres: number;
-  /** This process: the producers. */
+  /** This process: the producers, and the session pool the bench runs in it. */
   bench: number;
 }
 
