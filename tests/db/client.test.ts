@@ -5,7 +5,7 @@ import { sessions } from '../../db/schema';
 import { introspect } from '../../db/backup';
 import { insertOauthClient } from '../../db/queries/oauth';
 import { createTestDatabase, type TestDatabase } from '../support/test-db';
-import { seedProject } from './helpers';
+import { seedProject, useTestDatabase } from './helpers';
 
 // Written once against `Db`: must compile for every driver.
 async function latestSessions(db: Db, projectId: string) {
@@ -13,17 +13,7 @@ async function latestSessions(db: Db, projectId: string) {
 }
 
 describe('createDb (postgres-js)', () => {
-  let tdb: TestDatabase;
-  let h: DbHandle;
-
-  beforeAll(async () => {
-    tdb = await createTestDatabase('spark_client');
-    h = createDb({ url: tdb.url });
-  });
-  afterAll(async () => {
-    await h?.close();
-    await tdb?.drop();
-  });
+  const h = useTestDatabase('spark_client');
 
   it('round-trips a row through drizzle with the schema', async () => {
     const { project, user } = await seedProject(h.db, 'client');
@@ -53,7 +43,7 @@ describe('createDb (postgres-js)', () => {
   });
 
   it('close() ends the pool', async () => {
-    const other = createDb({ url: tdb.url, max: 1 });
+    const other = createDb({ url: h.url, max: 1 });
     await other.sql!`select 1`;
     await other.close();
     await expect(other.sql!`select 1`).rejects.toThrow();

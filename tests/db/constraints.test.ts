@@ -1,26 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { count, eq, sql as dsql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDb, type DbHandle } from '../../db/client';
+import { describe, expect, it } from 'vitest';
 import {
   agents, apiTokens, auditLog, buildJobs, deadLetters, functionCalls, memberships, patches,
   previews, projects, sessions, sparkEvents, usageDaily, users, webhookDeliveries, webhookSources,
 } from '../../db/schema';
-import { createTestDatabase, type TestDatabase } from '../support/test-db';
-import { seedProject } from './helpers';
+import { seedProject, useTestDatabase } from './helpers';
 
 describe('constraints and cascades', () => {
-  let tdb: TestDatabase;
-  let h: DbHandle;
-
-  beforeAll(async () => {
-    tdb = await createTestDatabase('spark_constraints');
-    h = createDb({ url: tdb.url, max: 2 });
-  });
-  afterAll(async () => {
-    await h?.close();
-    await tdb?.drop();
-  });
+  const h = useTestDatabase('spark_constraints', 2);
 
   it('function_calls upsert on (project_id, session_id, call_id)', async () => {
     const { project } = await seedProject(h.db, 'fc');

@@ -2,28 +2,16 @@
 // the plain definition at every point: started before it, and not finished before it. The queue
 // depth, from the hourly rollup, against numbers worked out by hand.
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDb, type DbHandle } from '../../db/client';
+import { describe, expect, it } from 'vitest';
 import { ensureEventPartitions } from '../../db/partitions';
 import { dashboard } from '../../db/queries/dashboard';
 import { rollUpEvents } from '../../db/queries/rollups';
-import { createTestDatabase, type TestDatabase } from '../support/test-db';
-import { seedProject } from './helpers';
+import { seedProject, useTestDatabase } from './helpers';
 
 const HOUR = 3_600_000;
 
 // One database for both: each test works in projects of its own.
-let tdb: TestDatabase;
-let h: DbHandle;
-
-beforeAll(async () => {
-  tdb = await createTestDatabase('spark_dashboard');
-  h = createDb({ url: tdb.url, max: 2 });
-});
-afterAll(async () => {
-  await h?.close();
-  await tdb?.drop();
-});
+const h = useTestDatabase('spark_dashboard', 2);
 
 describe('dashboard: ops in flight', () => {
   const call = fc.record({

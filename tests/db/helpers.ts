@@ -1,7 +1,42 @@
 // Small fixtures shared by the db tests.
 import { readFileSync } from 'node:fs';
-import type { DbHandle } from '../../db/client';
+import { afterAll, beforeAll } from 'vitest';
+import { createDb, type DbHandle } from '../../db/client';
 import { projects, users } from '../../db/schema';
+import { createTestDatabase, type TestDatabase } from '../support/test-db';
+
+/**
+ * A fresh, migrated database for the tests around the call (made before them, dropped after), and
+ * a handle on it read as a DbHandle is (`h.db`, `h.sql`), plus its `url`. Call it before any
+ * beforeAll that uses it: hooks run in the order they are declared.
+ */
+export function useTestDatabase(prefix: string, max?: number) {
+  let tdb: TestDatabase | undefined;
+  let handle: DbHandle | undefined;
+  beforeAll(async () => {
+    tdb = await createTestDatabase(prefix);
+    handle = createDb({ url: tdb.url, max });
+  });
+  afterAll(async () => {
+    await handle?.close();
+    await tdb?.drop();
+  });
+  const made = <T>(v: T | undefined): T => {
+    if (v === undefined) throw new Error('the test database is made in beforeAll: use it inside a hook or a test');
+    return v;
+  };
+  return {
+    get db() {
+      return made(handle).db;
+    },
+    get sql() {
+      return made(handle).sql;
+    },
+    get url() {
+      return made(tdb).url;
+    },
+  };
+}
 
 export async function seedProject(db: DbHandle['db'], label = 'p') {
   const [user] = await db

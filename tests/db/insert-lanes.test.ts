@@ -1,33 +1,24 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDb, type DbHandle } from '../../db/client';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { byLane, persistEvents } from '../../workers/persist-events';
 import { readCatalog } from '../../workers/projections/projection';
 import { insertSession } from '../../db/queries/sessions';
 import type { EventPayload, EventQueueMessage } from '../../contracts/event';
 import { EVENT_CATALOG, isCatalogType } from '../../contracts/event-catalog';
 import { makeEvent } from '../support/api';
-import { createTestDatabase } from '../support/test-db';
-import { seedProject } from './helpers';
+import { seedProject, useTestDatabase } from './helpers';
 
 // A large batch goes in as two statements at once (workers/persist-events.ts INSERT_LANES):
 // every event lands once, a session's projections still see its events in order, and a
 // redelivery, or a retry after one lane failed, stores and projects nothing twice.
 describe('a batch split over insert lanes', () => {
-  let tdb: Awaited<ReturnType<typeof createTestDatabase>>;
-  let h: DbHandle;
+  const h = useTestDatabase('insert_lanes');
   let projectId: string;
   let sessionId: string;
   beforeAll(async () => {
-    tdb = await createTestDatabase('insert_lanes');
-    h = createDb({ url: tdb.url });
     const { user, project } = await seedProject(h.db, 'lanes');
     projectId = project.id;
     sessionId = (await insertSession(h.db, { projectId, name: 's', createdBy: user.id, expiresAt: null })).id;
-  });
-  afterAll(async () => {
-    await h?.close();
-    await tdb?.drop();
   });
 
   const msg = (type: string, payload: EventPayload, ts: number, session: string): EventQueueMessage => ({

@@ -1,24 +1,15 @@
 import { sql as dsql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDb, type DbHandle } from '../../db/client';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureEventPartitions } from '../../db/partitions';
 import { sparkEvents } from '../../db/schema';
-import { createTestDatabase, type TestDatabase } from '../support/test-db';
-import { seedProject, utcMonth } from './helpers';
+import { seedProject, useTestDatabase, utcMonth } from './helpers';
 
 describe('spark_events partitions', () => {
-  let tdb: TestDatabase;
-  let h: DbHandle;
+  const h = useTestDatabase('spark_partitions', 2);
   let projectId: string;
 
   beforeAll(async () => {
-    tdb = await createTestDatabase('spark_partitions');
-    h = createDb({ url: tdb.url, max: 2 });
     projectId = (await seedProject(h.db)).project.id;
-  });
-  afterAll(async () => {
-    await h?.close();
-    await tdb?.drop();
   });
 
   const partitionNames = async () =>

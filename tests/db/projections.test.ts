@@ -1,31 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDb, type DbHandle } from '../../db/client';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { persistEvents } from '../../workers/persist-events';
 import { insertProjectWithOwner, insertUser } from '../../db/queries/identity';
 import { insertSession } from '../../db/queries/sessions';
 import type { EventPayload, EventQueueMessage } from '../../contracts/event';
 import { EVENT_CATALOG, isCatalogType, type CatalogPayloadInput, type CatalogType } from '../../contracts/event-catalog';
 import { makeEvent } from '../support/api';
-import { createTestDatabase } from '../support/test-db';
+import { useTestDatabase } from './helpers';
 
 // The consumer's insert also projects new events into the tables the UI reads, exactly once,
 // reading each payload through the event catalog (workers/projections).
 describe('event projections', () => {
-  let tdb: Awaited<ReturnType<typeof createTestDatabase>>;
-  let h: DbHandle;
+  const h = useTestDatabase('projections');
   let projectId: string;
   let sessionId: string;
   beforeAll(async () => {
-    tdb = await createTestDatabase('projections');
-    h = createDb({ url: tdb.url });
     const user = (await insertUser(h.db, `p-${randomUUID()}@example.com`, 'x'))!;
     projectId = (await insertProjectWithOwner(h.db, 'game', user.id)).id;
     sessionId = (await insertSession(h.db, { projectId, name: 's', createdBy: user.id, expiresAt: null })).id;
-  });
-  afterAll(async () => {
-    await h?.close();
-    await tdb?.drop();
   });
   // History events count only as the edge's verified report of an op it dispatched; presence and stored frames only as the room's.
   const msg = (type: string, payload: EventPayload, ts = Date.now() / 1000, session = sessionId, verifiedOp = true): EventQueueMessage => ({

@@ -1,14 +1,13 @@
 // Rollups against real Postgres: incremental runs at random moments equal a GROUP BY over the raw
 // events, whatever the lateness, the re-sends, crashed runs and backfills in between.
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EventQueueMessage, SparkEventV1 } from '../../contracts/event';
-import { createDb, type DbHandle } from '../../db/client';
+import { createDb } from '../../db/client';
 import { dropExpiredEventPartitions, ensureEventPartitions } from '../../db/partitions';
 import { backfillRollups, rollUpEvents, rollupWatermark } from '../../db/queries/rollups';
 import { persistEvents } from '../../workers/persist-events';
-import { createTestDatabase, type TestDatabase } from '../support/test-db';
-import { seedProject, utcMonth } from './helpers';
+import { seedProject, useTestDatabase, utcMonth } from './helpers';
 
 const DAY_S = 86_400;
 
@@ -62,17 +61,7 @@ function toEvent(spec: EventSpec, now: number): SparkEventV1 {
 }
 
 describe('daily rollups', () => {
-  let tdb: TestDatabase;
-  let h: DbHandle;
-
-  beforeAll(async () => {
-    tdb = await createTestDatabase('spark_rollups');
-    h = createDb({ url: tdb.url, max: 3 });
-  });
-  afterAll(async () => {
-    await h?.close();
-    await tdb?.drop();
-  });
+  const h = useTestDatabase('spark_rollups', 3);
 
   /** The three tables of one project, as sorted text rows. */
   const rollups = async (projectId: string) => ({
@@ -177,7 +166,7 @@ describe('daily rollups', () => {
     let inserted!: () => void;
     const insertedP = new Promise<void>((r) => (inserted = r));
     // Another connection: its transaction starts (stored_at = its now()) before the rollup and commits after it.
-    const writer = createDb({ url: tdb.url, max: 1 });
+    const writer = createDb({ url: h.url, max: 1 });
     try {
       const tx = writer.sql!.begin(async (sql) => {
         await sql`insert into spark_events (id, occurred_at, project_id, session_id, source, kind, type, payload)

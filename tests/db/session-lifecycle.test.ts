@@ -1,8 +1,7 @@
 // The session lifecycle against real Postgres, on a fake clock: every function takes `now`.
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SparkEventV1 } from '../../contracts/event';
-import { createDb, type DbHandle } from '../../db/client';
 import {
   extendSession,
   findSession,
@@ -15,8 +14,7 @@ import {
 } from '../../db/queries/sessions';
 import { projects, sessions } from '../../db/schema';
 import { EXPIRED_GRACE_MS, runLifecycle, type LetGoReason } from '../../workers/lifecycle';
-import { createTestDatabase, type TestDatabase } from '../support/test-db';
-import { seedProject } from './helpers';
+import { seedProject, useTestDatabase } from './helpers';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -25,17 +23,7 @@ const T0 = new Date('2026-03-01T12:00:00Z');
 const at = (ms: number) => new Date(T0.getTime() + ms);
 
 describe('session lifecycle', () => {
-  let tdb: TestDatabase;
-  let h: DbHandle;
-
-  beforeAll(async () => {
-    tdb = await createTestDatabase('spark_lifecycle');
-    h = createDb({ url: tdb.url, max: 2 });
-  });
-  afterAll(async () => {
-    await h?.close();
-    await tdb?.drop();
-  });
+  const h = useTestDatabase('spark_lifecycle', 2);
 
   /** The cron's reach, recorded: events sent and rooms told to let go. */
   function recorder(opts: { failEmit?: boolean } = {}) {
