@@ -97,7 +97,8 @@ export async function startSessionPool(upstreamUrl: string, opts: SessionPoolOpt
     if (parked) {
       reused++;
       client.write(Buffer.concat([message('R', int32(0)), parked.greeting]));
-      return bind(client, read.rest(), parked, key);
+      read.handOver();
+      return bind(client, parked, key);
     }
 
     let socket: net.Socket;
@@ -113,17 +114,17 @@ export async function startSessionPool(upstreamUrl: string, opts: SessionPoolOpt
     socket.on('error', () => socket.destroy());
     socket.write(startup);
     // Authentication passes through untouched; the pool watches for a password request and for the greeting.
-    const fromClient = read.rest();
+    read.handOver();
     const forward = (chunk: Buffer) => socket.write(chunk);
-    fromClient.on('data', forward);
+    client.on('data', forward);
     const auth = await readGreeting(socket, client);
-    fromClient.removeListener('data', forward);
+    client.removeListener('data', forward);
     if (!auth) return void client.destroy();
-    bind(client, fromClient, { socket, greeting: auth.greeting }, auth.passwordAsked ? null : key);
+    bind(client, { socket, greeting: auth.greeting }, auth.passwordAsked ? null : key);
   }
 
   /** Client and backend joined; when the client leaves at rest, the backend is reset and parked under `key` (null: closed). */
-  function bind(client: net.Socket, fromClient: NodeJSReadable, backend: Backend, key: string | null) {
+  function bind(client: net.Socket, backend: Backend, key: string | null) {
     const { socket } = backend;
     let pending = 0; // Syncs and Queries sent that Postgres has not answered with ReadyForQuery
     let status = 'I';
@@ -144,19 +145,19 @@ export async function startSessionPool(upstreamUrl: string, opts: SessionPoolOpt
       (bytes) => client.write(bytes),
       (byte) => (status = String.fromCharCode(byte)),
     );
-    fromClient.on('data', toServer);
+    client.on('data', toServer);
     socket.on('data', toClient);
     const serverGone = () => client.destroy();
     socket.once('close', serverGone);
     const clientGone = () => {
-      fromClient.removeListener('data', toServer);
+      client.removeListener('data', toServer);
       socket.removeListener('data', toClient);
       socket.removeListener('close', serverGone);
       if (key === null || pending > 0 || status !== 'I' || !toServer.atBoundary() || !toClient.atBoundary()) return void socket.destroy();
       void reset(socket).then((ok) => (ok ? park(key, backend) : socket.destroy()));
     };
     client.once('close', clientGone);
-    fromClient.on('end', () => client.end());
+    client.on('end', () => client.end());
     client.resume();
   }
 
@@ -211,8 +212,6 @@ export async function startSessionPool(upstreamUrl: string, opts: SessionPoolOpt
     },
   };
 }
-
-type NodeJSReadable = NodeJS.ReadableStream & { on(event: 'data', fn: (b: Buffer) => void): NodeJSReadable };
 
 /** Until the first ReadyForQuery: relays to the client, and keeps what follows AuthenticationOk. */
 function readGreeting(socket: net.Socket, client: net.Socket): Promise<{ greeting: Buffer; passwordAsked: boolean } | null> {
@@ -318,15 +317,20 @@ export function relay(onHeader: (type: string) => boolean | void, forward: (byte
   return Object.assign(fn, { atBoundary: () => headerLength === 0 && left === 0 });
 }
 
-/** Reads the untyped startup packets, then hands over the rest of the client's stream. */
+/** Reads the untyped startup packets, then hands the client's stream over. */
 function reader(client: net.Socket) {
   let buf: Buffer = Buffer.alloc(0);
   let waiting: (() => void) | null = null;
+  let closed = false;
   const onData = (chunk: Buffer) => {
     buf = Buffer.concat([buf, chunk]);
     waiting?.();
   };
   client.on('data', onData);
+  client.once('close', () => {
+    closed = true;
+    waiting?.();
+  });
   return {
     async startupPacket(): Promise<Buffer> {
       for (;;) {
@@ -339,19 +343,16 @@ function reader(client: net.Socket) {
             return packet;
           }
         }
-        await new Promise<void>((resolve, reject) => {
-          waiting = resolve;
-          client.once('close', () => reject(new Error('client left')));
-        });
+        if (closed) throw new Error('client left');
+        await new Promise<void>((resolve) => (waiting = resolve));
         waiting = null;
       }
     },
-    /** The client's stream from here on, bytes already read first. */
-    rest(): NodeJSReadable {
+    /** Stops reading: what came after the startup packets goes back to the client's stream, for the next listener. */
+    handOver() {
       client.removeListener('data', onData);
       if (buf.length > 0) client.unshift(buf);
       buf = Buffer.alloc(0);
-      return client as unknown as NodeJSReadable;
     },
   };
 }
