@@ -34,6 +34,14 @@ export interface DbConfig {
    * the Worker's configs turn it off (see WORKER_CONNECTION).
    */
   fetchTypes?: boolean;
+  /**
+   * postgres.js waits for a new parameterized statement's parameter types (Parse, Describe, Flush)
+   * before it sends Bind and Execute (default true): one more round trip for every statement the
+   * connection has not prepared, which in a Worker, a new connection per request, is every one.
+   * false sends the statement in one flight (node-postgres's way); parameters go as text by their
+   * JS type and the server infers the rest (patches/postgres+3.4.9.patch adds the option).
+   */
+  describeFirst?: boolean;
 }
 
 export interface DbHandle {
@@ -67,6 +75,7 @@ export function createDb(config: DbConfig): DbHandle {
     connect_timeout: 3,
     prepare: config.prepare ?? true,
     fetch_types: config.fetchTypes ?? true,
+    describe_first: config.describeFirst ?? true,
     onnotice: () => {},
   });
   const db = drizzlePostgresJs({ client: sql, schema });
@@ -121,9 +130,11 @@ export interface DbEnv {
 /**
  * What a Worker's connection leaves out. Worker code sends no array parameters (drizzle expands a
  * list into one parameter each; bulk rows travel as one JSON parameter) and reads arrays only as
- * drizzle array columns, which parse the text form, or as JSON; so it needs no type lookup.
+ * drizzle array columns, which parse the text form, or as JSON; so it needs no type lookup. Its
+ * parameters are strings, numbers, booleans and JSON text that drizzle has already serialized,
+ * which the server reads right without postgres.js learning their types first: no describe round trip.
  */
-const WORKER_CONNECTION = { fetchTypes: false } as const satisfies Partial<DbConfig>;
+const WORKER_CONNECTION = { fetchTypes: false, describeFirst: false } as const satisfies Partial<DbConfig>;
 
 /**
  * Hyperdrive binding first, then DATABASE_URL; DB_DRIVER picks the driver (default postgres-js).

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { desc, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, createDbWithReplica, dbConfigFromEnv, executeRead, replicaConfigFromEnv, rowsOf, type Db, type DbHandle } from '../../db/client';
@@ -56,7 +57,7 @@ describe('dbConfigFromEnv', () => {
       driver: 'postgres-js',
       url: 'postgres://h/db',
     });
-    expect(dbConfigFromEnv({ DATABASE_URL: 'postgres://d/db' })).toEqual({ driver: 'postgres-js', url: 'postgres://d/db', fetchTypes: false });
+    expect(dbConfigFromEnv({ DATABASE_URL: 'postgres://d/db' })).toEqual({ driver: 'postgres-js', url: 'postgres://d/db', fetchTypes: false, describeFirst: false });
     expect(dbConfigFromEnv({ DATABASE_URL: 'postgres://d/db', DB_DRIVER: 'neon-http' }).driver).toBe('neon-http');
   });
 
@@ -72,6 +73,33 @@ describe('dbConfigFromEnv', () => {
       expect(rowsOf<{ a: unknown }>(await h.db.execute(sql`select array['x', 'y'] as a`))[0]!.a).toBe('{x,y}');
     } finally {
       await h.close();
+      await tdb.drop();
+    }
+  });
+
+  it('makes a Worker connection that sends a new parameterized statement in one flight, and still binds every kind of value right', async () => {
+    const tdb = await createTestDatabase('client_one_flight');
+    const wire = await watchFrontend(tdb.url);
+    const worker = createDb(dbConfigFromEnv({ DATABASE_URL: wire.url }));
+    const plain = createDb({ url: wire.url, max: 1 });
+    try {
+      const { project, user } = await seedProject(worker.db, 'one-flight');
+      const at = new Date('2026-11-30T23:59:59.123Z');
+      const [row] = await worker.db
+        .insert(sessions)
+        .values({ projectId: project.id, name: "it's 'quoted' ✓", createdBy: user.id, meta: { n: 1, nested: ['a', null] }, expiresAt: at })
+        .returning();
+      expect(row).toMatchObject({ name: "it's 'quoted' ✓", meta: { n: 1, nested: ['a', null] }, expiresAt: at });
+      const probe = sql`select ${42}::int as n, ${true}::boolean as b, ${null}::text as z, ${'{"k":[1]}'}::jsonb as j, ${at.toISOString()}::timestamptz = ${at.toISOString()}::timestamptz as same`;
+      expect(rowsOf(await worker.db.execute(probe))).toEqual([{ n: 42, b: true, z: null, j: { k: [1] }, same: true }]);
+      // postgres.js's default flushes after Parse/Describe and waits; the Worker's connection never does.
+      expect(wire.flushes()).toBe(0);
+      await plain.db.execute(probe);
+      expect(wire.flushes()).toBeGreaterThan(0);
+    } finally {
+      await worker.close();
+      await plain.close();
+      await wire.close();
       await tdb.drop();
     }
   });
@@ -96,9 +124,9 @@ describe('replicaConfigFromEnv', () => {
 
   it('prefers the HYPERDRIVE_REPLICA binding, then DATABASE_REPLICA_URL (first with DB_DIRECT=on), with the primary\'s driver', () => {
     const binding = { connectionString: 'postgres://hr/db' };
-    expect(replicaConfigFromEnv({ HYPERDRIVE_REPLICA: binding, DATABASE_REPLICA_URL: 'postgres://r/db' })).toEqual({ driver: 'postgres-js', url: 'postgres://hr/db', max: 5, fetchTypes: false });
-    expect(replicaConfigFromEnv({ HYPERDRIVE_REPLICA: binding, DATABASE_REPLICA_URL: 'postgres://r/db', DB_DIRECT: 'on' })).toEqual({ driver: 'postgres-js', url: 'postgres://r/db', fetchTypes: false });
-    expect(replicaConfigFromEnv({ DATABASE_REPLICA_URL: 'postgres://r/db', DB_DRIVER: 'neon-http' })).toEqual({ driver: 'neon-http', url: 'postgres://r/db', fetchTypes: false });
+    expect(replicaConfigFromEnv({ HYPERDRIVE_REPLICA: binding, DATABASE_REPLICA_URL: 'postgres://r/db' })).toEqual({ driver: 'postgres-js', url: 'postgres://hr/db', max: 5, fetchTypes: false, describeFirst: false });
+    expect(replicaConfigFromEnv({ HYPERDRIVE_REPLICA: binding, DATABASE_REPLICA_URL: 'postgres://r/db', DB_DIRECT: 'on' })).toEqual({ driver: 'postgres-js', url: 'postgres://r/db', fetchTypes: false, describeFirst: false });
+    expect(replicaConfigFromEnv({ DATABASE_REPLICA_URL: 'postgres://r/db', DB_DRIVER: 'neon-http' })).toEqual({ driver: 'neon-http', url: 'postgres://r/db', fetchTypes: false, describeFirst: false });
   });
 });
 
@@ -152,3 +180,51 @@ describe('createDbWithReplica', () => {
     await only.close();
   });
 });
+
+/**
+ * A loopback proxy in front of Postgres that reads what clients send: how many Flush messages
+ * (postgres.js sends one only when it stops to wait for a statement's description).
+ */
+async function watchFrontend(upstreamUrl: string) {
+  const upstream = new URL(upstreamUrl);
+  let flushes = 0;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const pg = net.connect(Number(upstream.port || 5432), upstream.hostname);
+    for (const s of [client, pg]) {
+      sockets.add(s);
+      s.on('error', () => s.destroy());
+      s.once('close', () => sockets.delete(s));
+    }
+    let buffered = Buffer.alloc(0);
+    let started = false; // the startup packet has no type byte
+    client.on('data', (chunk) => {
+      pg.write(chunk);
+      buffered = Buffer.concat([buffered, chunk]);
+      for (;;) {
+        const head = started ? 1 : 0;
+        if (buffered.length < head + 4) break;
+        const length = buffered.readInt32BE(head);
+        if (buffered.length < head + length) break;
+        if (started && buffered[0] === 0x48 /* H */) flushes++;
+        buffered = buffered.subarray(head + length);
+        started = true;
+      }
+    });
+    pg.on('data', (chunk) => client.write(chunk));
+    client.once('close', () => pg.end());
+    pg.once('close', () => client.end());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = new URL(upstreamUrl);
+  url.hostname = '127.0.0.1';
+  url.port = String((server.address() as net.AddressInfo).port);
+  return {
+    url: url.toString(),
+    flushes: () => flushes,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
