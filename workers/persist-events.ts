@@ -50,14 +50,26 @@ interface Lane {
   events: ProjectedEvent[];
 }
 
-/** Splits by (project, session): a session's events stay in one statement, in order, for its projections. */
+/**
+ * Splits a batch into lanes. Events of catalog types (all the projections read) stay with their
+ * (project, session)'s others, in one statement and in order; any other event is projected
+ * nowhere, so it fills whichever lane is shortest. A batch from one busy session (the
+ * bench's, a CI flood) still spreads over every lane.
+ */
 export function byLane(messages: EventQueueMessage[], events: readonly ProjectedEvent[], lanes: number): Lane[] {
   const n = Math.max(1, Math.min(lanes, Math.floor(messages.length / MIN_EVENTS_PER_LANE)));
   if (n === 1) return [{ messages, events: [...events] }];
   const out: Lane[] = Array.from({ length: n }, () => ({ messages: [], events: [] }));
   const laneOf = (projectId: string, sessionId: string) => stringHash(`${projectId}\u0000${sessionId}`) % n;
-  for (const m of messages) out[laneOf(m.projectId, m.event.session_id)]!.messages.push(m);
+  const key = (projectId: string, id: string, ts: number) => `${projectId}|${id}|${ts}`;
+  const projected = new Set(events.map((e) => key(e.projectId, e.id, e.ts)));
+  const free: EventQueueMessage[] = [];
+  for (const m of messages) {
+    if (projected.has(key(m.projectId, m.event.id, m.event.ts))) out[laneOf(m.projectId, m.event.session_id)]!.messages.push(m);
+    else free.push(m);
+  }
   for (const e of events) out[laneOf(e.projectId, e.sessionId)]!.events.push(e);
+  for (const m of free) out.reduce((a, b) => (b.messages.length < a.messages.length ? b : a)).messages.push(m);
   return out.filter((l) => l.messages.length > 0);
 }
 

@@ -9,7 +9,8 @@ import { makeEvent } from '../support/api';
 import { seedProject, useTestDatabase } from './helpers';
 
 // A large batch goes in as two statements at once (workers/persist-events.ts INSERT_LANES):
-// every event lands once, a session's projections still see its events in order, and a
+// every event lands once, a session's projections still see its events in order, events nothing
+// projects spread over the lanes whatever their session, and a
 // redelivery, or a retry after one lane failed, stores and projects nothing twice.
 describe('a batch split over insert lanes', () => {
   const h = useTestDatabase('insert_lanes');
@@ -39,23 +40,23 @@ describe('a batch split over insert lanes', () => {
     return [...filler.slice(0, 1_000), history[0]!, ...filler.slice(1_000, 2_000), history[1]!, ...filler.slice(2_000)];
   }
 
-  it('splits by session, keeps each session in one lane and in order, and leaves small batches whole', () => {
+  it('keeps a session\'s catalog events in one lane and in order, spreads the rest evenly, and leaves small batches whole', () => {
     const messages = batch(Date.now() / 1000);
     const { events } = readCatalog(messages);
     const lanes = byLane(messages, events, 2);
     expect(lanes).toHaveLength(2);
     expect(lanes.reduce((n, l) => n + l.messages.length, 0)).toBe(messages.length);
-    const laneOfSession = new Map<string, number>();
-    lanes.forEach((l, i) => {
-      for (const m of l.messages) {
-        expect(laneOfSession.get(m.event.session_id) ?? i).toBe(i);
-        laneOfSession.set(m.event.session_id, i);
-      }
-      const ts = l.messages.filter((m) => m.event.session_id === sessionId).map((m) => m.event.ts);
-      expect(ts).toEqual([...ts].sort((a, b) => a - b));
-    });
-    const own = lanes.find((l) => l.messages.some((m) => m.event.session_id === sessionId))!;
-    expect(own.events.map((e) => e.type)).toEqual(['unity.script_generated', 'unity.patch_applied']);
+    // The session's two changes are in one lane, in order, with their projected events.
+    const own = lanes.filter((l) => l.messages.some((m) => m.event.session_id === sessionId));
+    expect(own).toHaveLength(1);
+    const ts = own[0]!.messages.filter((m) => m.event.session_id === sessionId).map((m) => m.event.ts);
+    expect(ts).toEqual([...ts].sort((a, b) => a - b));
+    expect(own[0]!.events.map((e) => e.type)).toEqual(['unity.script_generated', 'unity.patch_applied']);
+    // Events nothing projects go wherever the lanes are shortest: even one session's flood spreads.
+    const [a, b] = lanes.map((l) => l.messages.length);
+    expect(Math.abs(a! - b!)).toBeLessThanOrEqual(1);
+    const flood = Array.from({ length: 2_400 }, (_, i) => msg('ci.step', { i }, Date.now() / 1000 + i / 1e4, 'one-busy-session'));
+    expect(byLane(flood, [], 2).map((l) => l.messages.length)).toEqual([1_200, 1_200]);
     expect(byLane(messages.slice(0, 1_500), events, 2)).toHaveLength(1);
   });
 
