@@ -22,6 +22,20 @@ export async function findUserById(db: Db, id: string) {
   return rows[0] ?? null;
 }
 
+/**
+ * Whether the user exists and, when they do, their role on the project (null: not a member), in
+ * one round trip: what a project route asks before anything else. Null when the user is gone.
+ */
+export async function findUserWithRole(db: Db, userId: string, projectId: string): Promise<{ role: MemberRole | null } | null> {
+  const rows = await db
+    .select({ role: memberships.role })
+    .from(users)
+    .leftJoin(memberships, and(eq(memberships.userId, users.id), eq(memberships.projectId, projectId)))
+    .where(eq(users.id, userId))
+    .limit(1);
+  return rows[0] ? { role: rows[0].role ?? null } : null;
+}
+
 /** Creates the project and its owner membership in one statement, so neither exists without the other. */
 export async function insertProjectWithOwner(db: Db, name: string, ownerId: string) {
   const rows = await db.execute<{ id: string; name: string; created_at: string }>(sql`

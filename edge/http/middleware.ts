@@ -26,11 +26,16 @@ export function withDb(openDb: OpenDb): MiddlewareHandler<AppEnv> {
 /** Resolves the caller from the bearer token (401 otherwise), then applies its rate limit. */
 export function authenticate(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const caller = await resolveCaller(c.var.db, tokenOf(c), jwtSecret(c.env), (p) => defer(c, p));
+    const caller = await resolveCaller(c.var.db, tokenOf(c), jwtSecret(c.env), (p) => defer(c, p), projectOfPath(c.req.path));
     c.set('caller', caller);
     await enforceRateLimit(c.env.API_RATE_LIMIT, callerKey(caller), 'too many requests for this token; slow down');
     await next();
   };
+}
+
+/** The project a /api/projects/:projectId/… request is about, read before the route matches. */
+export function projectOfPath(path: string): string | undefined {
+  return /^\/api\/projects\/([^/]+)/.exec(path)?.[1];
 }
 
 /** The bearer token, from the Authorization header only: a token in a URL ends up in logs. */

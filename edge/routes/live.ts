@@ -137,9 +137,10 @@ const connect: AppRouteHandler<typeof connectSession> = async (c) => {
   if (ticketParam && (!ticket || ticket.projectId !== c.req.valid('param').projectId || ticket.sessionId !== c.req.valid('param').sessionId)) {
     throw unauthorized('the socket ticket is invalid, expired or for another session');
   }
+  const { projectId: pathProject } = c.req.valid('param');
   const caller: Caller = ticket
-    ? await userCaller(c.var.db, ticket.sub, ticket.email)
-    : await resolveCaller(c.var.db, bearerToken(c.req.header('authorization')), jwtSecret(c.env), (p) => defer(c, p));
+    ? await userCaller(c.var.db, ticket.sub, ticket.email, pathProject)
+    : await resolveCaller(c.var.db, bearerToken(c.req.header('authorization')), jwtSecret(c.env), (p) => defer(c, p), pathProject);
   c.set('caller', caller);
   await enforceRateLimit(c.env.API_RATE_LIMIT, callerKey(caller), 'too many requests for this token; slow down');
   if (role === 'agent' && !(caller.kind === 'token' && caller.scope === 'agent')) throw new HttpError(403, 'forbidden', 'only an agent token can connect as the agent');

@@ -37,7 +37,7 @@ export async function requireProject(db: Db, caller: Caller, projectId: string, 
     if (!grants({ scope: caller.scope }, need)) throw forbidden(`a ${caller.scope} token cannot ${need} this project`);
     return null;
   }
-  const role = await findMembership(db, projectId, caller.userId);
+  const role = caller.membership?.projectId === projectId ? caller.membership.role : await findMembership(db, projectId, caller.userId);
   if (!role) throw notFound('project');
   if (!grants({ role }, need)) throw forbidden(`a ${role} cannot ${need} this project`);
   return role;

@@ -119,6 +119,8 @@ describe('security: bad input is a 4xx, never a 500', () => {
       await apiClient(worker.url, ghost).post('/api/projects', { name: 'haunted' }),
       await apiClient(worker.url, ghost).get('/api/projects'),
       await apiClient(worker.url, ghost).get('/api/auth/me'),
+      // A project route reads the account with the role: still 401, not 404.
+      await apiClient(worker.url, ghost).get(`/api/projects/${u.projectId}/events`),
     ]) {
       expect(res.status).toBe(401);
       expect(res.body.error.code).toBe('unauthorized');
@@ -130,5 +132,8 @@ describe('security: bad input is a 4xx, never a 500', () => {
     expect(res.status).toBe(401);
     expect(res.body.error.message).toMatch(/no longer exists/);
     expect((await sql`select count(*)::int as n from projects where name = 'after deletion'`)[0]!.n).toBe(0);
+    const listed = await u.api.get(`/api/projects/${u.projectId}/events`);
+    expect(listed.status).toBe(401);
+    expect(listed.body.error.message).toMatch(/no longer exists/);
   });
 });
