@@ -9,10 +9,11 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import postgres from 'postgres';
-import { startSessionPool } from '../../scripts/pg-session-pool';
 import { userWithProject } from '../support/api';
 import { startSparkWorker } from '../support/spark-worker';
 import { createTestDatabase } from '../support/test-db';
+import { startReadClient } from './read-client';
+import { startSessionPoolProcess } from './session-pool-process';
 
 export interface ReadFigure {
   name: string;
@@ -76,9 +77,11 @@ export async function benchReads(events: number, runs = 50, deepPage = 200): Pro
   const db = await createTestDatabase('bench_reads');
   // Connected as `npm start` connects (DATABASE_URL through its session pool, DB_DIRECT=on);
   // straight to Postgres and through the emulated Hyperdrive binding are timed below as baselines.
-  const pool = await startSessionPool(db.url);
+  const pool = await startSessionPoolProcess(db.url);
   const worker = await startSparkWorker({ databaseUrl: pool.url, direct: true, vars: { DB_DIRECT: 'on' }, rateLimit: { limit: 1_000_000, period: 60 } });
   const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+  // Timed requests go from a process of their own (read-client.ts): not through this heap's pauses.
+  const client = startReadClient();
   try {
     const { projectId, token } = await userWithProject(worker.url, 'reads');
     const now = Math.floor(Date.now() / 1000);
@@ -92,7 +95,7 @@ export async function benchReads(events: number, runs = 50, deepPage = 200): Pro
     const n = (await sql<{ n: number }[]>`select count(*)::int as n from spark_events`)[0]?.n;
     if (n !== events) throw new Error(`COPY stored ${n} of ${events} events`);
 
-    type Target = Pick<typeof worker, 'fetch'>;
+    type Target = Pick<typeof worker, 'fetch' | 'url'>;
     const getPath = async (path: string, target: Target = worker) => {
       const res = await target.fetch(path, { headers: { authorization: `Bearer ${token}` } });
       if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
@@ -100,16 +103,10 @@ export async function benchReads(events: number, runs = 50, deepPage = 200): Pro
     };
     const get = (query: string) => getPath(`/api/projects/${projectId}/events${query}`);
     const time = async (name: string, query: string, path = `/api/projects/${projectId}/events${query}`, target: Target = worker): Promise<ReadFigure> => {
-      for (let i = 0; i < 3; i++) await getPath(path, target); // warm: the connection, the plan, the pages
-      const ms: number[] = [];
-      let items = 0;
-      for (let i = 0; i < runs; i++) {
-        const s = performance.now();
-        const body = await getPath(path, target);
-        items = Array.isArray(body.items) ? body.items.length : 1;
-        ms.push(performance.now() - s);
-      }
+      // Warm first: the connection, the plan, the pages.
+      const { ms, body } = await client.time({ base: target.url, path, token, runs, warm: 3 });
       ms.sort((a, b) => a - b);
+      const items = Array.isArray((body as { items?: unknown[] }).items) ? (body as { items: unknown[] }).items.length : 1;
       if (items === 0) throw new Error(`${name} returned no events: the figure would measure nothing`);
       return { name, runs, p50: quantile(ms, 0.5), p99: quantile(ms, 0.99), items };
     };
@@ -133,10 +130,10 @@ export async function benchReads(events: number, runs = 50, deepPage = 200): Pro
     let cursor: string | null = null;
     const walk: number[] = [];
     for (let p = 1; p < deepPage; p++) {
-      const s = performance.now();
-      const page: { items: unknown[]; next_cursor: string | null } = await get(`?limit=100${cursor ? `&cursor=${cursor}` : ''}`);
-      walk.push(performance.now() - s);
-      cursor = page.next_cursor;
+      const path = `/api/projects/${projectId}/events?limit=100${cursor ? `&cursor=${cursor}` : ''}`;
+      const { ms, body } = await client.time({ base: worker.url, path, token, runs: 1, warm: 0 });
+      walk.push(ms[0]!);
+      cursor = (body as { next_cursor: string | null }).next_cursor;
       if (!cursor) throw new Error(`the cursor ended at page ${p}`);
     }
     walk.sort((a, b) => a - b);
@@ -184,6 +181,7 @@ export async function benchReads(events: number, runs = 50, deepPage = 200): Pro
     await explain('since/until', `and occurred_at >= '${day(14)}' and occurred_at < '${day(15)}'`);
     return { events, loadSeconds, figures, plans };
   } finally {
+    await client.close();
     await sql.end();
     await worker.dispose();
     await pool.close();
