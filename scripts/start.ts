@@ -8,6 +8,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { runMigrations } from '../db/migrate';
 import { startAgent } from '../local-agent/agent';
 import { defaultHome, loadConfig, readCredentials } from '../local-agent/config';
@@ -33,6 +35,19 @@ async function stopAll(code = 0) {
 }
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
+
+/** SIGINT, then the child's exit (SIGKILL after 10 s): the port and workerd are free when this returns. */
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(force);
+      resolve();
+    });
+    child.kill('SIGINT');
+  });
+}
 
 async function ensurePortFree(host: string, port: number) {
   await new Promise<void>((resolve, reject) => {
@@ -127,7 +142,10 @@ try {
 
   const withPassword = new URL(workerUrl);
   if (!withPassword.password) withPassword.password = 'local'; // Hyperdrive's local emulation wants one
-  const wrangler = spawn('npx', ['wrangler', 'dev', '--ip', HOST, '--port', String(PORT), '--test-scheduled', '--persist-to', `${STATE_DIR}/wrangler`, '--show-interactive-dev-session=false',
+  // wrangler's own entry under this Node, not `npx wrangler`: npx runs it under `sh -c`, which
+  // does not pass a signal on, so stopping this process alone left wrangler dev and workerd running.
+  const wranglerBin = join(dirname(createRequire(import.meta.url).resolve('wrangler/package.json')), 'bin', 'wrangler.js');
+  const wrangler = spawn(process.execPath, [wranglerBin, 'dev', '--ip', HOST, '--port', String(PORT), '--test-scheduled', '--persist-to', `${STATE_DIR}/wrangler`, '--show-interactive-dev-session=false',
     // Miniflare's queue keeps messages in memory: the ingest log keeps accepted events on disk until persisted.
     '--var', 'INGEST_LOG:on',
     // With the Worker's own driver (through the session pool above), not through the local Hyperdrive
@@ -140,7 +158,7 @@ try {
       CLOUDFLARE_CF_FETCH_ENABLED: 'false',
     },
   });
-  stops.push(() => void wrangler.kill('SIGINT'));
+  stops.push(() => stopChild(wrangler));
   wrangler.on('exit', (code) => {
     if (!stopping) {
       console.error(`wrangler dev stopped (code ${code})`);

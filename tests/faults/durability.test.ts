@@ -229,4 +229,18 @@ describe('the local stack under faults', () => {
     // The first one is untouched.
     expect((await apiClient(stack.url).get('/health')).status).toBe(200);
   });
+
+  // Last: it ends the stack. A supervisor (systemd, a tray, `kill PID`) signals start.ts alone, not
+  // its process group as a terminal's Ctrl-C does: wrangler dev and workerd must end with it.
+  it('stops wrangler dev and workerd when start.ts alone is told to stop', async () => {
+    const members = stack.members();
+    const scripts = members.filter((m) => m.cmd.includes('scripts/start.ts'));
+    const innermost = scripts.find((m) => !scripts.some((o) => o.ppid === m.pid));
+    expect(innermost, members.map((m) => m.cmd).join('\n')).toBeDefined();
+    expect(members.some((m) => /workerd/.test(m.cmd))).toBe(true);
+    process.kill(innermost!.pid, 'SIGTERM');
+    const left = await eventually(async () => (stack.members().length === 0 ? [] : undefined), 30_000, 100).catch(() => stack.members());
+    expect(left.map((m) => m.cmd)).toEqual([]);
+    await expect(fetch(`${stack.url}/health`)).rejects.toThrow();
+  });
 });

@@ -10,6 +10,8 @@ export interface LocalStack {
   kill(): Promise<void>;
   /** Ctrl-C. */
   stop(): Promise<void>;
+  /** The processes of the stack's group still running: pid and command line. */
+  members(): { pid: number; ppid: number; cmd: string }[];
 }
 
 export async function startLocalStack(opts: { port: number; databaseUrl: string; stateDir: string; logFile: string }): Promise<LocalStack> {
@@ -45,23 +47,29 @@ export async function startLocalStack(opts: { port: number; databaseUrl: string;
     const end = Date.now() + 15_000;
     while (Date.now() < end && groupHasLiveMembers(child.pid!)) await new Promise((r) => setTimeout(r, 50));
   };
-  return { url, child, kill: () => signalGroup('SIGKILL'), stop: () => signalGroup('SIGINT') };
+  return { url, child, kill: () => signalGroup('SIGKILL'), stop: () => signalGroup('SIGINT'), members: () => liveMembers(child.pid!) };
 }
 
-/** Whether a process of the group is still running (zombies, which hold nothing, do not count). */
-function groupHasLiveMembers(pgid: number): boolean {
+/** "pid (comm) state ppid pgrp ...": comm may hold spaces, so /proc/N/stat is read after the last ')'. */
+function liveMembers(pgid: number): { pid: number; ppid: number; cmd: string }[] {
+  const out: { pid: number; ppid: number; cmd: string }[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      // "pid (comm) state ppid pgrp ...": comm may hold spaces, so read after the last ')'.
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(pgrp) === pgid && state !== 'Z') return true;
+      const [state, ppid, pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(pgrp) !== pgid || state === 'Z') continue;
+      out.push({ pid: Number(entry), ppid: Number(ppid), cmd: readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ').trim() });
     } catch {
       // gone meanwhile
     }
   }
-  return false;
+  return out;
+}
+
+/** Whether a process of the group is still running (zombies, which hold nothing, do not count). */
+function groupHasLiveMembers(pgid: number): boolean {
+  return liveMembers(pgid).length > 0;
 }
 
 function tail(file: string, lines = 30): string {
