@@ -1,6 +1,6 @@
 import { eventQueueMessage, type EventQueueMessage } from '../contracts/event';
 import type { Db } from '../db/client';
-import { firstOfEach, insertEventBatch, upsertFunctionCalls, type StatementWrite } from '../db/queries/events';
+import { eventIdentity, firstOfEach, insertEventBatch, upsertFunctionCalls, type StatementWrite } from '../db/queries/events';
 import { eventsFor, readCatalog, type ProjectedEvent } from './projections/projection';
 import { functionCalls, STATEMENT_PROJECTIONS } from './projections/index';
 import { logWarn } from './safe-log';
@@ -61,11 +61,10 @@ export function byLane(messages: EventQueueMessage[], events: readonly Projected
   if (n === 1) return [{ messages, events: [...events] }];
   const out: Lane[] = Array.from({ length: n }, () => ({ messages: [], events: [] }));
   const laneOf = (projectId: string, sessionId: string) => stringHash(`${projectId}\u0000${sessionId}`) % n;
-  const key = (projectId: string, id: string, ts: number) => `${projectId}|${id}|${ts}`;
-  const projected = new Set(events.map((e) => key(e.projectId, e.id, e.ts)));
+  const projected = new Set(events.map((e) => eventIdentity(e.projectId, e.id, e.ts)));
   const free: EventQueueMessage[] = [];
   for (const m of messages) {
-    if (projected.has(key(m.projectId, m.event.id, m.event.ts))) out[laneOf(m.projectId, m.event.session_id)]!.messages.push(m);
+    if (projected.has(eventIdentity(m.projectId, m.event.id, m.event.ts))) out[laneOf(m.projectId, m.event.session_id)]!.messages.push(m);
     else free.push(m);
   }
   for (const e of events) out[laneOf(e.projectId, e.sessionId)]!.events.push(e);

@@ -59,11 +59,14 @@ export async function insertEventBatch(db: Db, messages: EventQueueMessage[], wr
   return rowsOf<{ inserted: number }>(result)[0]?.inserted ?? 0;
 }
 
+/** One event's identity as a string: (project, id, ts), the key its row is unique on. */
+export const eventIdentity = (projectId: string, id: string, ts: number) => `${projectId}|${id}|${ts}`;
+
 /** The first message of each (project, id, ts): a resend in the same batch is a duplicate, not a second event. */
 export function firstOfEach(messages: EventQueueMessage[]): EventQueueMessage[] {
   const seen = new Set<string>();
   return messages.filter(({ projectId, event }) => {
-    const key = `${projectId}|${event.id}|${event.ts}`;
+    const key = eventIdentity(projectId, event.id, event.ts);
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
