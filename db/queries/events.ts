@@ -75,6 +75,9 @@ export function firstOfEach(messages: EventQueueMessage[]): EventQueueMessage[] 
   });
 }
 
+/** A JSON value as the text its jsonb column parses (see insertEventBatch); absent and null stay SQL NULL. */
+const jsonText = (value: unknown) => (value === undefined || value === null ? undefined : JSON.stringify(value));
+
 /** One call's newest known state, merged from the call's events in timestamp order. */
 export interface FunctionCallUpdate {
   projectId: string;
@@ -86,7 +89,8 @@ export interface FunctionCallUpdate {
 /**
  * Upserts function calls on (project_id, session_id, call_id). Within a batch the updates of one
  * call are merged first (Postgres refuses to update a row twice in one statement); across
- * batches an older event never overwrites a newer status.
+ * batches an older event never overwrites a newer status. Args and results travel as JSON text,
+ * as event payloads do.
  */
 export async function upsertFunctionCalls(db: Db, updates: FunctionCallUpdate[]): Promise<void> {
   if (updates.length === 0) return;
@@ -101,8 +105,8 @@ export async function upsertFunctionCalls(db: Db, updates: FunctionCallUpdate[])
       call_id: c.call_id,
       name: c.name,
       status: c.status,
-      args: c.args ?? prev.args ?? null,
-      result: c.result ?? prev.result ?? null,
+      args: jsonText(c.args) ?? prev.args ?? null,
+      result: jsonText(c.result) ?? prev.result ?? null,
       error: c.error ?? prev.error ?? null,
       latency_ms: c.latency_ms ?? prev.latency_ms ?? null,
       started_s: c.started_at ?? prev.started_s ?? (c.status === 'started' ? u.ts : null),
@@ -112,10 +116,10 @@ export async function upsertFunctionCalls(db: Db, updates: FunctionCallUpdate[])
   }
   await db.execute(sql`
     insert into ${functionCalls} as f (project_id, session_id, call_id, name, status, args, result, error, latency_ms, started_at, completed_at, updated_at)
-    select r.project_id, r.session_id, r.call_id, r.name, r.status, r.args, r.result, r.error, r.latency_ms,
+    select r.project_id, r.session_id, r.call_id, r.name, r.status, r.args::jsonb, r.result::jsonb, r.error, r.latency_ms,
            to_timestamp(r.started_s), to_timestamp(r.completed_s), to_timestamp(r.updated_s)
-    from jsonb_to_recordset(${JSON.stringify([...merged.values()])}::jsonb) as r(
-      project_id uuid, session_id text, call_id text, name text, status text, args jsonb, result jsonb,
+    from json_to_recordset(${JSON.stringify([...merged.values()])}::json) as r(
+      project_id uuid, session_id text, call_id text, name text, status text, args text, result text,
       error text, latency_ms int, started_s float8, completed_s float8, updated_s float8)
     on conflict (project_id, session_id, call_id) do update set
       name = excluded.name,
