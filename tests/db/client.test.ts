@@ -37,6 +37,23 @@ describe('createDb (postgres-js)', () => {
     expect(withSessions?.owner.email).toBe(user.email);
   });
 
+  it('builds the relational config once, not per instance (a Worker makes one per request)', async () => {
+    const a = createDb({ url: h.url });
+    const b = createDb({ url: h.url });
+    try {
+      expect(a.db._.schema).toBeDefined();
+      expect(b.db._.schema).toBe(a.db._.schema);
+      // Each instance still has its own client and session.
+      expect(b.sql).not.toBe(a.sql);
+      const { project } = await seedProject(a.db, 'client-cache');
+      const found = await b.db.query.projects.findFirst({ where: (p, { eq }) => eq(p.id, project.id), with: { owner: true } });
+      expect(found?.createdAt).toBeInstanceOf(Date);
+      expect(found?.owner.id).toBe(project.ownerId);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
   it('rowsOf reads db.execute() results', async () => {
     const { sql } = await import('drizzle-orm');
     expect(rowsOf<{ one: number }>(await h.db.execute(sql`select 1 as one`))).toEqual([{ one: 1 }]);
