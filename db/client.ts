@@ -85,8 +85,8 @@ let relationalConfig: RelationalSchemaConfig<ExtractTablesWithRelations<Schema>>
 
 /**
  * drizzle on a postgres.js client, with the schema's relational config built once per process:
- * drizzle() builds it again for every instance, and a Worker makes one per request (a third of a
- * list request's allocation: 86 of ~525 KiB, by the isolate's sampling heap profiler). drizzle()
+ * drizzle() builds it again for every instance, and a Worker makes one per request (86 of the
+ * ~525 KiB a list request allocated, by the isolate's sampling heap profiler). drizzle()
  * without a schema still prepares the client (it leaves dates to drizzle's columns); the database
  * is then made as drizzle() makes it, with the cached config.
  */
