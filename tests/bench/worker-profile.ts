@@ -2,7 +2,7 @@
 // through workerd's inspector with the DevTools protocol, and summed into stages: where the
 // Worker's time goes, measured rather than guessed.
 import { writeFileSync } from 'node:fs';
-import WebSocket from 'ws';
+import { openInspector } from '../support/inspector';
 
 interface ProfileNode {
   id: number;
@@ -41,30 +41,14 @@ export interface StageTimes {
 }
 
 export async function startWorkerProfile(inspectorPort: number, workerName = 'spark') {
-  const targets = (await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json()) as { id: string; title?: string; webSocketDebuggerUrl: string }[];
-  const target = targets.find((t) => t.id.includes(workerName) || t.title?.includes(workerName)) ?? targets[0];
-  if (!target) throw new Error(`no inspector target on port ${inspectorPort}`);
-  const ws = new WebSocket(target.webSocketDebuggerUrl);
-  await new Promise((ok, fail) => ws.once('open', ok).once('error', fail));
-  let nextId = 0;
-  const pending = new Map<number, (r: { result?: unknown; error?: unknown }) => void>();
-  ws.on('message', (data) => {
-    const msg = JSON.parse(String(data)) as { id?: number; result?: unknown; error?: unknown };
-    if (msg.id !== undefined) pending.get(msg.id)?.(msg);
-  });
-  const call = <T>(method: string, params: Record<string, unknown> = {}) =>
-    new Promise<T>((ok, fail) => {
-      const id = ++nextId;
-      pending.set(id, (r) => (r.error ? fail(new Error(`${method}: ${JSON.stringify(r.error)}`)) : ok(r.result as T)));
-      ws.send(JSON.stringify({ id, method, params }));
-    });
+  const { call, close } = await openInspector(inspectorPort, workerName);
   await call('Profiler.enable');
   await call('Profiler.setSamplingInterval', { interval: SAMPLING_INTERVAL_US });
   await call('Profiler.start');
   return {
     async stop(): Promise<StageTimes> {
       const { profile } = await call<{ profile: Profile }>('Profiler.stop');
-      ws.close();
+      close();
       // BENCH_PROFILE_OUT=file.cpuprofile keeps the whole profile, for DevTools or a closer look.
       if (process.env.BENCH_PROFILE_OUT) writeFileSync(process.env.BENCH_PROFILE_OUT, JSON.stringify(profile));
       return summarise(profile);
