@@ -1,9 +1,9 @@
 // postgres.js in workerd, as Spark's Worker uses it (a client per request), with
-// patches/postgres+3.4.9.patch: connections are made as queries need them, up to max, and a
-// finished request's client is garbage for V8's young-generation GC, not kept until a full GC.
+// patches/postgres+3.4.9.patch: connections are made as queries need them, up to max, and most
+// of a finished request's client is left to V8's young-generation GC instead of a full GC.
 // Before the patch each request's client (its five connections, its queues, the query and its
 // rows) outlived the scavenges: they copied megabytes each, 10–40 ms on the Worker's one thread,
-// and that was the reads' p99.
+// most of the reads' p99.
 import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
 import { mkdtempSync, rmSync } from 'node:fs';
