@@ -7,12 +7,12 @@
 import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSessionPool, type SessionPool } from '../../scripts/pg-session-pool';
 import { openInspector } from '../support/inspector';
+import { freePort } from '../support/pg-cluster';
 import { adminUrl } from '../support/test-db';
 
 interface SamplingNode {
@@ -33,16 +33,6 @@ const get = async (path: string) => {
 };
 /** Connections the pool served: each one a connection the Worker's client opened. */
 const served = () => pool.stats().reused + pool.stats().opened;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(os.tmpdir(), 'spark-pg-worker-'));
