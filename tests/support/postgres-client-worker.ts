@@ -7,11 +7,18 @@ interface Env {
   DATABASE_URL: string;
 }
 
+// Promises that rejected with no handler: a closed client should leave none behind.
+let unhandledRejections = 0;
+addEventListener('unhandledrejection', () => {
+  unhandledRejections++;
+});
+
 const client = (env: Env) => postgres(env.DATABASE_URL, { max: 5, fetch_types: false, connect_timeout: 3, onnotice: () => {} });
 
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
     const url = new URL(request.url);
+    if (url.pathname === '/unhandled-rejections') return Response.json({ count: unhandledRejections });
     const sql = client(env);
     try {
       if (url.pathname === '/one') {
