@@ -121,6 +121,9 @@ describe('the agent under faults', () => {
     expect(byCall[after]).toMatchObject({ ends: 1 });
     // The build died inside Unity's call: at most its start is stored, never an end from a re-run.
     expect(byCall[build]?.ends ?? 0).toBe(0);
+    // The editor still runs the build the killed agent started, and refuses another until it ends
+    // ("A build is already in progress."), as Unity does: the next test's build must not meet it.
+    await eventually(async () => !unity.building, 30_000, 100);
   });
 
   it(`drains the outbox with nothing lost when the edge is unreachable for ${EDGE_OUTAGE_MS / 1000} s while the agent works`, async () => {

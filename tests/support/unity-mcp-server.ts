@@ -73,6 +73,8 @@ export interface UnityMcpServerHandle {
   profile: 'unity-mcp' | 'seed';
   control: UnityMcpControl;
   calls: UnityMcpCall[];
+  /** True while a build is queued or running: the editor refuses another one then. */
+  readonly building: boolean;
   close(): Promise<void>;
 }
 
@@ -384,6 +386,9 @@ export async function startUnityMcpServer(opts: UnityMcpServerOptions = {}): Pro
     profile,
     control,
     calls,
+    get building() {
+      return builds.busy() !== undefined;
+    },
     async close() {
       if (closing) return;
       closing = true;
