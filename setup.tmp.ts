@@ -1,2 +1,0 @@
-import setup from './tests/support/global-setup';
-await setup();
