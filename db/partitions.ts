@@ -35,20 +35,21 @@ export function isMissingPartition(err: unknown): boolean {
 }
 
 /**
- * Runs an insert of events that happened at `occurredAt`; when a month has no partition (an old
- * event imported late, or a month retention dropped), makes those months' partitions and runs it
- * once more. An old event is stored, never dead-lettered for its age.
+ * Runs an insert of events that happened at `occurredAt` (asked only when needed: a batch's
+ * 50,000 dates are garbage on every insert that finds its partitions); when a month has no
+ * partition (an old event imported late, or a month retention dropped), makes those months'
+ * partitions and runs it once more. An old event is stored, never dead-lettered for its age.
  */
 export async function withEventPartitions<T>(
   db: PgDatabase<PgQueryResultHKT, any>,
-  occurredAt: readonly Date[],
+  occurredAt: () => readonly Date[],
   insert: () => Promise<T>,
 ): Promise<T> {
   try {
     return await insert();
   } catch (err) {
     if (!isMissingPartition(err)) throw err;
-    const months = new Set(occurredAt.map((d) => d.toISOString().slice(0, 7)));
+    const months = new Set(occurredAt().map((d) => d.toISOString().slice(0, 7)));
     for (const month of months) await ensureEventPartitions(db, new Date(`${month}-01T00:00:00Z`), 1);
     return insert();
   }

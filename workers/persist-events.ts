@@ -1,7 +1,7 @@
 import { eventQueueMessage, type EventQueueMessage } from '../contracts/event';
 import type { Db } from '../db/client';
-import { eventIdentity, firstOfEach, insertEventBatch, upsertFunctionCalls, type StatementWrite } from '../db/queries/events';
-import { eventsFor, readCatalog, type ProjectedEvent } from './projections/projection';
+import { firstOfEach, insertEventBatch, upsertFunctionCalls, type StatementWrite } from '../db/queries/events';
+import { eventsFor, readCatalog, type CatalogReading, type ProjectedEvent } from './projections/projection';
 import { functionCalls, STATEMENT_PROJECTIONS } from './projections/index';
 import { logWarn } from './safe-log';
 import { withEventPartitions } from '../db/partitions';
@@ -14,15 +14,20 @@ import { withEventPartitions } from '../db/partitions';
  */
 export async function persistEvents(db: Db, messages: EventQueueMessage[], lanes = INSERT_LANES): Promise<{ inserted: number }> {
   const fresh = firstOfEach(messages);
-  const { events, invalid } = readCatalog(fresh);
+  const reading = readCatalog(fresh);
+  const { events, invalid } = reading;
   if (invalid.length > 0) {
     const first = invalid[0]!;
     logWarn(`${invalid.length} event(s) broke the event catalog and were stored without projecting`, `${first.type} ${first.id}: ${first.error.message}`);
   }
   const lanesDone = await Promise.allSettled(
-    byLane(fresh, events, lanes).map(({ messages: part, events: projected }) =>
+    byLane(fresh, reading, lanes).map(({ messages: part, events: projected }) =>
       // A month without a partition (an old event imported late) gets one, instead of a dead letter.
-      withEventPartitions(db, part.map((m) => new Date(m.event.ts * 1000)), () => insertEventBatch(db, part, statementWrites(projected))),
+      withEventPartitions(
+        db,
+        () => part.map((m) => new Date(m.event.ts * 1000)),
+        () => insertEventBatch(db, part, statementWrites(projected), true),
+      ),
     ),
   );
   // Every lane has ended before a failure is passed on: the caller's retry never races a lane still writing.
@@ -56,15 +61,14 @@ interface Lane {
  * nowhere, so it fills whichever lane is shortest. A batch from one busy session (the
  * bench's, a CI flood) still spreads over every lane.
  */
-export function byLane(messages: EventQueueMessage[], events: readonly ProjectedEvent[], lanes: number): Lane[] {
+export function byLane(messages: EventQueueMessage[], { events, projected }: Pick<CatalogReading, 'events' | 'projected'>, lanes: number): Lane[] {
   const n = Math.max(1, Math.min(lanes, Math.floor(messages.length / MIN_EVENTS_PER_LANE)));
   if (n === 1) return [{ messages, events: [...events] }];
   const out: Lane[] = Array.from({ length: n }, () => ({ messages: [], events: [] }));
   const laneOf = (projectId: string, sessionId: string) => stringHash(`${projectId}\u0000${sessionId}`) % n;
-  const projected = new Set(events.map((e) => eventIdentity(e.projectId, e.id, e.ts)));
   const free: EventQueueMessage[] = [];
   for (const m of messages) {
-    if (projected.has(eventIdentity(m.projectId, m.event.id, m.event.ts))) out[laneOf(m.projectId, m.event.session_id)]!.messages.push(m);
+    if (projected.has(m)) out[laneOf(m.projectId, m.event.session_id)]!.messages.push(m);
     else free.push(m);
   }
   for (const e of events) out[laneOf(e.projectId, e.sessionId)]!.events.push(e);

@@ -22,9 +22,15 @@ export interface StatementWrite {
  * session) — so a redelivered batch projects nothing twice. One statement is also one transaction: events and
  * projections land together or not at all. Returns how many events were new.
  */
-export async function insertEventBatch(db: Db, messages: EventQueueMessage[], writes: readonly StatementWrite[] = []): Promise<number> {
+export async function insertEventBatch(
+  db: Db,
+  messages: EventQueueMessage[],
+  writes: readonly StatementWrite[] = [],
+  /** The caller has kept only the first of each (project, id, ts) already (see firstOfEach). */
+  unique = false,
+): Promise<number> {
   if (messages.length === 0) return 0;
-  const rows = firstOfEach(messages).map(({ projectId, event: e, receivedAt }) => ({
+  const rows = (unique ? messages : firstOfEach(messages)).map(({ projectId, event: e, receivedAt }) => ({
     id: e.id,
     ts: e.ts,
     project_id: projectId,
@@ -62,7 +68,7 @@ export async function insertEventBatch(db: Db, messages: EventQueueMessage[], wr
 }
 
 /** One event's identity as a string: (project, id, ts), the key its row is unique on. */
-export const eventIdentity = (projectId: string, id: string, ts: number) => `${projectId}|${id}|${ts}`;
+const eventIdentity = (projectId: string, id: string, ts: number) => `${projectId}|${id}|${ts}`;
 
 /** The first message of each (project, id, ts): a resend in the same batch is a duplicate, not a second event. */
 export function firstOfEach(messages: EventQueueMessage[]): EventQueueMessage[] {

@@ -42,8 +42,8 @@ describe('a batch split over insert lanes', () => {
 
   it('keeps a session\'s catalog events in one lane and in order, spreads the rest evenly, and leaves small batches whole', () => {
     const messages = batch(Date.now() / 1000);
-    const { events } = readCatalog(messages);
-    const lanes = byLane(messages, events, 2);
+    const reading = readCatalog(messages);
+    const lanes = byLane(messages, reading, 2);
     expect(lanes).toHaveLength(2);
     expect(lanes.reduce((n, l) => n + l.messages.length, 0)).toBe(messages.length);
     // The session's two changes are in one lane, in order, with their projected events.
@@ -56,8 +56,8 @@ describe('a batch split over insert lanes', () => {
     const [a, b] = lanes.map((l) => l.messages.length);
     expect(Math.abs(a! - b!)).toBeLessThanOrEqual(1);
     const flood = Array.from({ length: 2_400 }, (_, i) => msg('ci.step', { i }, Date.now() / 1000 + i / 1e4, 'one-busy-session'));
-    expect(byLane(flood, [], 2).map((l) => l.messages.length)).toEqual([1_200, 1_200]);
-    expect(byLane(messages.slice(0, 1_500), events, 2)).toHaveLength(1);
+    expect(byLane(flood, readCatalog(flood), 2).map((l) => l.messages.length)).toEqual([1_200, 1_200]);
+    expect(byLane(messages.slice(0, 1_500), reading, 2)).toHaveLength(1);
   });
 
   it('stores every event once and projects the history once, also when delivered again', async () => {
@@ -74,8 +74,7 @@ describe('a batch split over insert lanes', () => {
 
   it('after one lane failed, the retry stores the rest and projects nothing twice', async () => {
     const messages = batch(Date.now() / 1000 - 30);
-    const { events } = readCatalog(messages);
-    const lanes = byLane(messages, events, 2);
+    const lanes = byLane(messages, readCatalog(messages), 2);
     // One lane lands; the other is "lost" (its statement failed): the retry gets the whole batch.
     const first = lanes.find((l) => l.events.length > 0)!;
     expect((await persistEvents(h.db, first.messages, 1)).inserted).toBe(first.messages.length);

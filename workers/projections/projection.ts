@@ -67,14 +67,17 @@ export function eventsFor<T extends CatalogType>(p: { reads: readonly T[] }, eve
 
 export interface CatalogReading {
   events: ProjectedEvent[];
+  /** The messages `events` were read from (the same objects), to tell them apart without building keys. */
+  projected: Set<EventQueueMessage>;
   /** Events of catalog types whose payload breaks the schema: stored, never projected. */
   invalid: { type: string; id: string; error: IssueSummary }[];
 }
 
 /** Parses each message's event with the catalog once; types outside the catalog are left out. */
 export function readCatalog(messages: readonly EventQueueMessage[]): CatalogReading {
-  const out: CatalogReading = { events: [], invalid: [] };
-  for (const { projectId, event, producer } of messages) {
+  const out: CatalogReading = { events: [], projected: new Set(), invalid: [] };
+  for (const message of messages) {
+    const { projectId, event, producer } = message;
     const parsed = parseCatalogEvent(event);
     if (parsed === null) continue;
     if (!parsed.ok) {
@@ -82,6 +85,7 @@ export function readCatalog(messages: readonly EventQueueMessage[]): CatalogRead
       continue;
     }
     out.events.push({ projectId, id: event.id, ts: event.ts, sessionId: event.session_id, producedBy: producer?.kind, verifiedOp: producer?.verifiedOp === true, ...parsed.event });
+    out.projected.add(message);
   }
   return out;
 }
