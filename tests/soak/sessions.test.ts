@@ -11,12 +11,16 @@ import { createTestDatabase } from '../support/test-db';
 import { startUnityMcpServer } from '../support/unity-mcp-server';
 import { openSocket, type TestSocket } from '../support/ws-client';
 import { pairAgentProcess } from '../faults/agent-process';
+import { openInspector, type InspectorSession } from '../support/inspector';
+import { freePort } from '../support/pg-cluster';
 
 // Soak (issue 13 §5): SOAK_SESSIONS sessions (100), each with a browser socket, served by one
 // agent process over loopback, for SOAK_MINUTES (10). Rounds of one op per session; every op must
 // end succeeded, and the resident memory of workerd and of the agent, sampled each round, must
 // not grow: the median of the last quarter of the samples against the median of the first
-// quarter after warm-up.
+// quarter after warm-up. Beside RSS, the JavaScript heap of the Worker's isolate (the edge and its
+// Durable Objects), read through workerd's inspector: what our code keeps, apart from what
+// workerd and its allocator keep.
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 10);
 const SESSIONS = Number(process.env.SOAK_SESSIONS ?? 100);
 const ROUND_PAUSE_MS = Number(process.env.SOAK_ROUND_PAUSE_MS ?? 2_000);
@@ -48,6 +52,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 describe(`soak: ${SESSIONS} sessions, one agent, ${MINUTES} min`, () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let worker: SparkWorker;
+  let inspector: InspectorSession;
   let unity: Awaited<ReturnType<typeof startUnityMcpServer>>;
   let agent: Awaited<ReturnType<typeof pairAgentProcess>>;
   const browsers: TestSocket[] = [];
@@ -56,11 +61,14 @@ describe(`soak: ${SESSIONS} sessions, one agent, ${MINUTES} min`, () => {
   beforeAll(async () => {
     db = await createTestDatabase('soak');
     // Many ops a minute from one user: the per-token limit is not what this measures.
-    worker = await startSparkWorker({ databaseUrl: db.url, rateLimit: { limit: 100_000, period: 60 } });
+    const inspectorPort = await freePort();
+    worker = await startSparkWorker({ databaseUrl: db.url, rateLimit: { limit: 100_000, period: 60 }, inspectorPort });
+    inspector = await openInspector(inspectorPort, 'core:user:spark');
     unity = await startUnityMcpServer({ profile: 'unity-mcp' });
   });
   afterAll(async () => {
     for (const b of browsers) await b.close();
+    inspector?.close();
     await agent?.stop();
     if (agent) rmSync(agent.home, { recursive: true, force: true });
     await unity?.close();
@@ -103,14 +111,20 @@ describe(`soak: ${SESSIONS} sessions, one agent, ${MINUTES} min`, () => {
     const [workerd] = workerdPids();
     expect(workerd, 'the workerd process of this test').toBeDefined();
 
-    const samples: { at: number; workerd: number; agent: number }[] = [];
+    const samples: { at: number; workerd: number; agent: number; heap: number }[] = [];
     const states = new Map<string, number>();
     let rounds = 0;
     const ends = Date.now() + MINUTES * 60_000;
-    // Memory on a clock of its own (a round can be long on a loaded machine).
-    const sample = () => samples.push({ at: Date.now(), workerd: rssMb(workerd!), agent: rssMb(agent.pid!) });
-    sample();
-    const sampler = setInterval(sample, Number(process.env.SOAK_SAMPLE_MS ?? 5_000));
+    // Memory on a clock of its own (a round can be long on a loaded machine). Each sample asks the
+    // isolate for a full collection after reading its heap (workerd runs it but never answers the
+    // call), so the next reading is what survived it plus one interval's garbage.
+    const sample = async () => {
+      const { usedSize } = await inspector.call<{ usedSize: number }>('Runtime.getHeapUsage');
+      void inspector.call('HeapProfiler.collectGarbage');
+      samples.push({ at: Date.now(), workerd: rssMb(workerd!), agent: rssMb(agent.pid!), heap: usedSize / 1048576 });
+    };
+    await sample();
+    const sampler = setInterval(() => void sample(), Number(process.env.SOAK_SAMPLE_MS ?? 5_000));
     while (Date.now() < ends) {
       // One op per session, CONCURRENCY at a time; the round ends when every one has ended.
       const results: string[] = [];
@@ -142,23 +156,26 @@ describe(`soak: ${SESSIONS} sessions, one agent, ${MINUTES} min`, () => {
     }
 
     clearInterval(sampler);
-    sample();
+    await sample();
     // Warm-up: the first quarter of the run fills caches and JIT; then compare quarters.
     const q = Math.max(1, Math.floor(samples.length / 4));
     const early = samples.slice(q, 2 * q);
     const late = samples.slice(-q);
-    const summary = (k: 'workerd' | 'agent') => ({ early: median(early.map((s) => s[k])), late: median(late.map((s) => s[k])), max: Math.max(...samples.map((s) => s[k])) });
+    const summary = (k: 'workerd' | 'agent' | 'heap') => ({ early: median(early.map((s) => s[k])), late: median(late.map((s) => s[k])), max: Math.max(...samples.map((s) => s[k])) });
     const w = summary('workerd');
     const a = summary('agent');
+    const h = summary('heap');
     console.log(
       `soak ${MINUTES} min: ${SESSIONS} sessions, ${rounds} rounds, ${rounds * SESSIONS} ops sent, ops ended ${JSON.stringify([...states])}\n` +
         `  workerd RSS MiB: second quarter ${w.early.toFixed(1)}, last quarter ${w.late.toFixed(1)}, max ${w.max.toFixed(1)}\n` +
         `  agent   RSS MiB: second quarter ${a.early.toFixed(1)}, last quarter ${a.late.toFixed(1)}, max ${a.max.toFixed(1)}\n` +
-        `  samples (s, workerd, agent): ${samples.map((s) => `${Math.round((s.at - samples[0]!.at) / 1000)}:${s.workerd.toFixed(0)}/${s.agent.toFixed(0)}`).join(' ')}`,
+        `  Worker isolate JS heap MiB: second quarter ${h.early.toFixed(1)}, last quarter ${h.late.toFixed(1)}, max ${h.max.toFixed(1)}\n` +
+        `  samples (s, workerd, heap, agent): ${samples.map((s) => `${Math.round((s.at - samples[0]!.at) / 1000)}:${s.workerd.toFixed(0)}/${s.heap.toFixed(0)}/${s.agent.toFixed(0)}`).join(' ')}`,
     );
     expect([...states]).toEqual([['succeeded', rounds * SESSIONS]]);
     expect(samples.length).toBeGreaterThanOrEqual(8);
     expect(w.late).toBeLessThanOrEqual(w.early * FLAT.ratio + FLAT.slackMb);
     expect(a.late).toBeLessThanOrEqual(a.early * FLAT.ratio + FLAT.slackMb);
+    expect(h.late).toBeLessThanOrEqual(h.early * FLAT.ratio + FLAT.slackMb);
   });
 });
