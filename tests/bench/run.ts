@@ -23,7 +23,7 @@ const INGEST_RUNS = Math.max(1, Number(process.env.BENCH_INGEST_RUNS ?? 3));
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 /** The run whose rate is the median (the lower middle of an even count). */
-const medianRun = (runs: IngestFigures[]) => runs.find((r) => r.eventsPerSecond === median(runs.map((x) => x.eventsPerSecond)))!;
+const medianRun = (runs: IngestFigures[]) => [...runs].sort((a, b) => a.eventsPerSecond - b.eventsPerSecond)[Math.floor((runs.length - 1) / 2)]!;
 
 await setup();
 // BENCH_ONLY=<section> runs one section (ingest, round-trip, nats, rollup, reads): a short run while tuning it.
