@@ -7,6 +7,10 @@
 // Only backends Postgres let in without a password are handed on: where Postgres asks for one,
 // the client authenticates itself and its backend ends with it (the pool never lends a session
 // someone else proved a password for).
+//
+// Like Hyperdrive, the pool holds at most `maxBackends` backends (in use, being reset, or parked)
+// and a client that finds them all busy waits its turn, instead of meeting Postgres's "too many
+// clients" (53300) the moment a burst outnumbers max_connections.
 import net from 'node:net';
 
 export interface SessionPool {
@@ -14,7 +18,7 @@ export interface SessionPool {
   url: string;
   port: number;
   /** Backends parked, and connections served by a parked backend since the start. */
-  stats(): { idle: number; reused: number; opened: number };
+  stats(): { idle: number; reused: number; opened: number; backends: number; waiting: number; waited: number; refused: number };
   close(): Promise<void>;
 }
 
@@ -25,12 +29,25 @@ export interface SessionPoolOptions {
   maxIdle?: number;
   /** A parked backend unused this long is closed. */
   idleMs?: number;
+  /** Backends held at once, in use or parked (default 64: Postgres allows 100 clients, less 3 kept for superusers, and others connect too). */
+  maxBackends?: number;
+  /** How long a client waits for a backend when all are busy before it is told 53300 (default 10 s; a client that gives up first just leaves). */
+  waitMs?: number;
 }
 
 const SSL_REQUEST = 80877103;
 const GSSENC_REQUEST = 80877104;
 const CANCEL_REQUEST = 80877102;
 const PROTOCOL_3 = 196608;
+
+/** A client's turn: a parked backend to take, or a slot to open a new one in. */
+type Turn = { parked: Backend } | { open: true };
+
+interface Waiter {
+  key: string;
+  resolve: (turn: Turn) => void;
+  timer: NodeJS.Timeout;
+}
 
 interface Backend {
   socket: net.Socket;
@@ -46,10 +63,17 @@ export async function startSessionPool(upstreamUrl: string, opts: SessionPoolOpt
   const upstreamPort = Number(upstream.port || 5432);
   const maxIdle = opts.maxIdle ?? 16;
   const idleMs = opts.idleMs ?? 30_000;
+  const maxBackends = Math.max(1, opts.maxBackends ?? 64);
+  const waitMs = opts.waitMs ?? 10_000;
   const idle = new Map<string, Backend[]>();
   const live = new Set<net.Socket>();
   let reused = 0;
   let opened = 0;
+  let backends = 0; // upstream sockets open or opening: each holds (or will) one of Postgres's slots
+  let waited = 0;
+  let refused = 0;
+  /** Clients waiting for a backend, first come first served. */
+  const waiters: Waiter[] = [];
 
   const park = (key: string, b: Backend) => {
     const list = idle.get(key) ?? [];
@@ -63,6 +87,7 @@ export async function startSessionPool(upstreamUrl: string, opts: SessionPoolOpt
     b.socket.once('close', b.onIdleClose);
     list.push(b);
     idle.set(key, list);
+    wake();
   };
   const takeIdle = (key: string): Backend | undefined => {
     const list = idle.get(key);
@@ -72,6 +97,70 @@ export async function startSessionPool(upstreamUrl: string, opts: SessionPoolOpt
       if (b.onIdleClose) b.socket.removeListener('close', b.onIdleClose);
     }
     return b;
+  };
+
+  /** A parked backend of another key, closed to make room (its slot frees when Postgres has let go). */
+  const evictIdle = (key: string): boolean => {
+    for (const [k, list] of idle) {
+      if (k === key || list.length === 0) continue;
+      list.shift()!.socket.destroy(); // its 'close' listener takes it off the list
+      return true;
+    }
+    return false;
+  };
+  /** What a client may do now: take a parked backend, open a new one, or (undefined) wait. */
+  const turn = (key: string): Turn | undefined => {
+    const parked = takeIdle(key);
+    if (parked) return { parked };
+    if (backends < maxBackends) {
+      backends++; // taken now, so two clients cannot both take the last slot
+      return { open: true };
+    }
+    evictIdle(key);
+    return undefined;
+  };
+  /** Gives freed slots and parked backends to the clients waiting, in order. */
+  function wake() {
+    while (waiters.length > 0) {
+      const w = waiters[0]!;
+      const t = turn(w.key);
+      if (!t) return;
+      waiters.shift();
+      clearTimeout(w.timer);
+      w.resolve(t);
+    }
+  }
+  const backendClosed = () => {
+    backends--;
+    wake();
+  };
+  /** A backend for a client: at once when one is free, else when one frees, else null after waitMs or when the client leaves. */
+  const acquire = (key: string, client: net.Socket): Promise<Turn | null> => {
+    const now = waiters.length === 0 ? turn(key) : undefined;
+    if (now) return Promise.resolve(now);
+    waited++;
+    return new Promise((resolve) => {
+      const w: Waiter = {
+        key,
+        resolve: (t) => {
+          client.removeListener('close', left);
+          resolve(t);
+        },
+        timer: setTimeout(() => give(null), waitMs),
+      };
+      const give = (t: null) => {
+        const at = waiters.indexOf(w);
+        if (at >= 0) waiters.splice(at, 1);
+        client.removeListener('close', left);
+        resolve(t);
+      };
+      const left = () => {
+        clearTimeout(w.timer);
+        give(null);
+      };
+      client.once('close', left);
+      waiters.push(w);
+    });
   };
 
   const server = net.createServer({ noDelay: true }, (client) => {
@@ -93,8 +182,15 @@ export async function startSessionPool(upstreamUrl: string, opts: SessionPoolOpt
     if (code !== PROTOCOL_3) return void client.end(errorResponse('08P01', 'unsupported frontend protocol'));
     const key = startup.subarray(8).toString('binary');
 
-    const parked = takeIdle(key);
-    if (parked) {
+    const got = await acquire(key, client);
+    if (!got) {
+      if (client.destroyed) return;
+      refused++;
+      return void client.end(errorResponse('53300', `all ${maxBackends} of the session pool's Postgres connections stayed busy for ${waitMs} ms`));
+    }
+    if ('parked' in got) {
+      const { parked } = got;
+      if (client.destroyed) return park(key, parked); // left while it waited
       reused++;
       client.write(Buffer.concat([message('R', int32(0)), parked.greeting]));
       read.handOver();
@@ -105,12 +201,16 @@ export async function startSessionPool(upstreamUrl: string, opts: SessionPoolOpt
     try {
       socket = await connect(upstreamHost, upstreamPort);
     } catch (err) {
+      backendClosed();
       // A connection-class SQLSTATE: the client tells "unreachable" from a refused query.
       return void client.end(errorResponse('08006', `the pool could not reach Postgres at ${upstreamHost}:${upstreamPort}: ${(err as Error).message}`));
     }
     opened++;
     live.add(socket);
-    socket.once('close', () => live.delete(socket));
+    socket.once('close', () => {
+      live.delete(socket);
+      backendClosed();
+    });
     socket.on('error', () => socket.destroy());
     socket.write(startup);
     // Authentication passes through untouched; the pool watches for a password request and for the greeting.
@@ -156,6 +256,8 @@ export async function startSessionPool(upstreamUrl: string, opts: SessionPoolOpt
       if (key === null || pending > 0 || status !== 'I' || !toServer.atBoundary() || !toClient.atBoundary()) return void socket.destroy();
       void reset(socket).then((ok) => (ok ? park(key, backend) : socket.destroy()));
     };
+    // A client that left while it waited, or while its backend started, has no 'close' still to come.
+    if (client.destroyed) return clientGone();
     client.once('close', clientGone);
     client.on('end', () => client.end());
     client.resume();
@@ -202,7 +304,7 @@ export async function startSessionPool(upstreamUrl: string, opts: SessionPoolOpt
   return {
     url: url.toString(),
     port,
-    stats: () => ({ idle: [...idle.values()].reduce((n, l) => n + l.length, 0), reused, opened }),
+    stats: () => ({ idle: [...idle.values()].reduce((n, l) => n + l.length, 0), reused, opened, backends, waiting: waiters.length, waited, refused }),
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

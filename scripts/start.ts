@@ -66,6 +66,15 @@ function ensureDevVars() {
   console.log('• wrote .dev.vars with a fresh JWT_SECRET');
 }
 
+/** SPARK_DB_POOL_MAX: the session pool's backends, kept under the server's max_connections (the pool's default when unset). */
+function poolMax(): number | undefined {
+  const raw = process.env.SPARK_DB_POOL_MAX;
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`SPARK_DB_POOL_MAX must be a whole number of connections, at least 1 (got "${raw}")`);
+  return n;
+}
+
 /** Where Postgres is, and where the Worker connects to it. */
 async function database(): Promise<{ url: string; workerUrl: string }> {
   const configured = process.env.DATABASE_URL;
@@ -76,7 +85,7 @@ async function database(): Promise<{ url: string; workerUrl: string }> {
       console.log(`• Postgres: DATABASE_URL (${new URL(configured).host})`);
       return { url: configured, workerUrl: configured };
     }
-    const pool = await startSessionPool(configured);
+    const pool = await startSessionPool(configured, { maxBackends: poolMax() });
     stops.push(() => pool.close());
     console.log(`• Postgres: DATABASE_URL (${new URL(configured).host}), for the Worker through a session pool on 127.0.0.1:${pool.port}`);
     return { url: configured, workerUrl: pool.url };

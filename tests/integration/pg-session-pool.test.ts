@@ -160,4 +160,109 @@ describe('the local session pool', () => {
       await lonely.close();
     }
   });
+
+  describe('at its backend limit', () => {
+    /** Backends Postgres holds now for clients that start with this application name (the name outlives DISCARD ALL). */
+    const backendsOf = async (watcher: postgres.Sql, app: string) =>
+      row(await watcher<{ n: number }[]>`select count(*)::int as n from pg_stat_activity where application_name = ${app}`).n;
+
+    it('makes a burst larger than the limit wait its turn, and never holds more backends than the limit', async () => {
+      const small = await startSessionPool(db.url, { maxBackends: 3, idleMs: 60_000 });
+      const watcher = postgres(db.url, { max: 1, fetch_types: false, onnotice: () => {} });
+      let most = 0;
+      let watching = true;
+      const watching_ = (async () => {
+        while (watching) most = Math.max(most, await backendsOf(watcher, 'burst'));
+      })();
+      try {
+        const pids = await Promise.all(
+          Array.from({ length: 12 }, async (_, i) => {
+            const c = postgres(small.url, { max: 1, fetch_types: false, connection: { application_name: 'burst' }, onnotice: () => {} });
+            try {
+              const { n, pid } = row(await c<{ n: number; pid: number }[]>`select ${i}::int as n, pg_backend_pid() as pid, pg_sleep(0.05)`);
+              expect(n).toBe(i);
+              return pid;
+            } finally {
+              await c.end();
+            }
+          }),
+        );
+        watching = false;
+        await watching_;
+        expect(new Set(pids).size).toBeLessThanOrEqual(3);
+        expect(most).toBeGreaterThan(0); // the watcher saw them
+        expect(most).toBeLessThanOrEqual(3);
+        const stats = small.stats();
+        expect(stats.opened).toBeLessThanOrEqual(3);
+        expect(stats.waited).toBeGreaterThan(0);
+        expect(stats.refused).toBe(0);
+        expect(stats.waiting).toBe(0);
+      } finally {
+        watching = false;
+        await watching_;
+        await watcher.end();
+        await small.close();
+      }
+    });
+
+    it('tells a client 53300 when no backend frees in time, and a client that gave up waiting costs no backend', async () => {
+      const small = await startSessionPool(db.url, { maxBackends: 1, waitMs: 300, idleMs: 60_000 });
+      const holder = postgres(small.url, { max: 1, fetch_types: false, onnotice: () => {} });
+      try {
+        await holder`select 1`; // holds the one backend until it ends
+        const late = postgres(small.url, { max: 1, fetch_types: false, onnotice: () => {} });
+        const err = await late`select 1`.then(
+          () => null,
+          (e: unknown) => e,
+        );
+        await late.end({ timeout: 0 });
+        expect((err as { code?: string } | null)?.code).toBe('53300');
+        expect(isDatabaseUnavailable(err)).toBe(true);
+        expect(small.stats().refused).toBe(1);
+
+        // A client that leaves while it waits (its own connect timeout) is taken off the line.
+        const impatient = postgres(small.url, { max: 1, fetch_types: false, connect_timeout: 0.1, onnotice: () => {} });
+        await impatient`select 1`.then(
+          () => null,
+          () => null,
+        );
+        await impatient.end({ timeout: 0 });
+        await waitFor(() => small.stats().waiting === 0, 'the impatient client to leave the line');
+        await holder.end();
+        const next = postgres(small.url, { max: 1, fetch_types: false, onnotice: () => {} });
+        try {
+          const { one } = row(await next<{ one: number }[]>`select 1 as one`);
+          expect(one).toBe(1);
+          expect(small.stats().backends).toBe(1);
+        } finally {
+          await next.end();
+        }
+      } finally {
+        await holder.end({ timeout: 0 });
+        await small.close();
+      }
+    });
+
+    it('closes a parked backend of another database or user to make room for a client that needs one', async () => {
+      const small = await startSessionPool(db.url, { maxBackends: 1, waitMs: 5_000, idleMs: 60_000 });
+      try {
+        const first = postgres(small.url, { max: 1, fetch_types: false, onnotice: () => {} });
+        await first`select 1`;
+        await first.end();
+        await waitFor(() => small.stats().idle === 1, 'the backend to be parked');
+        // Another application name is another startup packet: a session of its own kind.
+        const other = postgres(small.url, { max: 1, fetch_types: false, connection: { application_name: 'other' }, onnotice: () => {} });
+        try {
+          const { app } = row(await other<{ app: string }[]>`select current_setting('application_name') as app`);
+          expect(app).toBe('other');
+          expect(small.stats().opened).toBe(2);
+          expect(small.stats().backends).toBe(1);
+        } finally {
+          await other.end();
+        }
+      } finally {
+        await small.close();
+      }
+    });
+  });
 });
