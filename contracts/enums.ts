@@ -14,6 +14,13 @@ export type TokenScope = (typeof TOKEN_SCOPES)[number];
 export const SESSION_STATES = ['active', 'sleeping', 'stopped', 'expired'] as const;
 export type SessionState = (typeof SESSION_STATES)[number];
 
+/** An operation's life in its session's room: queued for the agent, then delivered, running, and one of the last three. */
+export const OP_STATES = ['queued', 'delivered', 'running', 'succeeded', 'failed', 'expired'] as const;
+export type OpState = (typeof OP_STATES)[number];
+/** The states an operation never leaves. */
+export const TERMINAL_OP_STATES: readonly OpState[] = ['succeeded', 'failed', 'expired'];
+export const isTerminalOpState = (state: OpState) => TERMINAL_OP_STATES.includes(state);
+
 export const BUILD_STATUSES = ['queued', 'started', 'progress', 'completed', 'failed', 'timeout'] as const;
 export type BuildStatus = (typeof BUILD_STATUSES)[number];
 

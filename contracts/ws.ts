@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OP_STATES } from './enums';
 import { textProblem } from './text';
 import { unityOperation } from './unity-ops';
 
@@ -44,9 +45,7 @@ export const opDispatch = z.object({
 });
 export type OpDispatch = z.infer<typeof opDispatch>;
 
-export const OP_STATES = ['queued', 'delivered', 'running', 'succeeded', 'failed', 'expired'] as const;
 export const opState = z.enum(OP_STATES);
-export type OpState = z.infer<typeof opState>;
 
 // Agent → room
 export const agentHello = z.object({ t: z.literal('hello'), agent: agentInfo });

@@ -2,8 +2,9 @@
 // A pure reducer fed by the WebSocket (contracts/ws.ts browserMessage), by polling when the
 // socket is down, and by the 202 of our own POSTs. Unit-tested in tests/unit/web-live-state.test.ts.
 import { backoffDelay as sharedBackoff } from '../../../contracts/backoff';
+import { isTerminalOpState, type OpState } from '../../../contracts/enums';
 import type { UnityOperationInput } from '../../../contracts/unity-ops';
-import type { AgentInfo, BrowserMessage, OpState, OpView } from '../../../contracts/ws';
+import type { AgentInfo, BrowserMessage, OpView } from '../../../contracts/ws';
 
 export type ConnState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
@@ -41,8 +42,7 @@ export const MAX_FRAMES = 10;
 
 export const initialLiveState = (): LiveState => ({ ops: {}, agent: null, online: false, conn: 'connecting', synced: false, frames: [] });
 
-export const TERMINAL_STATES: readonly OpState[] = ['succeeded', 'failed', 'expired'];
-export const isTerminal = (state: OpState) => TERMINAL_STATES.includes(state);
+export const isTerminal = isTerminalOpState;
 
 /**
  * Whether `incoming` should replace `current`: newer wins, and a finished operation never goes
