@@ -9,6 +9,7 @@ import { OpProofs, proofOf, type OpProof } from './room/op-proofs';
 import { parseJsonLimited } from './http/validate';
 import { acceptEvents } from './services/ingest';
 import { OpStore } from './room/op-store';
+import { OpWaiters, viewAfterChange } from './room/op-waiters';
 import { opSummary } from './room/op-summary';
 import { logError } from '../workers/safe-log';
 import { createDb, dbConfigFromEnv } from '../db/client';
@@ -30,6 +31,11 @@ interface RoomMeta {
 export interface SessionRoomApi {
   queueOp(input: RoomMeta & { callId: string; op: UnityOperation; ttlMs: number }): Promise<OpView>;
   getOp(callId: string): Promise<OpView | null>;
+  /**
+   * A long poll: the operation's view as soon as it differs from `seen` (the view last read, as
+   * opViewMark gives it) or is over, else after `maxWaitMs` (at most OP_WAIT_MAX_MS) as it stands.
+   */
+  awaitOpChange(callId: string, seen: string | null, maxWaitMs: number): Promise<OpView | null>;
   /** What the room queued for these calls (file-writing ops only), to check the agent's reports against. */
   opProofs(callIds: string[]): Promise<Record<string, OpProof>>;
   listOps(): Promise<OpView[]>;
@@ -52,6 +58,7 @@ export function roomStub(ns: DurableObjectNamespace<SessionRoom>, sessionId: str
 export class SessionRoom extends DurableObject<Env> implements SessionRoomApi {
   private readonly ops = new OpStore(this.ctx.storage);
   private readonly proofs = new OpProofs(this.ctx.storage);
+  private readonly waiters = new OpWaiters();
   /** When this instance last wrote activity to the database (memory only: a woken room may write once more). */
   private lastTouch = 0;
 
@@ -96,6 +103,10 @@ export class SessionRoom extends DurableObject<Env> implements SessionRoomApi {
     return (await this.ops.view(callId)) ?? null;
   }
 
+  async awaitOpChange(callId: string, seen: string | null, maxWaitMs: number): Promise<OpView | null> {
+    return (await viewAfterChange(this.waiters, callId, seen, maxWaitMs, () => this.ops.view(callId))) ?? null;
+  }
+
   async opProofs(callIds: string[]): Promise<Record<string, OpProof>> {
     return this.proofs.get(callIds);
   }
@@ -131,6 +142,7 @@ export class SessionRoom extends DurableObject<Env> implements SessionRoomApi {
     for (const { key, dispatch } of await this.ops.pending()) {
       await this.ctx.storage.delete(key);
       const view = await this.ops.update(dispatch.callId, { state: 'expired', error });
+      this.publish(view);
       if (view) await this.emitCall(view, 'failed');
     }
     let closed = 0;
@@ -304,7 +316,9 @@ export class SessionRoom extends DurableObject<Env> implements SessionRoomApi {
     if (view) this.broadcast({ t: 'op.update', op: view });
   }
 
+  /** Every change of an operation's view comes through here (as `op.update`): its waiters look again. */
   private broadcast(message: BrowserMessage) {
+    if (message.t === 'op.update') this.waiters.wake(message.op.callId);
     const text = json(message);
     for (const ws of this.ctx.getWebSockets('browser')) {
       try {

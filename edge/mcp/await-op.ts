@@ -1,8 +1,11 @@
+import { isTerminalOpState } from '../../contracts/enums';
 import type { OpView } from '../../contracts/ws';
+import { opViewMark } from '../room/op-waiters';
 import type { SessionRoomApi } from '../session-room';
 import type { ToolContext } from './context';
 
-const TERMINAL = new Set<OpView['state']>(['succeeded', 'failed', 'expired']);
+/** The longest a waiting call goes without looking at its deadline and its client's cancel. */
+const WAIT_SLICE_MS = 2_000;
 
 /** The line a person (or an AI client) reads about an operation in flight. */
 export function progressLine(view: OpView): string {
@@ -16,22 +19,24 @@ export function progressLine(view: OpView): string {
 /**
  * Waits until the room says the operation is over, or the deadline has come (then its latest view,
  * which is not terminal). The room is the source the browsers read too, so a client sees exactly
- * what they see; each new line goes out as progress.
+ * what they see; each new line goes out as progress. The room answers each look as soon as the
+ * view changes (a long poll), so a call ends the moment its operation does.
  */
-export async function awaitOp(stub: Pick<SessionRoomApi, 'getOp'>, callId: string, ctx: Pick<ToolContext, 'deadline' | 'pollMs' | 'signal' | 'progress'>): Promise<OpView> {
+export async function awaitOp(stub: Pick<SessionRoomApi, 'awaitOpChange'>, callId: string, ctx: Pick<ToolContext, 'deadline' | 'signal' | 'progress'>): Promise<OpView> {
   let lastLine = '';
+  let seen: string | null = null;
   for (;;) {
-    const view = await stub.getOp(callId);
+    const view = await stub.awaitOpChange(callId, seen, Math.min(WAIT_SLICE_MS, Math.max(0, ctx.deadline - Date.now())));
     if (!view) throw new Error(`the room has no operation ${callId}`);
-    if (TERMINAL.has(view.state)) return view;
+    if (isTerminal(view)) return view;
+    seen = opViewMark(view);
     const line = progressLine(view);
     if (line !== lastLine) {
       lastLine = line;
       await ctx.progress(line);
     }
     if (Date.now() >= ctx.deadline || ctx.signal?.aborted) return view;
-    await new Promise((resolve) => setTimeout(resolve, Math.min(ctx.pollMs, Math.max(1, ctx.deadline - Date.now()))));
   }
 }
 
-export const isTerminal = (view: OpView) => TERMINAL.has(view.state);
+export const isTerminal = (view: OpView) => isTerminalOpState(view.state);

@@ -12,7 +12,7 @@ export interface ToolContext extends RoomDeps {
   projectId: string;
   /** When the call must answer (epoch ms): it waits for the agent until then, then says what it knows. */
   deadline: number;
-  /** How often the room is asked about a running operation. */
+  /** How often a tool looks again at what it cannot wait on (the history rows, a frame in R2). */
   pollMs: number;
   /** The client cancelled the call (or went away). */
   signal?: AbortSignal;

@@ -6,10 +6,15 @@ import { resultOf, settled, validOp } from '../../edge/mcp/op-outcome';
 
 const view = (over: Partial<OpView>): OpView => ({ callId: '00000000-0000-4000-8000-000000000001', op: 'run_build', state: 'queued', queuedAt: 0, updatedAt: 0, ...over });
 
-/** A room whose operation goes through the given views, one per look. */
+/** A room whose operation goes through the given views, one per look; past the last it waits out each long poll. */
 const roomGoingThrough = (views: OpView[]) => {
   let i = 0;
-  return { getOp: async () => views[Math.min(i++, views.length - 1)]! };
+  return {
+    awaitOpChange: async (_callId: string, _seen: string | null, maxWaitMs: number) => {
+      if (i >= views.length) await new Promise((resolve) => setTimeout(resolve, maxWaitMs));
+      return views[Math.min(i++, views.length - 1)]!;
+    },
+  };
 };
 
 describe('MCP tool calls waiting on the room', () => {
@@ -18,14 +23,14 @@ describe('MCP tool calls waiting on the room', () => {
     const done = await awaitOp(
       roomGoingThrough([view({}), view({ state: 'delivered' }), view({ state: 'running', stage: 'build', progress: 0.5, message: 'build-0123456789: Build building...' }), view({ state: 'running', stage: 'build', progress: 0.5, message: 'build-0123456789: Build building...' }), view({ state: 'succeeded' })]),
       'x',
-      { deadline: Date.now() + 10_000, pollMs: 1, progress: async (m) => void lines.push(m) },
+      { deadline: Date.now() + 10_000, progress: async (m) => void lines.push(m) },
     );
     expect(done.state).toBe('succeeded');
     expect(lines).toEqual(['queued: waiting for the agent', 'delivered to the agent', 'build 50%: build-0123456789: Build building...']);
   });
 
   it('returns the unfinished view when the deadline comes', async () => {
-    const last = await awaitOp(roomGoingThrough([view({ state: 'running', stage: 'writing' })]), 'x', { deadline: Date.now() + 20, pollMs: 5, progress: async () => {} });
+    const last = await awaitOp(roomGoingThrough([view({ state: 'running', stage: 'writing' })]), 'x', { deadline: Date.now() + 20, progress: async () => {} });
     expect(last.state).toBe('running');
     expect(() => settled(last)).toThrow(expect.objectContaining({ code: 'time_budget', detail: expect.objectContaining({ state: 'running' }) }));
   });
