@@ -59,6 +59,8 @@ export class SessionRoom extends DurableObject<Env> implements SessionRoomApi {
   private readonly ops = new OpStore(this.ctx.storage);
   private readonly proofs = new OpProofs(this.ctx.storage);
   private readonly waiters = new OpWaiters();
+  /** Frames being written to R2, by call: an op's result waits for its frame, so whoever reads the result finds the frame. */
+  private readonly framesStoring = new Map<string, Promise<void>>();
   /** When this instance last wrote activity to the database (memory only: a woken room may write once more). */
   private lastTouch = 0;
 
@@ -203,6 +205,7 @@ export class SessionRoom extends DurableObject<Env> implements SessionRoomApi {
       case 'op.progress':
         return this.publish(await this.ops.update(m.callId, { state: 'running', stage: m.stage, progress: m.progress, message: m.message }));
       case 'op.result': {
+        await this.framesStoring.get(m.callId)?.catch(() => undefined);
         await this.ops.removePending(m.callId);
         const view = await this.ops.update(m.callId, {
           state: m.ok ? 'succeeded' : 'failed',
@@ -216,8 +219,15 @@ export class SessionRoom extends DurableObject<Env> implements SessionRoomApi {
         if (view) await this.emitCall(view, m.ok ? 'succeeded' : 'failed');
         return;
       }
-      case 'frame':
-        return this.storeFrame(m.callId, m.contentType, m.width, m.height, m.data);
+      case 'frame': {
+        const storing = this.storeFrame(m.callId, m.contentType, m.width, m.height, m.data);
+        this.framesStoring.set(m.callId, storing);
+        try {
+          return await storing;
+        } finally {
+          if (this.framesStoring.get(m.callId) === storing) this.framesStoring.delete(m.callId);
+        }
+      }
     }
   }
 

@@ -90,11 +90,16 @@ describe('session room', () => {
     agent.send({ t: 'op.progress', callId, stage: 'rendering', progress: 0.5 });
     await browser.next((m) => m.t === 'op.update' && m.op.stage === 'rendering' && m.op.progress === 0.5);
     const png = tinyPng(16, 16);
+    // Back to back, as the agent sends them: the result waits for its frame to be stored, so
+    // whoever reads the result (a browser, an MCP client) finds the frame.
     agent.send({ t: 'frame', callId, contentType: 'image/png', width: 16, height: 16, data: png.toString('base64') });
-    const frame = await browser.next((m) => m.t === 'frame');
     agent.send({ t: 'op.result', callId, ok: true, result: { width: 16, height: 16 }, latencyMs: 42, mcpMs: 30 });
     const done = await browser.next((m) => m.t === 'op.update' && m.op.state === 'succeeded');
     expect(done.op).toMatchObject({ callId, summary: '16×16 png', latencyMs: 42, mcpMs: 30, result: { width: 16, height: 16 } });
+    const frameAt = browser.messages.findIndex((m) => m.t === 'frame' && m.callId === callId);
+    expect(frameAt).toBeGreaterThanOrEqual(0);
+    expect(frameAt).toBeLessThan(browser.messages.indexOf(done));
+    const frame = browser.messages[frameAt];
 
     // The frame is served from R2 with cache headers, to members only.
     const img = await fetch(`${worker.url}${frame.url}`, { headers: { authorization: `Bearer ${p.token}` } });
