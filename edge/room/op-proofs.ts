@@ -6,7 +6,9 @@ import type { UnityOperation } from '../../contracts/unity-ops';
 // forged one. Kept for more operations than the room's recent list: an agent's outbox may hold
 // reports for a while before the edge accepts them.
 const PROOF = 'proof:'; // proof:<callId> → OpProof
-const PROOF_IDS = 'proof-ids'; // callIds, oldest first
+const PROOF_AT = 'proof-at:'; // proof-at:<n, zero-padded> → callId of the n-th proof, to forget the oldest
+const PROOF_COUNT = 'proof-count'; // how many proofs the room ever remembered
+const LEGACY_PROOF_IDS = 'proof-ids'; // before: one array of every callId, rewritten whole on each op
 export const PROOF_LIMIT = 1000;
 
 export interface OpProof {
@@ -30,14 +32,22 @@ export async function proofOf(projectId: string, op: UnityOperation): Promise<Op
   }
 }
 
+const atKey = (n: number) => `${PROOF_AT}${String(n).padStart(12, '0')}`;
+
+/** The last `limit` proofs, each op writing a few small keys whatever the number kept. */
 export class OpProofs {
-  constructor(private readonly storage: DurableObjectStorage) {}
+  constructor(
+    private readonly storage: DurableObjectStorage,
+    private readonly limit = PROOF_LIMIT,
+  ) {}
 
   async remember(callId: string, proof: OpProof): Promise<void> {
-    const ids = [...((await this.storage.get<string[]>(PROOF_IDS)) ?? []), callId];
-    const dropped = ids.length > PROOF_LIMIT ? ids.splice(0, ids.length - PROOF_LIMIT) : [];
-    await this.storage.put({ [PROOF_IDS]: ids, [`${PROOF}${callId}`]: proof });
-    if (dropped.length > 0) await this.storage.delete(dropped.map((id) => `${PROOF}${id}`));
+    const n = (await this.count()) + 1;
+    await this.storage.put({ [PROOF_COUNT]: n, [atKey(n)]: callId, [`${PROOF}${callId}`]: proof });
+    const oldest = n - this.limit;
+    if (oldest < 1) return;
+    const dropped = await this.storage.get<string>(atKey(oldest));
+    await this.storage.delete(dropped === undefined ? [atKey(oldest)] : [atKey(oldest), `${PROOF}${dropped}`]);
   }
 
   /** The proofs of the given calls that the room still has, by call id. */
@@ -49,5 +59,20 @@ export class OpProofs {
       for (const [key, proof] of await this.storage.get<OpProof>(keys.slice(i, i + 128))) out[key.slice(PROOF.length)] = proof;
     }
     return out;
+  }
+
+  /** The count so far; a room written before the count existed has its array of ids turned into keys once. */
+  private async count(): Promise<number> {
+    const count = await this.storage.get<number>(PROOF_COUNT);
+    if (count !== undefined) return count;
+    const legacy = (await this.storage.get<string[]>(LEGACY_PROOF_IDS)) ?? [];
+    const keys = legacy.map((id, i) => [atKey(i + 1), id] as const);
+    // storage.put takes at most 128 keys; writes issued without an await between them commit as one.
+    const writes: Promise<unknown>[] = [];
+    for (let i = 0; i < keys.length; i += 128) writes.push(this.storage.put(Object.fromEntries(keys.slice(i, i + 128))));
+    writes.push(this.storage.put(PROOF_COUNT, legacy.length));
+    if (legacy.length > 0) writes.push(this.storage.delete(LEGACY_PROOF_IDS));
+    await Promise.all(writes);
+    return legacy.length;
   }
 }

@@ -4,19 +4,31 @@ import type { OpDispatch, OpView } from '../../contracts/ws';
 // state of recent operations for GET …/ops/:callId and for browsers that join late.
 const PENDING = 'pending:'; // pending:<seq, zero-padded> → OpDispatch
 const VIEW = 'view:'; // view:<callId> → OpView
-const RECENT = 'recent'; // callIds, newest last
+const RECENT_AT = 'recent:'; // recent:<seq, zero-padded> → callId, for the last RECENT_LIMIT ops
+const LEGACY_RECENT = 'recent'; // before: one array of callIds, rewritten whole on each op
 const SEQ = 'seq';
 export const RECENT_LIMIT = 100;
 
-export class OpStore {
-  constructor(private readonly storage: DurableObjectStorage) {}
+const seqKey = (prefix: string, seq: number) => `${prefix}${String(seq).padStart(12, '0')}`;
 
+export class OpStore {
+  /** Whether this instance has turned a legacy `recent` array into keys (once per room, ever). */
+  private upgraded?: Promise<void>;
+
+  constructor(
+    private readonly storage: DurableObjectStorage,
+    private readonly recentLimit = RECENT_LIMIT,
+  ) {}
+
+  /** Each op writes a few small keys, and forgets the view of the op `recentLimit` before it. */
   async enqueue(dispatch: OpDispatch, view: OpView): Promise<void> {
+    await this.upgrade();
     const seq = ((await this.storage.get<number>(SEQ)) ?? 0) + 1;
-    const recent = [...((await this.storage.get<string[]>(RECENT)) ?? []), dispatch.callId];
-    const dropped = recent.length > RECENT_LIMIT ? recent.splice(0, recent.length - RECENT_LIMIT) : [];
-    await this.storage.put({ [SEQ]: seq, [`${PENDING}${String(seq).padStart(12, '0')}`]: dispatch, [`${VIEW}${dispatch.callId}`]: view, [RECENT]: recent });
-    if (dropped.length > 0) await this.storage.delete(dropped.map((id) => `${VIEW}${id}`));
+    await this.storage.put({ [SEQ]: seq, [seqKey(PENDING, seq)]: dispatch, [`${VIEW}${dispatch.callId}`]: view, [seqKey(RECENT_AT, seq)]: dispatch.callId });
+    const oldest = seq - this.recentLimit;
+    if (oldest < 1) return;
+    const dropped = await this.storage.get<string>(seqKey(RECENT_AT, oldest));
+    await this.storage.delete(dropped === undefined ? [seqKey(RECENT_AT, oldest)] : [seqKey(RECENT_AT, oldest), `${VIEW}${dropped}`]);
   }
 
   /** Pending operations in the order they were queued. */
@@ -44,9 +56,34 @@ export class OpStore {
     return next;
   }
 
+  /** The last `recentLimit` operations' views, oldest first. */
   async recent(): Promise<OpView[]> {
-    const ids = (await this.storage.get<string[]>(RECENT)) ?? [];
-    const views = await this.storage.get<OpView>(ids.map((id) => `${VIEW}${id}`));
+    await this.upgrade();
+    const ids = [...(await this.storage.list<string>({ prefix: RECENT_AT })).values()].slice(-this.recentLimit);
+    const views = new Map<string, OpView>();
+    // storage.get reads at most 128 keys at a time.
+    for (let i = 0; i < ids.length; i += 128) {
+      for (const [key, v] of await this.storage.get<OpView>(ids.slice(i, i + 128).map((id) => `${VIEW}${id}`))) views.set(key, v);
+    }
     return ids.map((id) => views.get(`${VIEW}${id}`)).filter((v): v is OpView => v !== undefined);
+  }
+
+  private upgrade(): Promise<void> {
+    this.upgraded ??= (async () => {
+      const legacy = await this.storage.get<string[]>(LEGACY_RECENT);
+      if (!legacy) return;
+      // The array's last id is the op numbered `seq`, the one before it seq − 1, and so on.
+      const seq = (await this.storage.get<number>(SEQ)) ?? legacy.length;
+      const keys = legacy.map((id, i) => [seqKey(RECENT_AT, seq - (legacy.length - 1 - i)), id] as const);
+      // storage.put takes at most 128 keys; writes issued without an await between them commit as one.
+      const writes: Promise<unknown>[] = [];
+      for (let i = 0; i < keys.length; i += 128) writes.push(this.storage.put(Object.fromEntries(keys.slice(i, i + 128))));
+      writes.push(this.storage.delete(LEGACY_RECENT));
+      await Promise.all(writes);
+    })().catch((err: unknown) => {
+      this.upgraded = undefined; // looked at again by the next call
+      throw err;
+    });
+    return this.upgraded;
   }
 }
