@@ -8,12 +8,12 @@
 // with its own getter, queueMicrotask, and the resolve/reject arrow functions each query stored
 // on itself (a closure stored as a property of an existing object outside a constructor kept that
 // object alive through scavenges in workerd; node 20's V8 frees it).
-import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestWorker } from '../support/build-test-worker';
 import { startSessionPool, type SessionPool } from '../../scripts/pg-session-pool';
 import { openInspector } from '../support/inspector';
 import { freePort } from '../support/pg-cluster';
@@ -41,23 +41,13 @@ const served = () => pool.stats().reused + pool.stats().opened;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(os.tmpdir(), 'spark-pg-worker-'));
-  await build({
-    entryPoints: ['tests/support/postgres-client-worker.ts'],
-    outfile: join(dir, 'worker.js'),
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    conditions: ['workerd', 'worker'],
-    mainFields: ['module', 'main'],
-    external: ['cloudflare:*', 'node:*'],
-    logLevel: 'error',
-  });
+  const scriptPath = await buildTestWorker('tests/support/postgres-client-worker.ts', dir);
   pool = await startSessionPool(adminUrl);
   inspectorPort = await freePort();
   mf = new Miniflare({
     name: 'pg-client',
     modules: true,
-    scriptPath: join(dir, 'worker.js'),
+    scriptPath,
     modulesRoot: dir,
     compatibilityDate: '2026-04-01',
     compatibilityFlags: ['nodejs_compat'],

@@ -2,12 +2,12 @@
 // and the op proofs keep the last N operations with a few small keys per operation, never an
 // array rewritten whole on each one (it was: 1,000 call ids, ~40 KB, per file-writing op), and a
 // room written by the earlier layout keeps its history across the change.
-import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestWorker } from '../support/build-test-worker';
 import type { OpDispatch, OpView } from '../../contracts/ws';
 
 const PROOF_LIMIT = 20;
@@ -19,20 +19,10 @@ let url: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(os.tmpdir(), 'spark-room-storage-'));
-  await build({
-    entryPoints: ['tests/support/room-storage-worker.ts'],
-    outfile: join(dir, 'worker.js'),
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    conditions: ['workerd', 'worker'],
-    mainFields: ['module', 'main'],
-    external: ['cloudflare:*', 'node:*'],
-    logLevel: 'error',
-  });
+  const scriptPath = await buildTestWorker('tests/support/room-storage-worker.ts', dir);
   mf = new Miniflare({
     modules: true,
-    scriptPath: join(dir, 'worker.js'),
+    scriptPath,
     modulesRoot: dir,
     compatibilityDate: '2026-04-01',
     compatibilityFlags: ['nodejs_compat'],
