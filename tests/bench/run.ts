@@ -68,8 +68,8 @@ if (!only || only === 'ingest') {
     '  the median packed run in time (seconds from the first POST):',
     `    every batch accepted (202) at ${packed.postedSeconds.toFixed(2)} s; the first insert began at ${packed.consumer.firstInsertS.toFixed(2)} s, the last ended at ${packed.consumer.lastInsertS.toFixed(2)} s`,
     `    the consumer from its second batch on: ${packed.consumer.steadyPerSecond === null ? 'too few batches to tell' : `${fmt(packed.consumer.steadyPerSecond)} events/s`}`,
-    '    (the local queue hands the consumer one batch of at most 100 messages at a time, and waits',
-    '    max_batch_timeout = 1 s for a batch that is not full: Miniflare runs no consumer concurrency)',
+    '    (the local queue hands the consumer one batch of at most 100 messages at a time, whatever is',
+    '    there when it asks (max_batch_timeout = 0): Miniflare runs no consumer concurrency)',
     ...(packed.cpu
       ? [
           `  CPU of each process in the median packed run (${packed.seconds.toFixed(2)} s of wall time, ${os.cpus().length} cores):`,
@@ -109,6 +109,8 @@ if (!only || only === 'round-trip') {
     `The same preview (64×64) from the browser and from an MCP client (render_preview over /mcp), ${OPS} each, alternately`,
     `  browser (POST /ops → WebSocket) : p50 ${mrt.browserP50.toFixed(1)} ms, p95 ${mrt.browserP95.toFixed(1)} ms`,
     `  MCP tool call (with the image)  : p50 ${mrt.mcpP50.toFixed(1)} ms, p95 ${mrt.mcpP95.toFixed(1)} ms`,
+    `write_script over /mcp, answered once the change is in the history (agent outbox → queue → consumer), ${OPS} in a row`,
+    `  MCP tool call                   : p50 ${mrt.writeP50.toFixed(1)} ms, p95 ${mrt.writeP95.toFixed(1)} ms`,
   );
   console.log(`\n${rtLines.join('\n')}`);
 }
