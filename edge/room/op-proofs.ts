@@ -1,5 +1,6 @@
 import { sha256Hex } from '../../contracts/bytes';
 import type { UnityOperation } from '../../contracts/unity-ops';
+import { forgetNumbered, getMany, numberedKey, writeAtOnce } from './numbered-keys';
 
 // What a SessionRoom remembers of the file-writing operations it queued, so the edge can tell a
 // genuine agent report of one (which becomes change history, which Undo writes back) from a
@@ -32,8 +33,6 @@ export async function proofOf(projectId: string, op: UnityOperation): Promise<Op
   }
 }
 
-const atKey = (n: number) => `${PROOF_AT}${String(n).padStart(12, '0')}`;
-
 /** The last `limit` proofs, each op writing a few small keys whatever the number kept. */
 export class OpProofs {
   constructor(
@@ -43,22 +42,14 @@ export class OpProofs {
 
   async remember(callId: string, proof: OpProof): Promise<void> {
     const n = (await this.count()) + 1;
-    await this.storage.put({ [PROOF_COUNT]: n, [atKey(n)]: callId, [`${PROOF}${callId}`]: proof });
-    const oldest = n - this.limit;
-    if (oldest < 1) return;
-    const dropped = await this.storage.get<string>(atKey(oldest));
-    await this.storage.delete(dropped === undefined ? [atKey(oldest)] : [atKey(oldest), `${PROOF}${dropped}`]);
+    await this.storage.put({ [PROOF_COUNT]: n, [numberedKey(PROOF_AT, n)]: callId, [`${PROOF}${callId}`]: proof });
+    if (n > this.limit) await forgetNumbered(this.storage, PROOF_AT, n - this.limit, PROOF);
   }
 
   /** The proofs of the given calls that the room still has, by call id. */
   async get(callIds: readonly string[]): Promise<Record<string, OpProof>> {
-    const out: Record<string, OpProof> = {};
-    const keys = [...new Set(callIds)].map((id) => `${PROOF}${id}`);
-    // storage.get reads at most 128 keys at a time.
-    for (let i = 0; i < keys.length; i += 128) {
-      for (const [key, proof] of await this.storage.get<OpProof>(keys.slice(i, i + 128))) out[key.slice(PROOF.length)] = proof;
-    }
-    return out;
+    const proofs = await getMany<OpProof>(this.storage, [...new Set(callIds)].map((id) => `${PROOF}${id}`));
+    return Object.fromEntries([...proofs].map(([key, proof]) => [key.slice(PROOF.length), proof]));
   }
 
   /** The count so far; a room written before the count existed has its array of ids turned into keys once. */
@@ -66,13 +57,8 @@ export class OpProofs {
     const count = await this.storage.get<number>(PROOF_COUNT);
     if (count !== undefined) return count;
     const legacy = (await this.storage.get<string[]>(LEGACY_PROOF_IDS)) ?? [];
-    const keys = legacy.map((id, i) => [atKey(i + 1), id] as const);
-    // storage.put takes at most 128 keys; writes issued without an await between them commit as one.
-    const writes: Promise<unknown>[] = [];
-    for (let i = 0; i < keys.length; i += 128) writes.push(this.storage.put(Object.fromEntries(keys.slice(i, i + 128))));
-    writes.push(this.storage.put(PROOF_COUNT, legacy.length));
-    if (legacy.length > 0) writes.push(this.storage.delete(LEGACY_PROOF_IDS));
-    await Promise.all(writes);
+    const entries = legacy.map((id, i) => [numberedKey(PROOF_AT, i + 1), id] as const);
+    await writeAtOnce(this.storage, [...entries, [PROOF_COUNT, legacy.length]], legacy.length > 0 ? [LEGACY_PROOF_IDS] : []);
     return legacy.length;
   }
 }

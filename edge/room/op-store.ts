@@ -1,4 +1,5 @@
 import type { OpDispatch, OpView } from '../../contracts/ws';
+import { forgetNumbered, getMany, numberedKey, writeAtOnce } from './numbered-keys';
 
 // What a SessionRoom keeps in its storage: operations waiting for the agent (in order), and the
 // state of recent operations for GET …/ops/:callId and for browsers that join late.
@@ -8,8 +9,6 @@ const RECENT_AT = 'recent:'; // recent:<seq, zero-padded> → callId, for the la
 const LEGACY_RECENT = 'recent'; // before: one array of callIds, rewritten whole on each op
 const SEQ = 'seq';
 export const RECENT_LIMIT = 100;
-
-const seqKey = (prefix: string, seq: number) => `${prefix}${String(seq).padStart(12, '0')}`;
 
 export class OpStore {
   /** Whether this instance has turned a legacy `recent` array into keys (once per room, ever). */
@@ -24,11 +23,8 @@ export class OpStore {
   async enqueue(dispatch: OpDispatch, view: OpView): Promise<void> {
     await this.upgrade();
     const seq = ((await this.storage.get<number>(SEQ)) ?? 0) + 1;
-    await this.storage.put({ [SEQ]: seq, [seqKey(PENDING, seq)]: dispatch, [`${VIEW}${dispatch.callId}`]: view, [seqKey(RECENT_AT, seq)]: dispatch.callId });
-    const oldest = seq - this.recentLimit;
-    if (oldest < 1) return;
-    const dropped = await this.storage.get<string>(seqKey(RECENT_AT, oldest));
-    await this.storage.delete(dropped === undefined ? [seqKey(RECENT_AT, oldest)] : [seqKey(RECENT_AT, oldest), `${VIEW}${dropped}`]);
+    await this.storage.put({ [SEQ]: seq, [numberedKey(PENDING, seq)]: dispatch, [`${VIEW}${dispatch.callId}`]: view, [numberedKey(RECENT_AT, seq)]: dispatch.callId });
+    if (seq > this.recentLimit) await forgetNumbered(this.storage, RECENT_AT, seq - this.recentLimit, VIEW);
   }
 
   /** Pending operations in the order they were queued. */
@@ -60,11 +56,7 @@ export class OpStore {
   async recent(): Promise<OpView[]> {
     await this.upgrade();
     const ids = [...(await this.storage.list<string>({ prefix: RECENT_AT })).values()].slice(-this.recentLimit);
-    const views = new Map<string, OpView>();
-    // storage.get reads at most 128 keys at a time.
-    for (let i = 0; i < ids.length; i += 128) {
-      for (const [key, v] of await this.storage.get<OpView>(ids.slice(i, i + 128).map((id) => `${VIEW}${id}`))) views.set(key, v);
-    }
+    const views = await getMany<OpView>(this.storage, ids.map((id) => `${VIEW}${id}`));
     return ids.map((id) => views.get(`${VIEW}${id}`)).filter((v): v is OpView => v !== undefined);
   }
 
@@ -74,12 +66,8 @@ export class OpStore {
       if (!legacy) return;
       // The array's last id is the op numbered `seq`, the one before it seq − 1, and so on.
       const seq = (await this.storage.get<number>(SEQ)) ?? legacy.length;
-      const keys = legacy.map((id, i) => [seqKey(RECENT_AT, seq - (legacy.length - 1 - i)), id] as const);
-      // storage.put takes at most 128 keys; writes issued without an await between them commit as one.
-      const writes: Promise<unknown>[] = [];
-      for (let i = 0; i < keys.length; i += 128) writes.push(this.storage.put(Object.fromEntries(keys.slice(i, i + 128))));
-      writes.push(this.storage.delete(LEGACY_RECENT));
-      await Promise.all(writes);
+      const entries = legacy.map((id, i) => [numberedKey(RECENT_AT, seq - (legacy.length - 1 - i)), id] as const);
+      await writeAtOnce(this.storage, entries, [LEGACY_RECENT]);
     })().catch((err: unknown) => {
       this.upgraded = undefined; // looked at again by the next call
       throw err;
