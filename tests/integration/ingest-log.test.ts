@@ -131,21 +131,25 @@ describe('ingest log', () => {
       const u = await userWithProject(small.url, 'full');
       const created = await u.api.post(`/api/projects/${u.projectId}/tokens`, { name: 'ci', scope: 'ingest' });
       const machine = apiClient(small.url, created.body.token);
+      // Stored first (it also puts the token in the cache), so that what fills the log is exactly
+      // the three batches posted while the database is away, whenever the consumer runs.
       expect((await machine.post(`/api/projects/${u.projectId}/events`, batchOf10())).status).toBe(202);
+      await eventually(async () => (await storedCounts(u.projectId)).n === 10, 20_000, 100);
+      await eventually(async () => ((await (await small.fetch('/ready')).json()) as { ingest_log?: { pending: number } }).ingest_log?.pending === 0, 20_000, 100);
       proxy.down();
-      for (let r = 0; r < 2; r++) expect((await machine.post(`/api/projects/${u.projectId}/events`, batchOf10())).status).toBe(202);
+      for (let r = 0; r < 3; r++) expect((await machine.post(`/api/projects/${u.projectId}/events`, batchOf10())).status).toBe(202);
       const refusedBatch = batchOf10();
       const full = await machine.post(`/api/projects/${u.projectId}/events`, refusedBatch);
       expect(full.status).toBe(503);
       expect(full.headers.get('retry-after')).toBe('5');
       expect(full.body.error).toEqual({ code: 'unavailable', message: expect.stringMatching(/ingest log is full .* none of these were accepted/) });
       proxy.up();
-      await eventually(async () => (await storedCounts(u.projectId)).n === 30, 30_000, 250);
+      await eventually(async () => (await storedCounts(u.projectId)).n === 40, 30_000, 250);
       const refusedIds = refusedBatch.events.map((e) => e.id);
       expect(await sql`select count(*)::int as n from spark_events where id = any(${refusedIds}::uuid[])`).toEqual([{ n: 0 }]);
       // Room again once stored: the same request now goes through.
       await eventually(async () => (await machine.post(`/api/projects/${u.projectId}/events`, refusedBatch)).status === 202, 20_000, 250);
-      await eventually(async () => (await storedCounts(u.projectId)).n === 40, 20_000, 250);
+      await eventually(async () => (await storedCounts(u.projectId)).n === 50, 20_000, 250);
     } finally {
       await small.dispose();
       rmSync(fullDir, { recursive: true, force: true });
