@@ -8,6 +8,12 @@ import { patches } from '../schema';
 const isRevertCall = sql<boolean>`("patches"."call_id" is not null and exists (
   select 1 from "patches" p2 where p2.session_id = "patches"."session_id" and p2.revert_call_id = "patches"."call_id"))`;
 
+/** Whether the history holds a change made by this operation (an index lookup: patches_session_call_idx). */
+export async function hasChangeOfCall(db: Db, sessionId: string, callId: string): Promise<boolean> {
+  const rows = await db.select({ id: patches.id }).from(patches).where(and(eq(patches.sessionId, sessionId), eq(patches.callId, callId))).limit(1);
+  return rows.length > 0;
+}
+
 export interface ChangeFilter {
   path?: string;
   since?: number;

@@ -1,6 +1,5 @@
-import { and, eq } from 'drizzle-orm';
 import type { OpView } from '../../contracts/ws';
-import { patches } from '../../db/schema';
+import { hasChangeOfCall } from '../../db/queries/history';
 import type { ToolContext } from './context';
 
 /** How long a write waits for its change to reach the history (the agent's outbox, then the queue). */
@@ -19,8 +18,7 @@ export async function awaitHistory(ctx: Pick<ToolContext, 'db' | 'pollMs' | 'dea
   const until = Math.min(Date.now() + HISTORY_WAIT_MS, ctx.deadline);
   for (const callId of callIds) {
     for (let retry = FIRST_RETRY_MS; ; retry = Math.min(retry * 2, Math.max(ctx.pollMs, 250))) {
-      const rows = await ctx.db.select({ id: patches.id }).from(patches).where(and(eq(patches.sessionId, sessionId), eq(patches.callId, callId))).limit(1);
-      if (rows.length > 0) break;
+      if (await hasChangeOfCall(ctx.db, sessionId, callId)) break;
       if (Date.now() >= until) return 'pending';
       await new Promise((resolve) => setTimeout(resolve, retry));
     }

@@ -106,4 +106,13 @@ describe('migrations', () => {
     expect(eventsPlan).toMatch(/project_id_occurred_at_id_idx/);
     expect(eventsPlan).not.toMatch(/\bSort\b/);
   });
+
+  it("a write's change is found by its call, not by scanning the history (history-wait)", async () => {
+    const rows = await sql.begin(async (tx) => {
+      await tx`set local enable_seqscan = off`;
+      return tx.unsafe(`explain select id from patches where session_id = '00000000-0000-0000-0000-000000000000' and call_id = 'c' limit 1`);
+    });
+    const plan = rows.map((r) => Object.values(r)[0] as string).join('\n');
+    expect(plan).toMatch(/Index (Only )?Scan using patches_session_call_idx/);
+  });
 });

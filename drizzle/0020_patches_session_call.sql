@@ -1,0 +1,1 @@
+CREATE INDEX "patches_session_call_idx" ON "patches" USING btree ("session_id","call_id");
