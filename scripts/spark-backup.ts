@@ -5,7 +5,7 @@
 // Restore runs in one transaction into a database migrated to the same Spark version (an empty
 // one, or one without this project); it refuses a project that exists already. The API's
 // GET /api/projects/{projectId}/backup gives the same file to a project owner, without other
-// members' password hashes. Snapshot texts stay in the R2 bucket (keys projects/<id>/blobs/…).
+// members' password hashes. Snapshot texts are rows (snapshot_texts), so snapshots come whole.
 import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';

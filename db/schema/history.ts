@@ -1,6 +1,6 @@
 // Undo history: every file change the agent makes, and named snapshots to return to.
 import { sql } from 'drizzle-orm';
-import { check, index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { check, index, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { sessionRef, sessions } from './sessions';
 import { projectRef } from './columns';
 
@@ -46,8 +46,9 @@ export const snapshots = pgTable(
     sessionId: uuid('session_id').references(() => sessions.id, { onDelete: 'set null' }),
     label: text('label').notNull(),
     r2Key: text('r2_key'),
-    // The manifest: paths with the sha-256 of their text (the texts themselves are in R2, stored
-    // once per project and content), the history's sha-256, and the session's settings.
+    // The manifest: paths with the sha-256 of their text (the texts themselves are in
+    // snapshot_texts, stored once per project and content), the history's sha-256, and the
+    // session's settings.
     data: jsonb('data').$type<SnapshotManifest>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -56,6 +57,23 @@ export const snapshots = pgTable(
     index('snapshots_session_created_idx').on(t.sessionId, t.createdAt.desc().nullsFirst()),
     index('snapshots_project_created_idx').on(t.projectId, t.createdAt.desc().nullsFirst()),
   ],
+);
+
+/**
+ * The texts snapshots point at (a script's content, a history export), once per project and
+ * sha-256. In Postgres, not R2, so a project's backup holds its snapshots whole and a deleted
+ * project takes them along. Snapshots taken before this table kept their texts in R2 under
+ * projects/<id>/blobs/sha256/<sha>; a read that finds one there copies it here.
+ */
+export const snapshotTexts = pgTable(
+  'snapshot_texts',
+  {
+    projectId: projectRef(),
+    sha256: text('sha256').notNull(),
+    content: text('content').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.sha256] }), check('snapshot_texts_sha256_hex', sql`${t.sha256} ~ '^[0-9a-f]{64}$'`)],
 );
 
 export type Patch = typeof patches.$inferSelect;

@@ -5,6 +5,7 @@ import { defaultOpenDb } from '../http/middleware';
 import { createRouter, errorResponses, projectParams, type AppRouteHandler } from '../http/router';
 import { requireProject } from '../services/access';
 import { audit } from '../services/audit';
+import { adoptLegacySnapshotTexts } from '../services/snapshot-texts';
 
 export const exportProjectBackup = createRoute({
   method: 'get',
@@ -22,6 +23,8 @@ const exporter: AppRouteHandler<typeof exportProjectBackup> = async (c) => {
   const { projectId } = c.req.valid('param');
   await requireProject(c.var.db, c.var.caller, projectId, 'admin');
   await audit(c, projectId, 'project.backup_exported', null, {});
+  // Older snapshots' texts are in R2, which the file cannot point at: they come into Postgres first.
+  await adoptLegacySnapshotTexts({ db: c.var.db, legacyBucket: c.env.ARTIFACTS }, projectId);
   const self = c.var.caller.kind === 'user' ? c.var.caller.userId : null;
   // The stream outlives this request's database client, so it gets (and closes) its own.
   const handle = defaultOpenDb(c.env);

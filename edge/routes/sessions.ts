@@ -86,7 +86,7 @@ const create: AppRouteHandler<typeof createSession> = async (c) => {
   await requireProject(c.var.db, c.var.caller, projectId, 'write');
   const body = c.req.valid('json');
   // The source (snapshot or template) is read and every write checked before the session is made.
-  const source = await sessionSource({ db: c.var.db, bucket: c.env.ARTIFACTS, presets: () => servedPresets(c.env) }, projectId, body);
+  const source = await sessionSource({ db: c.var.db, legacyBucket: c.env.ARTIFACTS, presets: () => servedPresets(c.env) }, projectId, body);
   const steps = source ? planRestore([], source.files) : [];
   const ttlSeconds = body.ttl ?? body.ttl_seconds ?? source?.snapshot?.settings.ttl_seconds ?? undefined;
   const now = new Date();

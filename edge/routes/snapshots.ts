@@ -5,12 +5,12 @@ import { listSnapshots } from '../../db/queries/snapshots';
 import { createRouter, errorResponse, errorResponses, jsonBody, jsonContent, projectParams, SESSION_PATH as S, sessionParams, type AppRouteHandler } from '../http/router';
 import { requireProject } from '../services/access';
 import { sessionRoom } from '../services/room';
-import { planRestore, queueSteps, snapshotOf, snapshotTexts, snapshotView, takeSnapshot } from '../services/snapshots';
+import { planRestore, queueSteps, snapshotFiles, snapshotOf, snapshotView, takeSnapshot } from '../services/snapshots';
 
 export const createSnapshot = createRoute({
   method: 'post',
   path: `${S}/snapshots`,
-  summary: "Snapshot the session: its scripts' newest text (kept in R2 by sha-256), its change history and settings",
+  summary: "Snapshot the session: its scripts' newest text (kept once per content, by sha-256), its change history and settings",
   request: { params: sessionParams, body: jsonBody(createSnapshotBody) },
   responses: { 201: jsonContent(snapshotViewSchema, 'The snapshot'), ...errorResponses },
 });
@@ -57,7 +57,7 @@ export const restoreSnapshot = createRoute({
 
 const create: AppRouteHandler<typeof createSnapshot> = async (c) => {
   const { session } = await sessionRoom(c, 'write');
-  const row = await takeSnapshot(c.var.db, c.env.ARTIFACTS, session, c.req.valid('json').name);
+  const row = await takeSnapshot(c.var.db, session, c.req.valid('json').name);
   return c.json(snapshotView(row), 201);
 };
 
@@ -82,7 +82,7 @@ const restore: AppRouteHandler<typeof restoreSnapshot> = async (c) => {
   const room = await sessionRoom(c, 'write');
   const snapshot = await snapshotOf(c.var.db, room.projectId, c.req.valid('param').snapshotId, 'snapshotId');
   // Everything read and checked before the first operation is queued.
-  const steps = planRestore(await listSessionScripts(c.var.db, room.sessionId), await snapshotTexts(c.env.ARTIFACTS, snapshot));
+  const steps = planRestore(await listSessionScripts(c.var.db, room.sessionId), await snapshotFiles({ db: c.var.db, legacyBucket: c.env.ARTIFACTS }, snapshot));
   return c.json(await queueSteps(room, steps, { snapshotId: snapshot.id }), 202);
 };
 

@@ -1,64 +1,50 @@
 // Snapshots: a session's scripts (their newest text), change history and settings, kept so the
-// session can be put back — or a new one started — as it was. Texts live in R2 under their sha-256
-// (per project), so a text in many snapshots is stored once; the row keeps only the manifest.
+// session can be put back — or a new one started — as it was. Texts are kept by their sha-256
+// (per project, snapshot-texts.ts), so a text in many snapshots is stored once; the row keeps the manifest.
 // Restoring never writes files itself: it queues the same generate_script / delete_script
 // operations the browser sends, so the agent writes them (a script that exists is overwritten in
 // place, keeping its .meta GUID), the browser sees their progress, and each is a change in the
 // history that Undo can take back.
 import { changeExport, type ChangeExport } from '../../contracts/api';
-import { sha256Hex } from '../../contracts/bytes';
 import { firstIssue } from '../../contracts/errors';
 import { snapshotManifest, type RestoreView, type SnapshotManifest, type SnapshotView } from '../../contracts/snapshots';
 import { unityOperation, type UnityOperation, type UnityOperationInput } from '../../contracts/unity-ops';
 import type { Db } from '../../db/client';
 import { exportChanges } from '../../db/queries/history';
 import { sessionScriptTexts } from '../../db/queries/scripts';
-import { findSnapshot, insertSnapshot } from '../../db/queries/snapshots';
+import { findSnapshot, insertSnapshot, type SnapshotText } from '../../db/queries/snapshots';
 import type { Session, Snapshot } from '../../db/schema';
 import { HttpError } from '../http/errors';
 import { changeExportEntry } from '../views';
 import { isUuid } from './access';
 import { presetNamed, type ServedPreset } from './presets';
+import { readSnapshotTexts, snapshotText, type TextStore } from './snapshot-texts';
 import type { OpenedRoom } from './room';
 
-/** Where a text of the project is kept: one object per distinct content. */
-export const blobKey = (projectId: string, sha256: string) => `projects/${projectId}/blobs/sha256/${sha256}`;
-
-/** Stores `text` once per project and content; returns its sha-256. */
-export async function putBlob(bucket: R2Bucket, projectId: string, text: string): Promise<string> {
-  const sha = await sha256Hex(text);
-  const key = blobKey(projectId, sha);
-  if (!(await bucket.head(key))) await bucket.put(key, text, { sha256: sha, httpMetadata: { contentType: 'text/plain; charset=utf-8' } });
-  return sha;
-}
-
-async function readBlob(bucket: R2Bucket, projectId: string, sha: string, what: string): Promise<string> {
-  const obj = await bucket.get(blobKey(projectId, sha));
-  if (!obj) throw new HttpError(409, 'snapshot_incomplete', `the stored text of ${what} (sha-256 ${sha}) is missing from storage`);
-  const text = await obj.text();
-  // R2 checks the hash on upload; checking on the way out catches a wrong object under the key.
-  if ((await sha256Hex(text)) !== sha) throw new HttpError(409, 'snapshot_incomplete', `the stored text of ${what} does not match its sha-256`);
-  return text;
-}
-
 /** Takes a snapshot of `session`: its scripts' newest text, its history, its settings. */
-export async function takeSnapshot(db: Db, bucket: R2Bucket, session: Session, name: string): Promise<Snapshot> {
+export async function takeSnapshot(db: Db, session: Session, name: string): Promise<Snapshot> {
   const scripts = await sessionScriptTexts(db, session.id);
+  const texts: SnapshotText[] = [];
   const files: SnapshotManifest['files'] = [];
-  for (const s of scripts) files.push({ path: s.path, sha256: await putBlob(bucket, session.projectId, s.content), bytes: new TextEncoder().encode(s.content).length });
+  for (const s of scripts) {
+    const text = await snapshotText(s.content);
+    texts.push(text);
+    files.push({ path: s.path, sha256: text.sha256, bytes: new TextEncoder().encode(s.content).length });
+  }
   const changes = (await exportChanges(db, session.id)).map(changeExportEntry);
-  const history: ChangeExport = { version: 1, session_id: session.id, exported_at: new Date().toISOString(), changes };
+  const history = await snapshotText(JSON.stringify({ version: 1, session_id: session.id, exported_at: new Date().toISOString(), changes } satisfies ChangeExport));
+  texts.push(history);
   const manifest: SnapshotManifest = {
     version: 1,
     files,
-    history: { sha256: await putBlob(bucket, session.projectId, JSON.stringify(history)), changes: changes.length },
+    history: { sha256: history.sha256, changes: changes.length },
     settings: {
       name: session.name,
       ttl_seconds: session.expiresAt ? Math.max(1, Math.round((session.expiresAt.getTime() - session.createdAt.getTime()) / 1000)) : null,
       meta: session.meta,
     },
   };
-  return insertSnapshot(db, { projectId: session.projectId, sessionId: session.id, label: name, data: manifest });
+  return insertSnapshot(db, { projectId: session.projectId, sessionId: session.id, label: name, data: manifest }, texts);
 }
 
 /** The project's snapshot `id`, or a 404 naming `field` (a snapshot of another project is not found). */
@@ -80,16 +66,18 @@ export function snapshotView(s: Snapshot): SnapshotView {
   return { id: s.id, project_id: s.projectId, session_id: s.sessionId, name: s.label, created_at: s.createdAt.toISOString(), files: m.files, changes: m.history.changes, settings: m.settings };
 }
 
-/** The snapshot's files with their texts, read from R2 (all of them, before anything is queued). */
-export async function snapshotTexts(bucket: R2Bucket, s: Snapshot): Promise<{ path: string; code: string }[]> {
+/** The snapshot's files with their texts (all of them, before anything is queued). */
+export async function snapshotFiles(store: TextStore, s: Snapshot): Promise<{ path: string; code: string }[]> {
   const m = manifestOf(s);
-  return Promise.all(m.files.map(async (f) => ({ path: f.path, code: await readBlob(bucket, s.projectId, f.sha256, f.path) })));
+  const texts = await readSnapshotTexts(store, s.projectId, m.files.map((f) => ({ sha256: f.sha256, what: f.path })));
+  return m.files.map((f) => ({ path: f.path, code: texts.get(f.sha256)! }));
 }
 
-/** The snapshot's change history, read from R2. */
-export async function snapshotHistory(bucket: R2Bucket, s: Snapshot): Promise<ChangeExport> {
+/** The snapshot's change history. */
+export async function snapshotHistory(store: TextStore, s: Snapshot): Promise<ChangeExport> {
   const m = manifestOf(s);
-  const parsed = changeExport.safeParse(JSON.parse(await readBlob(bucket, s.projectId, m.history.sha256, 'the history')));
+  const texts = await readSnapshotTexts(store, s.projectId, [{ sha256: m.history.sha256, what: 'the history' }]);
+  const parsed = changeExport.safeParse(JSON.parse(texts.get(m.history.sha256)!));
   if (!parsed.success) throw new HttpError(409, 'snapshot_incomplete', `the history of snapshot ${s.id} is not a change export`);
   return parsed.data;
 }
@@ -132,14 +120,14 @@ export interface SessionSource {
 
 /** Reads (and checks) the source of a new session before the session is made: a 404 names the field. */
 export async function sessionSource(
-  deps: { db: Db; bucket: R2Bucket; presets: () => Promise<ServedPreset[] | null> },
+  deps: TextStore & { presets: () => Promise<ServedPreset[] | null> },
   projectId: string,
   from: { from_snapshot?: string; template?: string },
 ): Promise<SessionSource | null> {
   if (from.from_snapshot !== undefined) {
     const snapshot = await snapshotOf(deps.db, projectId, from.from_snapshot, 'from_snapshot');
-    const files = await snapshotTexts(deps.bucket, snapshot);
-    return { files, snapshot: { id: snapshot.id, history: await snapshotHistory(deps.bucket, snapshot), settings: manifestOf(snapshot).settings } };
+    const files = await snapshotFiles(deps, snapshot);
+    return { files, snapshot: { id: snapshot.id, history: await snapshotHistory(deps, snapshot), settings: manifestOf(snapshot).settings } };
   }
   if (from.template !== undefined) {
     const presets = await deps.presets();

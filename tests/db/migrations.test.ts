@@ -7,7 +7,7 @@ import { journalEntries, utcMonth } from './helpers';
 const expectedTables = [
   'users', 'projects', 'memberships', 'api_tokens', 'sessions', 'spark_events', 'function_calls',
   'telemetry', 'usage', 'previews', 'generated_scripts', 'build_jobs', 'usage_daily', 'errors_daily',
-  'events_daily', 'agents', 'pairing_codes', 'patches', 'snapshots', 'webhook_sources',
+  'events_daily', 'agents', 'pairing_codes', 'patches', 'snapshots', 'snapshot_texts', 'webhook_sources',
   'webhook_deliveries', 'chips', 'chip_evaluations', 'digests', 'outgoing_webhooks', 'digest_deliveries', 'digest_delivery_attempts', 'audit_log', 'dead_letters', 'refresh_tokens',
   'rollup_watermarks', 'sessions_daily', 'queue_hourly', 'oauth_clients', 'oauth_grants', 'oauth_codes',
   'assistant_settings', 'assistant_runs', 'assistant_messages',

@@ -2,6 +2,7 @@
 // restored by the script into a fresh database on the shared server, and compared table by table
 // with the source: every row of the project, nothing of another project, nothing else changed.
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,6 +78,13 @@ describe('project backup and restore', () => {
     await fill(stranger, 'theirs');
     expect((await owner.api.post(`/api/projects/${owner.projectId}/members`, { email: member.email, role: 'member' })).status).toBe(201);
 
+    // A snapshot taken before texts moved to Postgres keeps them in R2: the export brings them in.
+    const oldText = 'class Old {}';
+    const oldSha = createHash('sha256').update(oldText).digest('hex');
+    await (await w.worker.mf.getR2Bucket('ARTIFACTS')).put(`projects/${owner.projectId}/blobs/sha256/${oldSha}`, oldText);
+    const oldManifest = { version: 1, files: [{ path: 'Assets/Old.cs', sha256: oldSha, bytes: oldText.length }], history: { sha256: oldSha, changes: 0 }, settings: { name: 'old', ttl_seconds: null, meta: {} } };
+    await w.sql`insert into snapshots (project_id, label, data) values (${owner.projectId}, 'from before', ${w.sql.json(oldManifest)})`;
+
     const res = await fetch(`${w.worker.url}/api/projects/${owner.projectId}/backup`, { headers: { authorization: `Bearer ${owner.token}` } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('ndjson');
@@ -92,6 +100,7 @@ describe('project backup and restore', () => {
     // Nothing of the other project.
     expect(JSON.stringify(rows)).not.toContain(stranger.projectId);
     expect(rows.filter((r) => r.table === 'spark_events')).toHaveLength(2);
+    expect(rows.filter((r) => r.table === 'snapshot_texts').find((r) => r.row.sha256 === oldSha)?.row.content).toBe(oldText);
 
     // A member is not an owner; a stranger does not see the project at all.
     expect((await fetch(`${w.worker.url}/api/projects/${owner.projectId}/backup`, { headers: { authorization: `Bearer ${member.token}` } })).status).toBe(403);
@@ -134,7 +143,14 @@ describe('project backup and restore', () => {
       compared[t.name] = got.length;
     }
     // The comparison covered real rows of every kind the project has.
-    expect(compared).toMatchObject({ projects: 1, users: 2, memberships: 2, sessions: 2, patches: 2, snapshots: 1, spark_events: 2 });
+    expect(compared).toMatchObject({ projects: 1, users: 2, memberships: 2, sessions: 2, patches: 2, snapshots: 2, spark_events: 2 });
+    // The snapshot is whole in the restored database: every text its manifest names came along.
+    const texts = await restored`
+      select m.sha, exists (select 1 from snapshot_texts t where t.project_id = ${owner.projectId} and t.sha256 = m.sha) as stored
+        from (select f->>'sha256' as sha from snapshots s, jsonb_array_elements(s.data->'files') f where s.project_id = ${owner.projectId}
+              union select s.data->'history'->>'sha256' from snapshots s where s.project_id = ${owner.projectId}) m`;
+    expect(texts.length).toBeGreaterThanOrEqual(2); // A.cs and the history
+    expect(texts.filter((t) => !t.stored)).toEqual([]);
     expect(compared.api_tokens).toBeGreaterThanOrEqual(1);
     expect(compared.audit_log).toBeGreaterThanOrEqual(1);
 

@@ -1,4 +1,4 @@
-// Snapshots and templates end to end: the edge in workerd (R2 for the texts), the real agent, and
+// Snapshots and templates end to end: the edge in workerd (Postgres for the texts), the real agent, and
 // the test Unity MCP server's project folder. Snapshot → change the files → restore → the files on
 // disk equal the snapshot (scripts kept in place keep their .meta GUID), and the restore's writes
 // are changes in the history that Undo takes back; a session from a snapshot or a template gets
@@ -93,17 +93,19 @@ describe('snapshots, restore and templates', () => {
     const listed = await user.api.get(`${S()}/snapshots`);
     expect(listed.body.items.map((s: { id: string }) => s.id)).toEqual([snapshotId]);
     expect((await user.api.get(`${P()}/snapshots/${snapshotId}`)).body).toEqual(taken.body);
-    // Texts are stored once per content: a second snapshot of the same files adds only its history.
-    const bucket = await w.worker.mf.getR2Bucket('ARTIFACTS');
-    const keys = async () => (await bucket.list({ prefix: `projects/${user.projectId}/blobs/sha256/` })).objects.map((o) => o.key.split('/').pop()).sort();
-    const first = await keys();
+    // Texts are stored once per content, in Postgres with the snapshot (a backup holds them): a
+    // second snapshot of the same files adds only its history. Nothing goes to R2 any more.
+    const texts = async () => (await w.sql`select sha256 from snapshot_texts where project_id = ${user.projectId}`).map((r) => r.sha256 as string).sort();
+    const first = await texts();
     expect(first).toEqual(expect.arrayContaining([sha(a1), sha(b1)]));
     expect(first).toHaveLength(3);
     const again = await user.api.post(`${S()}/snapshots`, { name: 'same files' });
     expect(again.body.files).toEqual(taken.body.files);
-    const second = await keys();
+    const second = await texts();
     expect(second).toHaveLength(4);
     expect(second).toEqual(expect.arrayContaining(first));
+    const bucket = await w.worker.mf.getR2Bucket('ARTIFACTS');
+    expect((await bucket.list({ prefix: `projects/${user.projectId}/blobs/` })).objects).toHaveLength(0);
     expect((await user.api.get(`${S()}/snapshots`)).body.items.map((s: { id: string }) => s.id)).toEqual([again.body.id, snapshotId]);
 
     // Change everything: A edited, B deleted, C new.
@@ -178,6 +180,58 @@ describe('snapshots, restore and templates', () => {
     for (const s of preset.scripts) expect(read(s.path), s.path).toBe(s.code);
     const scripts = await user.api.get(`${P()}/sessions/${made.body.id}/scripts`);
     expect(scripts.body.items.map((s: { path: string }) => s.path).sort()).toEqual(preset.scripts.map((s) => s.path).sort());
+  });
+
+  /** A snapshot as one taken before snapshot_texts left it: the manifest in Postgres, every text in R2 (those in `inR2`). */
+  async function legacySnapshot(files: { path: string; code: string }[], inR2: (sha256: string) => boolean) {
+    const bucket = await w.worker.mf.getR2Bucket('ARTIFACTS');
+    const history = JSON.stringify({ version: 1, session_id: sessionId, exported_at: new Date().toISOString(), changes: [] });
+    for (const text of [history, ...files.map((f) => f.code)])
+      if (inR2(sha(text))) await bucket.put(`projects/${user.projectId}/blobs/sha256/${sha(text)}`, text);
+    const manifest = {
+      version: 1,
+      files: files.map((f) => ({ path: f.path, sha256: sha(f.code), bytes: Buffer.byteLength(f.code) })),
+      history: { sha256: sha(history), changes: 0 },
+      settings: { name: 'old times', ttl_seconds: null, meta: {} },
+    };
+    const [row] = await w.sql`insert into snapshots (project_id, session_id, label, data) values (${user.projectId}, ${sessionId}, 'from before', ${w.sql.json(manifest)}) returning id`;
+    return { id: row!.id as string, historySha: sha(history) };
+  }
+
+  it('a snapshot whose texts are still in R2 (taken before) starts a session, and its texts move to Postgres', async () => {
+    const D = 'Assets/Scripts/Legacy.cs';
+    const d = 'public class Legacy { }\n';
+    const old = await legacySnapshot([{ path: D, code: d }], () => true);
+    const made = await user.api.post(`${P()}/sessions`, { name: 'from the old days', from_snapshot: old.id });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    await settled(made.body.id, made.body.restore.steps.map((s: { call_id: string }) => s.call_id));
+    expect(read(D)).toBe(d);
+    const copied = await w.sql`select sha256, content from snapshot_texts where project_id = ${user.projectId} and sha256 in ${w.sql([sha(d), old.historySha])}`;
+    expect(copied.map((r) => r.sha256).sort()).toEqual([sha(d), old.historySha].sort());
+    expect(copied.find((r) => r.sha256 === sha(d))!.content).toBe(d);
+  });
+
+  it('a snapshot with a text missing or not matching its hash is refused (409), and nothing is queued', async () => {
+    const sessionsBefore = (await user.api.get(`${P()}/sessions`)).body.items.length;
+    const lost = 'public class Lost { }\n';
+    const missing = await legacySnapshot([{ path: 'Assets/Scripts/Lost.cs', code: lost }], (h) => h !== sha(lost));
+    for (const res of [
+      await user.api.post(`${P()}/sessions`, { name: 'x', from_snapshot: missing.id }),
+      await user.api.post(`${S()}/snapshots/${missing.id}/restore`),
+    ]) {
+      expect(res.status, JSON.stringify(res.body)).toBe(409);
+      expect(res.body.error).toMatchObject({ code: 'snapshot_incomplete' });
+      expect(res.body.error.message).toContain('Assets/Scripts/Lost.cs');
+    }
+    // A text changed under its hash (a hand edit, a bad copy) is not restored either.
+    const edited = 'public class Edited { }\n';
+    const tampered = await legacySnapshot([{ path: 'Assets/Scripts/Edited.cs', code: edited }], () => false);
+    await w.sql`insert into snapshot_texts (project_id, sha256, content) values (${user.projectId}, ${sha(edited)}, 'public class Other { }')`;
+    const res = await user.api.post(`${S()}/snapshots/${tampered.id}/restore`);
+    expect(res.status, JSON.stringify(res.body)).toBe(409);
+    expect(res.body.error.message).toContain('does not match its sha-256');
+    expect((await user.api.get(`${P()}/sessions`)).body.items.length).toBe(sessionsBefore);
+    expect(existsSync(disk('Assets/Scripts/Lost.cs')) || existsSync(disk('Assets/Scripts/Edited.cs'))).toBe(false);
   });
 
   it('refuses bad input with a 4xx naming the field, and makes nothing', async () => {
