@@ -49,11 +49,14 @@ export async function dashboard(db: Db, projectId: string, range: DashboardRange
     from errors_daily where ${inDays} group by tool order by failures desc, calls desc, tool`);
 
   // Hourly buckets for up to two days, else daily; a bucket that has not begun yet gets no point.
-  // One pass over the calls: each start is +1 and each end -1 from the first point after it, and
-  // a running sum over the points gives what was in flight at each (started before, not finished).
+  // What was in flight at the start (started before it, not finished before it) counts from the
+  // first point; inside the range each start is +1 and each end -1 from the first point after it,
+  // and a running sum over the points gives what was in flight at each. Every part is an index
+  // range, so the cost follows the range, not the project's whole history of calls.
   const bucket = days.length <= 2 ? 'hour' : 'day';
   const stepS = bucket === 'hour' ? 3600 : 86_400;
   const nowTs = sql`${now.toISOString()}::timestamptz`;
+  const stop = sql`least(${end}, ${nowTs})`;
   const inFlight = await rows<{ at: string; ops: number }>(db, sql`
     with points as (
       select i, least(${start} + i * make_interval(secs => ${stepS}), ${nowTs}) as at
@@ -61,15 +64,25 @@ export async function dashboard(db: Db, projectId: string, range: DashboardRange
       where ${start} + (i - 1) * make_interval(secs => ${stepS}) <= ${nowTs}
     ),
     changes as (
-      select started_at as at, 1 as delta from function_calls
-      where project_id = ${projectId} and started_at is not null
+      select ${start} as at, 1 as delta from function_calls
+      where project_id = ${projectId} and started_at < ${start} and completed_at is null
       union all
-      select greatest(started_at, completed_at), -1 from function_calls
-      where project_id = ${projectId} and started_at is not null and completed_at is not null
+      select ${start}, 1 from function_calls
+      where project_id = ${projectId} and started_at < ${start} and completed_at >= ${start}
+      union all
+      select started_at, 1 from function_calls
+      where project_id = ${projectId} and started_at >= ${start} and started_at < ${stop}
+      union all
+      select completed_at, -1 from function_calls
+      where project_id = ${projectId} and completed_at >= ${start} and completed_at < ${stop} and started_at <= completed_at
+      union all
+      -- An end reported before its start (two machines' clocks) ends the call at its start.
+      select started_at, -1 from function_calls
+      where project_id = ${projectId} and started_at >= ${start} and started_at < ${stop} and completed_at < started_at
     ),
     per_point as (
       select greatest(1, floor(extract(epoch from (at - ${start})) / ${stepS})::int + 1) as i, sum(delta) as delta
-      from changes where at < least(${end}, ${nowTs}) group by 1
+      from changes group by 1
     )
     select to_char(points.at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as at,
       (sum(coalesce(per_point.delta, 0)) over (order by points.i))::int as ops

@@ -50,6 +50,12 @@ export const functionCalls = pgTable(
     // never overwrite another's row.
     unique('function_calls_project_session_call_key').on(t.projectId, t.sessionId, t.callId),
     index('function_calls_project_started_idx').on(t.projectId, t.startedAt.desc().nullsFirst()),
+    // The dashboard (and every /metrics scrape) reads a range of days: latency and the slowest
+    // sessions by when calls finished, the calls panel by their last timestamp, and the in-flight
+    // series starts from the calls still open. Each is a range of an index, not the project's history.
+    index('function_calls_project_completed_idx').on(t.projectId, t.completedAt),
+    index('function_calls_project_touched_idx').on(t.projectId, sql`coalesce(${t.completedAt}, ${t.startedAt}, ${t.createdAt})`),
+    index('function_calls_project_open_idx').on(t.projectId, t.startedAt).where(sql`${t.completedAt} is null`),
   ],
 );
 

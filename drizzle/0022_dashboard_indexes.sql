@@ -1,0 +1,3 @@
+CREATE INDEX "function_calls_project_completed_idx" ON "function_calls" USING btree ("project_id","completed_at");--> statement-breakpoint
+CREATE INDEX "function_calls_project_touched_idx" ON "function_calls" USING btree ("project_id",coalesce("completed_at", "started_at", "created_at"));--> statement-breakpoint
+CREATE INDEX "function_calls_project_open_idx" ON "function_calls" USING btree ("project_id","started_at") WHERE "function_calls"."completed_at" is null;
