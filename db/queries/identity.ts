@@ -178,6 +178,20 @@ export async function revokeRefreshFamily(db: Db, familyId: string, userId?: str
   return rows.length > 0;
 }
 
+/** How long a refresh token is kept past its expiry: a replay in that time still revokes its family. */
+export const REFRESH_KEEP_AFTER_EXPIRY_MS = 7 * 86_400_000;
+
+/**
+ * Deletes refresh tokens a week past their expiry (every rotation leaves one behind, ~100 a day
+ * for a person signed in). Such a token can never be spent; presenting it later is answered as
+ * unknown rather than as a reuse. Resolves with how many went.
+ */
+export async function pruneRefreshTokens(db: Db, now: Date): Promise<number> {
+  const before = new Date(now.getTime() - REFRESH_KEEP_AFTER_EXPIRY_MS).toISOString();
+  const rows = await db.delete(refreshTokens).where(sql`${refreshTokens.expiresAt} < ${before}::timestamptz`).returning({ id: refreshTokens.id });
+  return rows.length;
+}
+
 /** A person's live sign-ins (families with an unused, unrevoked, unexpired token), newest first. */
 export async function listRefreshFamilies(db: Db, userId: string) {
   return db

@@ -31,7 +31,8 @@ export const patches = pgTable(
     index('patches_revert_call_idx').on(t.revertCallId),
     // A write over MCP waits until its change is here (edge/mcp/history-wait.ts): found by call, not by scanning.
     index('patches_session_call_idx').on(t.sessionId, t.callId),
-    index('patches_session_created_idx').on(t.sessionId, t.createdAt.desc().nullsFirst()),
+    // Newest first with the id as tie-break, as listChanges orders and pruneHistory ranks them (no sort).
+    index('patches_session_created_idx').on(t.sessionId, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
     index('patches_project_created_idx').on(t.projectId, t.createdAt.desc().nullsFirst()),
   ],
 );

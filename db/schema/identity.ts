@@ -111,7 +111,14 @@ export const refreshTokens = pgTable(
     usedAt: timestamp('used_at', { withTimezone: true }),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
   },
-  (t) => [index('refresh_tokens_user_id_idx').on(t.userId), index('refresh_tokens_family_id_idx').on(t.familyId)],
+  (t) => [
+    index('refresh_tokens_user_id_idx').on(t.userId),
+    index('refresh_tokens_family_id_idx').on(t.familyId),
+    // A person's live sign-ins (listRefreshFamilies): the one unspent token of each family, not every token they ever had.
+    index('refresh_tokens_user_live_idx')
+      .on(t.userId, t.createdAt.desc().nullsFirst())
+      .where(sql`${t.usedAt} is null and ${t.revokedAt} is null`),
+  ],
 );
 
 export type User = typeof users.$inferSelect;

@@ -29,7 +29,8 @@ export const auditLog = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
-    index('audit_log_project_created_idx').on(t.projectId, t.createdAt.desc().nullsFirst()),
+    // Listed and paged newest first by id (the page cursor), so a page deep in the log is an index range.
+    index('audit_log_project_id_idx').on(t.projectId, t.id.desc().nullsFirst()),
     index('audit_log_actor_user_created_idx').on(t.actorUserId, t.createdAt.desc().nullsFirst()),
   ],
 );

@@ -53,7 +53,8 @@ export const webhookDeliveries = pgTable(
   (t) => [
     uniqueIndex('webhook_deliveries_source_delivery_key').on(t.sourceId, t.deliveryKey),
     index('webhook_deliveries_project_received_idx').on(t.projectId, t.receivedAt.desc().nullsFirst()),
-    index('webhook_deliveries_source_received_idx').on(t.sourceId, t.receivedAt.desc()),
+    // listDeliveries: newest first (drizzle's bare desc() is NULLS LAST, which `order by … desc` cannot use).
+    index('webhook_deliveries_source_received_idx').on(t.sourceId, t.receivedAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
     index('webhook_deliveries_received_with_body_idx').on(t.receivedAt).where(sql`${t.body} is not null`),
   ],
 );

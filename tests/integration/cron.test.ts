@@ -100,3 +100,32 @@ describe('OAuth clean-up', () => {
     }
   });
 });
+
+describe('refresh token clean-up', () => {
+  it('drops tokens a week past their expiry, keeps the rest, and a live sign-in is still listed', async () => {
+    const db = await createTestDatabase('refresh_prune');
+    const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+    try {
+      const [u] = await sql`insert into users (email, password_hash) values ('r@example.com', 'x') returning id`;
+      const family = crypto.randomUUID();
+      const token = (label: string, expiresInDays: number, used: boolean) =>
+        sql`insert into refresh_tokens (user_id, family_id, token_hash, expires_at, used_at)
+            values (${u!.id}, ${family}, ${label}, now() + ${`${expiresInDays} days`}::interval, ${used ? new Date() : null})`;
+      await token('expired-long-ago', -8, true);
+      await token('expired-lately', -6, true); // a replay now still revokes the family
+      await token('live', 29, false);
+
+      const { runCron } = await import('../../workers/cron');
+      const { createDb } = await import('../../db/client');
+      const { listRefreshFamilies } = await import('../../db/queries/identity');
+      const h = createDb({ url: db.url });
+      expect(await runCron(CRON_DAILY, h.db)).toMatchObject({ refreshTokensPruned: 1 });
+      expect((await listRefreshFamilies(h.db, u!.id)).map((f) => f.familyId)).toEqual([family]);
+      await h.close();
+      expect((await sql`select token_hash from refresh_tokens order by 1`).map((r) => r.token_hash)).toEqual(['expired-lately', 'live']);
+    } finally {
+      await sql.end();
+      await db.drop();
+    }
+  });
+});

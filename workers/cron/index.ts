@@ -1,6 +1,7 @@
 import type { Db } from '../../db/client';
 import { DEFAULT_EVENT_RETENTION_MONTHS, ensureEventPartitions } from '../../db/partitions';
 import { pruneHistory } from '../../db/queries/history';
+import { pruneRefreshTokens } from '../../db/queries/identity';
 import { pruneOauth } from '../../db/queries/oauth';
 import { clearExpiredDeliveryBodies } from '../../db/queries/webhooks';
 import { runLifecycle, type LifecycleDeps } from '../lifecycle';
@@ -43,6 +44,7 @@ export async function runCron(cron: string, db: Db, now = new Date(), opts: Cron
     done.partitionsCreated = await ensureEventPartitions(db, from, PARTITION_MONTHS_AHEAD + 1);
     done.webhookBodiesCleared = await clearExpiredDeliveryBodies(db, now);
     done.oauthPruned = await pruneOauth(db, now);
+    done.refreshTokensPruned = await pruneRefreshTokens(db, now);
     Object.assign(done, await runRetention(db, now, opts.retentionMonths ?? DEFAULT_EVENT_RETENTION_MONTHS));
     if (opts.digests) {
       done.digests = await opts.digests.makeDue(db, now);

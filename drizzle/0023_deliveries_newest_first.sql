@@ -1,0 +1,2 @@
+DROP INDEX "webhook_deliveries_source_received_idx";--> statement-breakpoint
+CREATE INDEX "webhook_deliveries_source_received_idx" ON "webhook_deliveries" USING btree ("source_id","received_at" DESC NULLS FIRST,"id" DESC NULLS FIRST);

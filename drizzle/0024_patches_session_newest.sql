@@ -1,0 +1,2 @@
+DROP INDEX "patches_session_created_idx";--> statement-breakpoint
+CREATE INDEX "patches_session_created_idx" ON "patches" USING btree ("session_id","created_at" DESC NULLS FIRST,"id" DESC NULLS FIRST);

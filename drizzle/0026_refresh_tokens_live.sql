@@ -1,0 +1,1 @@
+CREATE INDEX "refresh_tokens_user_live_idx" ON "refresh_tokens" USING btree ("user_id","created_at" DESC NULLS FIRST) WHERE "refresh_tokens"."used_at" is null and "refresh_tokens"."revoked_at" is null;
