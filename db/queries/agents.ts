@@ -2,6 +2,19 @@ import { desc, eq, sql } from 'drizzle-orm';
 import { rowsOf, type Db } from '../client';
 import { agents, apiTokens, pairingCodes } from '../schema';
 
+/** How long an unused pairing code is kept past its expiry (a late attempt still reads as expired). */
+export const PAIRING_CODE_KEEP_AFTER_EXPIRY_MS = 86_400_000;
+
+/**
+ * Deletes pairing codes nobody used, a day past their expiry; a used code stays (it records which
+ * code paired which agent). Resolves with how many went.
+ */
+export async function prunePairingCodes(db: Db, now: Date): Promise<number> {
+  const before = new Date(now.getTime() - PAIRING_CODE_KEEP_AFTER_EXPIRY_MS).toISOString();
+  const result = await db.execute(sql`delete from ${pairingCodes} where used_at is null and expires_at < ${before}::timestamptz returning 1`);
+  return rowsOf(result).length;
+}
+
 /** Inserts a code unless the project already has `maxLive` unused, unexpired ones (then null). */
 export async function insertPairingCode(db: Db, p: { projectId: string; codeHash: string; createdBy: string | null; expiresAt: Date }, maxLive: number) {
   const result = await db.execute(sql`

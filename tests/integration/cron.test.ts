@@ -101,8 +101,8 @@ describe('OAuth clean-up', () => {
   });
 });
 
-describe('refresh token clean-up', () => {
-  it('drops tokens a week past their expiry, keeps the rest, and a live sign-in is still listed', async () => {
+describe('sign-in and pairing clean-up', () => {
+  it('drops refresh tokens a week past expiry and unused pairing codes a day past it, keeps the rest', async () => {
     const db = await createTestDatabase('refresh_prune');
     const sql = postgres(db.url, { max: 1, onnotice: () => {} });
     try {
@@ -111,6 +111,14 @@ describe('refresh token clean-up', () => {
       const token = (label: string, expiresInDays: number, used: boolean) =>
         sql`insert into refresh_tokens (user_id, family_id, token_hash, expires_at, used_at)
             values (${u!.id}, ${family}, ${label}, now() + ${`${expiresInDays} days`}::interval, ${used ? new Date() : null})`;
+      const [p] = await sql`insert into projects (name, owner_id) values ('g', ${u!.id}) returning id`;
+      const code = (label: string, expiresInHours: number, used: boolean) =>
+        sql`insert into pairing_codes (project_id, code_hash, expires_at, used_at)
+            values (${p!.id}, ${label}, now() + ${`${expiresInHours} hours`}::interval, ${used ? new Date() : null})`;
+      await code('unused-long-ago', -25, false);
+      await code('used-long-ago', -25 * 30, true); // records which code paired which agent
+      await code('unused-lately', -2, false);
+      await code('live', 0.1, false);
       await token('expired-long-ago', -8, true);
       await token('expired-lately', -6, true); // a replay now still revokes the family
       await token('live', 29, false);
@@ -119,10 +127,11 @@ describe('refresh token clean-up', () => {
       const { createDb } = await import('../../db/client');
       const { listRefreshFamilies } = await import('../../db/queries/identity');
       const h = createDb({ url: db.url });
-      expect(await runCron(CRON_DAILY, h.db)).toMatchObject({ refreshTokensPruned: 1 });
+      expect(await runCron(CRON_DAILY, h.db)).toMatchObject({ refreshTokensPruned: 1, pairingCodesPruned: 1 });
       expect((await listRefreshFamilies(h.db, u!.id)).map((f) => f.familyId)).toEqual([family]);
       await h.close();
       expect((await sql`select token_hash from refresh_tokens order by 1`).map((r) => r.token_hash)).toEqual(['expired-lately', 'live']);
+      expect((await sql`select code_hash from pairing_codes order by 1`).map((r) => r.code_hash)).toEqual(['live', 'unused-lately', 'used-long-ago']);
     } finally {
       await sql.end();
       await db.drop();

@@ -1,5 +1,6 @@
 import type { Db } from '../../db/client';
 import { DEFAULT_EVENT_RETENTION_MONTHS, ensureEventPartitions } from '../../db/partitions';
+import { prunePairingCodes } from '../../db/queries/agents';
 import { pruneHistory } from '../../db/queries/history';
 import { pruneRefreshTokens } from '../../db/queries/identity';
 import { pruneOauth } from '../../db/queries/oauth';
@@ -45,6 +46,7 @@ export async function runCron(cron: string, db: Db, now = new Date(), opts: Cron
     done.webhookBodiesCleared = await clearExpiredDeliveryBodies(db, now);
     done.oauthPruned = await pruneOauth(db, now);
     done.refreshTokensPruned = await pruneRefreshTokens(db, now);
+    done.pairingCodesPruned = await prunePairingCodes(db, now);
     Object.assign(done, await runRetention(db, now, opts.retentionMonths ?? DEFAULT_EVENT_RETENTION_MONTHS));
     if (opts.digests) {
       done.digests = await opts.digests.makeDue(db, now);
