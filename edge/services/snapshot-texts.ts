@@ -15,6 +15,12 @@ export interface TextStore {
 /** Where a snapshot text was kept before snapshot_texts: one R2 object per project and content. */
 export const legacyTextKey = (projectId: string, sha256: string) => `projects/${projectId}/blobs/sha256/${sha256}`;
 
+/** A text an older snapshot kept in R2, or null when it is not there. */
+async function legacyText(store: TextStore, projectId: string, sha256: string): Promise<string | null> {
+  const obj = await store.legacyBucket.get(legacyTextKey(projectId, sha256));
+  return obj ? obj.text() : null;
+}
+
 /** `content` with its sha-256, ready to store with a snapshot. */
 export async function snapshotText(content: string): Promise<SnapshotText> {
   return { sha256: await sha256Hex(content), content };
@@ -29,9 +35,9 @@ export async function readSnapshotTexts(store: TextStore, projectId: string, wan
   const found = await findSnapshotTexts(store.db, projectId, wanted.map((w) => w.sha256));
   const fromR2 = await Promise.all(
     [...new Map(wanted.filter((w) => !found.has(w.sha256)).map((w) => [w.sha256, w])).values()].map(async (w) => {
-      const obj = await store.legacyBucket.get(legacyTextKey(projectId, w.sha256));
-      if (!obj) throw new HttpError(409, 'snapshot_incomplete', `the stored text of ${w.what} (sha-256 ${w.sha256}) is missing from storage`);
-      return { ...w, content: await obj.text() };
+      const content = await legacyText(store, projectId, w.sha256);
+      if (content === null) throw new HttpError(409, 'snapshot_incomplete', `the stored text of ${w.what} (sha-256 ${w.sha256}) is missing from storage`);
+      return { sha256: w.sha256, content };
     }),
   );
   for (const t of fromR2) found.set(t.sha256, t.content);
@@ -39,7 +45,7 @@ export async function readSnapshotTexts(store: TextStore, projectId: string, wan
     // A wrong text under a hash (a bad copy, a hand edit) is refused, not restored.
     if ((await sha256Hex(found.get(w.sha256)!)) !== w.sha256) throw new HttpError(409, 'snapshot_incomplete', `the stored text of ${w.what} does not match its sha-256`);
   }
-  await storeSnapshotTexts(store.db, projectId, fromR2.map((t) => ({ sha256: t.sha256, content: t.content })));
+  await storeSnapshotTexts(store.db, projectId, fromR2);
   return found;
 }
 
@@ -57,8 +63,7 @@ export async function adoptLegacySnapshotTexts(store: TextStore, projectId: stri
   for (let i = 0; i < missing.length; i += LEGACY_COPY_CHUNK) {
     const found = await Promise.all(
       missing.slice(i, i + LEGACY_COPY_CHUNK).map(async (sha256) => {
-        const obj = await store.legacyBucket.get(legacyTextKey(projectId, sha256));
-        const content = obj ? await obj.text() : null;
+        const content = await legacyText(store, projectId, sha256);
         return content !== null && (await sha256Hex(content)) === sha256 ? { sha256, content } : null;
       }),
     );
