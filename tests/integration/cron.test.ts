@@ -35,11 +35,21 @@ describe('cron in workerd', () => {
   });
 });
 
+/** Runs `fn` against a database of its own (migrated), dropped afterwards. */
+async function withOwnDatabase(name: string, fn: (sql: postgres.Sql, url: string) => Promise<void>) {
+  const db = await createTestDatabase(name);
+  const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+  try {
+    await fn(sql, db.url);
+  } finally {
+    await sql.end();
+    await db.drop();
+  }
+}
+
 describe('history pruning', () => {
   it('keeps the newest 50 changes of each session', async () => {
-    const db = await createTestDatabase('prune');
-    const sql = postgres(db.url, { max: 1, onnotice: () => {} });
-    try {
+    await withOwnDatabase('prune', async (sql, url) => {
       const [u] = await sql`insert into users (email, password_hash) values ('p@example.com', 'x') returning id`;
       const [p] = await sql`insert into projects (name, owner_id) values ('g', ${u!.id}) returning id`;
       const sessions = await sql`insert into sessions (project_id, name) values (${p!.id}, 'a'), (${p!.id}, 'b') returning id`;
@@ -49,23 +59,18 @@ describe('history pruning', () => {
       }
       const { runCron, CRON_FREQUENT } = await import('../../workers/cron');
       const { createDb } = await import('../../db/client');
-      const h = createDb({ url: db.url });
+      const h = createDb({ url: url });
       expect(await runCron(CRON_FREQUENT, h.db)).toMatchObject({ historyPruned: 10, rollup: { events: 0 } });
       await h.close();
       const counts = await sql`select session_id, count(*)::int as n, max(path) filter (where path = 'Assets/F1.cs') as newest from patches group by session_id order by n desc`;
       expect(counts.map((r) => [r.n, r.newest])).toEqual([[50, 'Assets/F1.cs'], [10, 'Assets/F1.cs']]);
-    } finally {
-      await sql.end();
-      await db.drop();
-    }
+    });
   });
 });
 
 describe('OAuth clean-up', () => {
   it('drops codes a day past their expiry and grants whose consent never finished, and keeps the rest', async () => {
-    const db = await createTestDatabase('oauth_prune');
-    const sql = postgres(db.url, { max: 1, onnotice: () => {} });
-    try {
+    await withOwnDatabase('oauth_prune', async (sql, url) => {
       const [u] = await sql`insert into users (email, password_hash) values ('o@example.com', 'x') returning id`;
       const [p] = await sql`insert into projects (name, owner_id) values ('g', ${u!.id}) returning id`;
       const [c] = await sql`insert into oauth_clients (name, redirect_uris) values ('client', ${['http://127.0.0.1/cb']}) returning id`;
@@ -89,23 +94,18 @@ describe('OAuth clean-up', () => {
 
       const { runCron } = await import('../../workers/cron');
       const { createDb } = await import('../../db/client');
-      const h = createDb({ url: db.url });
+      const h = createDb({ url: url });
       expect(await runCron(CRON_DAILY, h.db)).toMatchObject({ oauthPruned: { codes: 2, unfinishedGrants: 1 } });
       await h.close();
       expect((await sql`select code_hash from oauth_codes order by 1`).map((r) => r.code_hash)).toEqual(['fresh-code', 'spent-recently']);
       expect(new Set((await sql`select id from oauth_grants`).map((r) => r.id))).toEqual(new Set([live, fresh, revoked]));
-    } finally {
-      await sql.end();
-      await db.drop();
-    }
+    });
   });
 });
 
 describe('sign-in and pairing clean-up', () => {
   it('drops refresh tokens a week past expiry and unused pairing codes a day past it, keeps the rest', async () => {
-    const db = await createTestDatabase('refresh_prune');
-    const sql = postgres(db.url, { max: 1, onnotice: () => {} });
-    try {
+    await withOwnDatabase('refresh_prune', async (sql, url) => {
       const [u] = await sql`insert into users (email, password_hash) values ('r@example.com', 'x') returning id`;
       const family = crypto.randomUUID();
       const token = (label: string, expiresInDays: number, used: boolean) =>
@@ -126,15 +126,12 @@ describe('sign-in and pairing clean-up', () => {
       const { runCron } = await import('../../workers/cron');
       const { createDb } = await import('../../db/client');
       const { listRefreshFamilies } = await import('../../db/queries/identity');
-      const h = createDb({ url: db.url });
+      const h = createDb({ url: url });
       expect(await runCron(CRON_DAILY, h.db)).toMatchObject({ refreshTokensPruned: 1, pairingCodesPruned: 1 });
       expect((await listRefreshFamilies(h.db, u!.id)).map((f) => f.familyId)).toEqual([family]);
       await h.close();
       expect((await sql`select token_hash from refresh_tokens order by 1`).map((r) => r.token_hash)).toEqual(['expired-lately', 'live']);
       expect((await sql`select code_hash from pairing_codes order by 1`).map((r) => r.code_hash)).toEqual(['live', 'unused-lately', 'used-long-ago']);
-    } finally {
-      await sql.end();
-      await db.drop();
-    }
+    });
   });
 });
