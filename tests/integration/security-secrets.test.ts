@@ -14,6 +14,20 @@ describe('security: no secret in URLs or logs', () => {
   let worker: SparkWorker;
   let sql: postgres.Sql;
   const logs: string[] = [];
+  /**
+   * DDL on tables the Worker is writing: the consumer retries its refused batch at once
+   * (QUEUE_RETRY_BASE_SECONDS 0) and takes the partitions' locks in its own order, so Postgres
+   * may pick the DDL as a deadlock's victim (40P01); it is run again until it goes through.
+   */
+  const ddl = async (statement: string) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await sql.unsafe(statement);
+      } catch (err) {
+        if ((err as { code?: string }).code !== '40P01' || attempt >= 20) throw err;
+      }
+    }
+  };
 
   beforeAll(async () => {
     db = await createTestDatabase('sec_secrets');
@@ -37,8 +51,8 @@ describe('security: no secret in URLs or logs', () => {
 
     // The database refuses every new user, every token lookup, every event insert.
     await sql.unsafe(`create function refuse() returns trigger language plpgsql as $$ begin raise exception 'refused by test'; end $$`);
-    await sql.unsafe(`create trigger refuse_users before insert on users for each row execute function refuse()`);
-    await sql.unsafe(`create trigger refuse_events before insert on spark_events for each row execute function refuse()`);
+    await ddl(`create trigger refuse_users before insert on users for each row execute function refuse()`);
+    await ddl(`create trigger refuse_events before insert on spark_events for each row execute function refuse()`);
     try {
       const signup = await apiClient(worker.url).post('/api/auth/signup', { email: 'victim@example.com', password });
       expect(signup.status).toBe(500);
@@ -50,16 +64,16 @@ describe('security: no secret in URLs or logs', () => {
       // A token the Worker has not verified yet (a verified one is served from its cache).
       const unseen = (await u.api.post(`${p}/tokens`, { name: 'reader', scope: 'read' })).body;
       unseenSecrets.push(unseen.token, (await sql`select token_hash from api_tokens where id = ${unseen.id}`)[0]!.token_hash as string);
-      await sql.unsafe(`alter table api_tokens rename to api_tokens_away`);
+      await ddl(`alter table api_tokens rename to api_tokens_away`);
       try {
         const lookup = await apiClient(worker.url, unseen.token).get(`${p}/sessions`);
         expect(lookup.status).toBe(500);
       } finally {
-        await sql.unsafe(`alter table api_tokens_away rename to api_tokens`);
+        await ddl(`alter table api_tokens_away rename to api_tokens`);
       }
       await eventually(async () => logs.filter((l) => /unhandled error/.test(l)).length >= 2, 5_000);
     } finally {
-      await sql.unsafe(`drop trigger refuse_users on users; drop trigger refuse_events on spark_events`);
+      await ddl(`drop trigger refuse_users on users; drop trigger refuse_events on spark_events`);
     }
 
     const all = logs.join('\n');
