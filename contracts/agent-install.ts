@@ -20,6 +20,12 @@ export interface AgentManifest {
   bytes: number;
 }
 
+/** The versioned tarball a manifest (agent.json) names, or undefined when it names none. */
+export function versionedTarballOf(manifest: unknown): string | undefined {
+  const path = typeof manifest === 'object' && manifest !== null ? (manifest as Partial<AgentManifest>).path : undefined;
+  return typeof path === 'string' && AGENT_VERSIONED_PATH.test(path) ? path : undefined;
+}
+
 /** The command that runs `spark-agent <args>` from the edge at `edge` (an origin, no trailing slash). */
 export function agentCommand(edge: string, args: string, tarballPath: string = AGENT_TARBALL_PATH): string {
   return `npx -y ${edge}${tarballPath} ${args}`;

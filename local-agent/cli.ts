@@ -11,8 +11,8 @@ import { realpathSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { agentCommand } from '../contracts/agent-install';
 import { startAgent } from './agent';
+import { currentAgentCommand } from './agent-package';
 import {
   AGENT_VERSION,
   ConfigError,
@@ -44,7 +44,8 @@ Usage:
   spark-agent start [options]                            run the agent (Ctrl-C to stop)
   spark-agent status [--json]                            ask the running agent how it is
 
-Installed from your Spark edge, these are: npx -y <edge>/agent.tgz <command> ...
+Installed from your Spark edge, these are: npx -y <edge>/agent/spark-agent-<version>.tgz <command> ...
+(your Spark project page shows the exact command)
 
 Options:
   --home <dir>         agent home (default ~/.spark-agent, or SPARK_AGENT_HOME)
@@ -176,7 +177,7 @@ async function pair(rest: string[], flags: Record<string, string | boolean | und
   if (previous && previous !== paired.project_id) io.out(`Replaced the previous pairing (project ${previous}).\n`);
   io.out(`Paired "${name}" with project ${paired.project_id} (agent ${paired.agent_id}).\n` + `Credentials saved to ${file} (readable only by you).\n`);
   if (flags['no-start'] === true) {
-    io.out(`Start the agent with: ${agentCommand(config.edgeUrl, 'start')}\n`);
+    io.out(`Start the agent with: ${await currentAgentCommand(io.fetch, config.edgeUrl, 'start')}\n`);
     return EXIT.ok;
   }
   // The page says "leave it running": pairing goes straight on to run the agent.
@@ -221,7 +222,7 @@ async function status(flags: Record<string, string | boolean | undefined>, io: C
     } catch {
       // unreadable credentials: the generic hint below
     }
-    const how = edge ? `${agentCommand(edge, 'start')} (or the start command on your Spark project page)` : 'the start command on your Spark project page';
+    const how = edge ? `${await currentAgentCommand(io.fetch, edge, 'start')} (or the start command on your Spark project page)` : 'the start command on your Spark project page';
     io.err(`The Spark agent is not running (nothing answers on ${config.tray.host}:${config.tray.port}).\nStart it with: ${how}\n`);
     return EXIT.notReady;
   }

@@ -1,4 +1,4 @@
-import { AGENT_MANIFEST_PATH, AGENT_VERSIONED_PATH, type AgentManifest } from '../../contracts/agent-install';
+import { AGENT_MANIFEST_PATH, versionedTarballOf } from '../../contracts/agent-install';
 
 /**
  * The path of the current versioned agent tarball, read from the manifest among the static
@@ -9,8 +9,7 @@ export async function currentAgentTarball(assets: Fetcher | undefined, origin: s
   try {
     const res = await assets.fetch(new Request(`${origin}${AGENT_MANIFEST_PATH}`));
     if (!res.ok || !(res.headers.get('content-type') ?? '').includes('json')) return undefined;
-    const manifest = (await res.json()) as Partial<AgentManifest>;
-    return typeof manifest.path === 'string' && AGENT_VERSIONED_PATH.test(manifest.path) ? manifest.path : undefined;
+    return versionedTarballOf(await res.json());
   } catch {
     return undefined;
   }

@@ -19,6 +19,7 @@ import { pairResponseOf, sessionViewOf } from '../support/edge-views';
 const PROJECT = randomUUID();
 const TOKEN = 'agent-token-123';
 const AGENT_ID = randomUUID();
+const SERVED_TARBALL = '/agent/spark-agent-0.1.0-0123456789ab.tgz';
 
 // `ws` has no bundled types; load it untyped (it is what the agent uses on Node 20 too).
 const wsName = 'ws';
@@ -35,12 +36,18 @@ async function fakeEdge() {
   const rooms: Room[] = [];
   const wss = new WebSocketServer({ noServer: true });
   let pairStatus = 201;
+  // The manifest the edge serves among its static assets (agent.json); null: an API-only edge.
+  let manifest: { path: string } | null = { path: SERVED_TARBALL };
   const server: Server = createServer(async (req: IncomingMessage, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined;
     const authed = req.headers.authorization === `Bearer ${TOKEN}`;
+    if (req.method === 'GET' && url.pathname === '/agent.json' && manifest) {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ version: '0.1.0', ...manifest, sha256: 'f'.repeat(64), bytes: 1 }));
+      return;
+    }
     if (req.method === 'POST' && url.pathname === '/api/agent/pair') {
       if (pairStatus !== 201) {
         res.writeHead(pairStatus, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'gone', message: 'code expired' } }));
@@ -87,6 +94,9 @@ async function fakeEdge() {
     rooms,
     setPair(status: number) {
       pairStatus = status;
+    },
+    setManifest(m: { path: string } | null) {
+      manifest = m;
     },
     room: () => rooms[rooms.length - 1]!,
     async close() {
@@ -328,7 +338,22 @@ describe('agent end to end (fake edge, real WebSocket)', () => {
     expect(creds).toMatchObject({ token: TOKEN, project_id: PROJECT, agent_id: AGENT_ID, name: 'Studio PC', edge_url: edge.url });
     if (process.platform !== 'win32') expect(statSync(join(pairHome, 'credentials.json')).mode & 0o777).toBe(0o600);
     expect(out.join('')).toMatch(/Paired "Studio PC"/);
+    // The versioned tarball the edge serves now, not the fixed /agent.tgz that npx would keep for good.
+    expect(out.join('')).toContain(`Start the agent with: npx -y ${edge.url}${SERVED_TARBALL} start`);
+    // An edge that serves no manifest (API only, or one that names no versioned tarball): the fixed name.
+    out.length = 0;
+    edge.setManifest({ path: '/index.html' });
+    expect(await main(['pair', 'ABCD-1234', '--edge', edge.url, '--no-start'], io)).toBe(EXIT.ok);
     expect(out.join('')).toContain(`Start the agent with: npx -y ${edge.url}/agent.tgz start`);
+    edge.setManifest(null);
+    out.length = 0;
+    expect(await main(['pair', 'ABCD-1234', '--edge', edge.url, '--no-start'], io)).toBe(EXIT.ok);
+    expect(out.join('')).toContain(`Start the agent with: npx -y ${edge.url}/agent.tgz start`);
+    edge.setManifest({ path: SERVED_TARBALL });
+    // Not running: the hint names the same command, from the paired edge.
+    err.length = 0;
+    expect(await main(['status'], { ...io, env: { SPARK_AGENT_HOME: pairHome, SPARK_TRAY_PORT: '1' } })).toBe(EXIT.notReady);
+    expect(err.join('')).toContain(`Start it with: npx -y ${edge.url}${SERVED_TARBALL} start`);
 
     // The edge answers unknown, used and expired codes alike: 404.
     edge.setPair(404);
