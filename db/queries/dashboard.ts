@@ -102,13 +102,16 @@ export async function dashboard(db: Db, projectId: string, range: DashboardRange
     left join queue_hourly q on q.project_id = ${projectId} and q.hour >= p.at and q.hour < p.at + make_interval(secs => ${stepS})
     group by p.i, p.at, p.ran_ms order by p.i`);
 
+  // Ranked on the calls alone; only the ten get their names (joining first sorted every call with its name).
   const slowest = await rows<{ session_id: string; name: string | null; calls: number; p95_ms: number; max_ms: number }>(db, sql`
-    select f.session_id, s.name, count(*)::int as calls,
-      percentile_disc(0.95) within group (order by f.latency_ms)::int as p95_ms, max(f.latency_ms)::int as max_ms
-    from function_calls f
-    left join sessions s on s.project_id = f.project_id and s.id::text = f.session_id
-    where f.project_id = ${projectId} and ${finished}
-    group by f.session_id, s.name order by p95_ms desc, max_ms desc, f.session_id limit 10`);
+    select t.session_id, s.name, t.calls, t.p95_ms, t.max_ms from (
+      select session_id, count(*)::int as calls,
+        percentile_disc(0.95) within group (order by latency_ms)::int as p95_ms, max(latency_ms)::int as max_ms
+      from function_calls where project_id = ${projectId} and ${finished}
+      group by session_id order by p95_ms desc, max_ms desc, session_id limit 10
+    ) t
+    left join sessions s on s.project_id = ${projectId} and s.id::text = t.session_id
+    order by t.p95_ms desc, t.max_ms desc, t.session_id`);
 
   const [calls] = await rows<{ succeeded: number; failed: number; timeout: number; started: number }>(db, sql`
     select count(*) filter (where status = 'succeeded')::int as succeeded, count(*) filter (where status = 'failed')::int as failed,

@@ -1,12 +1,16 @@
--- The 10 sessions whose finished calls had the highest p95 latency.
-select f.session_id, s.name, count(*) as calls,
-  percentile_disc(0.95) within group (order by f.latency_ms) as "p95 ms",
-  max(f.latency_ms) as "max ms"
-from function_calls f
-left join sessions s on s.project_id = f.project_id and s.id::text = f.session_id
-where f.project_id = '$project'
-  and f.status in ('succeeded', 'failed', 'timeout') and f.latency_ms is not null
-  and $__timeFilter(f.completed_at)
-group by f.session_id, s.name
-order by 4 desc, 5 desc, f.session_id
-limit 10
+-- The 10 sessions whose finished calls had the highest p95 latency (ranked on the calls, then named).
+select t.session_id, s.name, t.calls, t."p95 ms", t."max ms"
+from (
+  select session_id, count(*) as calls,
+    percentile_disc(0.95) within group (order by latency_ms) as "p95 ms",
+    max(latency_ms) as "max ms"
+  from function_calls
+  where project_id = '$project'
+    and status in ('succeeded', 'failed', 'timeout') and latency_ms is not null
+    and $__timeFilter(completed_at)
+  group by session_id
+  order by 3 desc, 4 desc, session_id
+  limit 10
+) t
+left join sessions s on s.project_id = '$project' and s.id::text = t.session_id
+order by t."p95 ms" desc, t."max ms" desc, t.session_id
