@@ -26,6 +26,12 @@ export function versionedTarballOf(manifest: unknown): string | undefined {
   return typeof path === 'string' && AGENT_VERSIONED_PATH.test(path) ? path : undefined;
 }
 
+/** The versioned tarball an answer for agent.json names: none for a refusal or a non-JSON answer (an SPA fallback's HTML). */
+export async function versionedTarballIn(res: Response): Promise<string | undefined> {
+  if (!res.ok || !(res.headers.get('content-type') ?? '').includes('json')) return undefined;
+  return versionedTarballOf(await res.json());
+}
+
 /** The command that runs `spark-agent <args>` from the edge at `edge` (an origin, no trailing slash). */
 export function agentCommand(edge: string, args: string, tarballPath: string = AGENT_TARBALL_PATH): string {
   return `npx -y ${edge}${tarballPath} ${args}`;

@@ -1,7 +1,7 @@
 // The commands the agent prints to run it again name the versioned tarball the edge serves now
 // (agent.json), as the project page does: npx keeps what it installed from the fixed /agent.tgz
 // URL for good, so that URL would run this agent even after Spark ships a newer one.
-import { AGENT_MANIFEST_PATH, agentCommand, versionedTarballOf } from '../contracts/agent-install';
+import { AGENT_MANIFEST_PATH, agentCommand, versionedTarballIn } from '../contracts/agent-install';
 
 const MANIFEST_TIMEOUT_MS = 3000;
 
@@ -9,9 +9,8 @@ const MANIFEST_TIMEOUT_MS = 3000;
 export async function currentAgentCommand(fetcher: typeof fetch, edge: string, args: string): Promise<string> {
   let tarball: string | undefined;
   try {
-    const res = await fetcher(`${edge}${AGENT_MANIFEST_PATH}`, { signal: AbortSignal.timeout(MANIFEST_TIMEOUT_MS) });
     // An API-only edge answers its SPA fallback (HTML) or 404: no manifest.
-    if (res.ok && (res.headers.get('content-type') ?? '').includes('json')) tarball = versionedTarballOf(await res.json());
+    tarball = await versionedTarballIn(await fetcher(`${edge}${AGENT_MANIFEST_PATH}`, { signal: AbortSignal.timeout(MANIFEST_TIMEOUT_MS) }));
   } catch {
     tarball = undefined;
   }

@@ -1,4 +1,4 @@
-import { AGENT_MANIFEST_PATH, versionedTarballOf } from '../../contracts/agent-install';
+import { AGENT_MANIFEST_PATH, versionedTarballIn } from '../../contracts/agent-install';
 
 /**
  * The path of the current versioned agent tarball, read from the manifest among the static
@@ -7,9 +7,7 @@ import { AGENT_MANIFEST_PATH, versionedTarballOf } from '../../contracts/agent-i
 export async function currentAgentTarball(assets: Fetcher | undefined, origin: string): Promise<string | undefined> {
   if (!assets) return undefined;
   try {
-    const res = await assets.fetch(new Request(`${origin}${AGENT_MANIFEST_PATH}`));
-    if (!res.ok || !(res.headers.get('content-type') ?? '').includes('json')) return undefined;
-    return versionedTarballOf(await res.json());
+    return await versionedTarballIn(await assets.fetch(new Request(`${origin}${AGENT_MANIFEST_PATH}`)));
   } catch {
     return undefined;
   }

@@ -59,7 +59,7 @@ describe('history pruning', () => {
       }
       const { runCron, CRON_FREQUENT } = await import('../../workers/cron');
       const { createDb } = await import('../../db/client');
-      const h = createDb({ url: url });
+      const h = createDb({ url });
       expect(await runCron(CRON_FREQUENT, h.db)).toMatchObject({ historyPruned: 10, rollup: { events: 0 } });
       await h.close();
       const counts = await sql`select session_id, count(*)::int as n, max(path) filter (where path = 'Assets/F1.cs') as newest from patches group by session_id order by n desc`;
@@ -94,7 +94,7 @@ describe('OAuth clean-up', () => {
 
       const { runCron } = await import('../../workers/cron');
       const { createDb } = await import('../../db/client');
-      const h = createDb({ url: url });
+      const h = createDb({ url });
       expect(await runCron(CRON_DAILY, h.db)).toMatchObject({ oauthPruned: { codes: 2, unfinishedGrants: 1 } });
       await h.close();
       expect((await sql`select code_hash from oauth_codes order by 1`).map((r) => r.code_hash)).toEqual(['fresh-code', 'spent-recently']);
@@ -126,7 +126,7 @@ describe('sign-in and pairing clean-up', () => {
       const { runCron } = await import('../../workers/cron');
       const { createDb } = await import('../../db/client');
       const { listRefreshFamilies } = await import('../../db/queries/identity');
-      const h = createDb({ url: url });
+      const h = createDb({ url });
       expect(await runCron(CRON_DAILY, h.db)).toMatchObject({ refreshTokensPruned: 1, pairingCodesPruned: 1 });
       expect((await listRefreshFamilies(h.db, u!.id)).map((f) => f.familyId)).toEqual([family]);
       await h.close();
